@@ -1,0 +1,596 @@
+package dev.kow.sim;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One simulated Ollama host. Start with {@link #start(SimConfig)}, stop with {@link #close()}.
+ *
+ * <p>Serves {@code GET/HEAD /}, {@code /api/version}, {@code /api/tags}, {@code /api/ps},
+ * {@code POST /api/generate}, {@code /api/chat}, {@code /api/embed} and the legacy
+ * {@code /api/embeddings}; unknown paths get 404 {@code 404 page not found}, wrong methods 405.
+ * Not simulated: {@code /v1/*} (OpenAI), {@code /api/show}, pulls and pushes.
+ */
+public final class OllamaSimulator implements AutoCloseable {
+
+	private static final Set<String> KNOWN_PATHS = Set.of("/", "/api/version", "/api/tags", "/api/ps", "/api/generate",
+			"/api/chat", "/api/embed", "/api/embeddings");
+
+	private static final Duration MIN_CHUNK_INTERVAL = Duration.ofMillis(2);
+
+	private static final int TOKENS_BEFORE_MIDSTREAM_FAULT = 3;
+
+	private final SimConfig config;
+
+	private final Faults faults = new Faults(42);
+
+	private final RequestLog log = new RequestLog();
+
+	private final Scheduler timer;
+
+	private final LongSupplier nanoClock = System::nanoTime;
+
+	private final Clock clock = Clock.systemUTC();
+
+	private final Runners runners;
+
+	private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
+	private volatile DisposableServer server;
+
+	private final int port;
+
+	private OllamaSimulator(SimConfig config) {
+		this.config = config;
+		this.timer = Schedulers.newParallel("ollama-sim-timer", 2, true);
+		this.runners = new Runners(config, this.timer, this.nanoClock, this.clock);
+		this.server = bind(config.port());
+		this.port = this.server.port();
+	}
+
+	/**
+	 * Binds and starts a simulated host.
+	 * @param config the settings
+	 * @return the running host
+	 */
+	public static OllamaSimulator start(SimConfig config) {
+		return new OllamaSimulator(config);
+	}
+
+	/** @return the bound port */
+	public int port() {
+		return this.port;
+	}
+
+	/** @return {@code http://HOST:PORT} */
+	public String baseUrl() {
+		return "http://" + this.config.host() + ":" + this.port;
+	}
+
+	/** @return the fault plan, changeable while running */
+	public Faults faults() {
+		return this.faults;
+	}
+
+	/** @return what this host was asked */
+	public RequestLog requestLog() {
+		return this.log;
+	}
+
+	/** @return the settings */
+	public SimConfig config() {
+		return this.config;
+	}
+
+	/**
+	 * Takes the host down: closes the listening socket and every open connection now, and binds the
+	 * same port again after {@code downtime} (real time, not scaled).
+	 * @param downtime how long connections are refused
+	 */
+	public synchronized void downFor(Duration downtime) {
+		this.server.disposeNow(Duration.ofSeconds(1));
+		this.connections.close();
+		this.timer.schedule(() -> {
+			synchronized (this) {
+				this.server = bind(this.port);
+			}
+		}, downtime.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	@Override
+	public void close() {
+		this.server.disposeNow(Duration.ofSeconds(2));
+		this.connections.close();
+		this.timer.dispose();
+	}
+
+	private DisposableServer bind(int bindPort) {
+		return HttpServer.create()
+			.host(this.config.host())
+			.port(bindPort)
+			.doOnConnection(connection -> this.connections.add(connection.channel()))
+			.route(this::routes)
+			.bindNow(Duration.ofSeconds(10));
+	}
+
+	private void routes(HttpServerRoutes routes) {
+		routes.get("/", (req, res) -> text(res, 200, "Ollama is running"))
+			.head("/", (req, res) -> text(res, 200, "Ollama is running"))
+			.get("/api/version", (req, res) -> json(res, 200, Json.object().put("version", this.config.version())))
+			.head("/api/version", (req, res) -> json(res, 200, Json.object().put("version", this.config.version())))
+			.get("/api/tags", (req, res) -> json(res, 200, tags()))
+			.get("/api/ps", (req, res) -> json(res, 200, ps()))
+			.post("/api/generate", (req, res) -> handle(req, res, this::generate))
+			.post("/api/chat", (req, res) -> handle(req, res, this::chat))
+			.post("/api/embed", (req, res) -> handle(req, res, this::embed))
+			.post("/api/embeddings", (req, res) -> handle(req, res, this::legacyEmbeddings))
+			.route(req -> true, (req, res) -> {
+				String path = req.fullPath().isEmpty() ? "/" : req.fullPath();
+				return KNOWN_PATHS.contains(path) ? text(res, 405, "405 method not allowed")
+						: text(res, 404, "404 page not found");
+			});
+	}
+
+	@FunctionalInterface
+	private interface Endpoint {
+
+		Mono<Void> serve(JsonNode body, HttpServerResponse res, long arrivalNanos);
+	}
+
+	private Mono<Void> handle(HttpServerRequest req, HttpServerResponse res, Endpoint endpoint) {
+		long arrival = this.nanoClock.getAsLong();
+		return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+			.flatMap(body -> endpoint.serve(Json.parseRequest(body), res, arrival))
+			.onErrorResume(SimHttpError.class, e -> error(res, e.status(), e.getMessage()));
+	}
+
+	// ---- generate and chat --------------------------------------------------------------------
+
+	private Mono<Void> generate(JsonNode body, HttpServerResponse res, long arrival) {
+		String modelName = Json.string(body, "model", "GenerateRequest");
+		ModelSpec spec = this.config.catalog().find(modelName);
+		if (spec == null) {
+			throw new SimHttpError(404, "model '" + modelName + "' not found");
+		}
+		if (!spec.can("completion")) {
+			throw new SimHttpError(400, "\"" + modelName + "\" does not support generate");
+		}
+		String prompt = Json.string(body, "prompt", "GenerateRequest");
+		String system = Json.string(body, "system", "GenerateRequest");
+		boolean raw = body.path("raw").asBoolean(false);
+		if (raw && (!system.isEmpty() || body.hasNonNull("template") || body.hasNonNull("context"))) {
+			throw new SimHttpError(400, "raw mode does not support template, system, or context");
+		}
+		Request request = common(body, spec, modelName, "/api/generate");
+		if (prompt.isEmpty() && !body.hasNonNull("suffix")) {
+			return loadOrUnload(res, request, arrival, false);
+		}
+		int promptTokens = TextGenerator.estimateTokens(system) + TextGenerator.estimateTokens(prompt) + 8;
+		return infer(res, request, promptTokens, TextGenerator.seed(spec.name(), system, prompt, request.seedText()),
+				arrival, false);
+	}
+
+	private Mono<Void> chat(JsonNode body, HttpServerResponse res, long arrival) {
+		String modelName = Json.string(body, "model", "ChatRequest");
+		if (modelName.isEmpty()) {
+			throw new SimHttpError(400, "model is required");
+		}
+		ModelSpec spec = this.config.catalog().find(modelName);
+		if (spec == null) {
+			throw new SimHttpError(404, "model '" + modelName + "' not found");
+		}
+		if (!spec.can("completion")) {
+			throw new SimHttpError(400, "\"" + modelName + "\" does not support chat");
+		}
+		if (body.path("tools").isArray() && !body.path("tools").isEmpty() && !spec.can("tools")) {
+			throw new SimHttpError(400, ModelCatalog.qualified(spec) + " does not support tools");
+		}
+		Request request = common(body, spec, modelName, "/api/chat");
+		JsonNode messages = body.path("messages");
+		if (!messages.isMissingNode() && !messages.isNull() && !messages.isArray()) {
+			throw new SimHttpError(400, "json: cannot unmarshal " + Json.goKind(messages)
+					+ " into Go struct field ChatRequest.messages of type []api.Message");
+		}
+		if (!messages.isArray() || messages.isEmpty()) {
+			return loadOrUnload(res, request, arrival, true);
+		}
+		StringBuilder all = new StringBuilder();
+		int promptTokens = 0;
+		for (JsonNode message : messages) {
+			String content = Json.string(message, "content", "Message");
+			all.append(message.path("role").asString("")).append(':').append(content).append('\n');
+			promptTokens += TextGenerator.estimateTokens(content) + 4 + 768 * message.path("images").size();
+		}
+		return infer(res, request, promptTokens, TextGenerator.seed(spec.name(), all.toString(), request.seedText()),
+				arrival, true);
+	}
+
+	/** What generate and chat share, validated. */
+	private record Request(String path, ModelSpec spec, String modelEcho, boolean stream, Duration keepAlive,
+			int numCtx, int numPredict, boolean json, boolean think, String seedText) {
+	}
+
+	private Request common(JsonNode body, ModelSpec spec, String modelEcho, String path) {
+		Duration keepAlive = KeepAlive.parse(body.get("keep_alive"));
+		JsonNode think = body.get("think");
+		boolean thinking;
+		if (think == null || think.isNull()) {
+			thinking = spec.can("thinking");
+		}
+		else if (think.isBoolean()) {
+			thinking = think.asBoolean();
+		}
+		else if (think.isString() && Set.of("low", "medium", "high", "max").contains(think.asString())) {
+			thinking = true;
+		}
+		else {
+			throw new SimHttpError(400, "invalid think value: " + think + " (must be \"low\", \"medium\", \"high\", \"max\", true, or false)");
+		}
+		if (thinking && !spec.can("thinking") && think != null && !think.isNull()) {
+			throw new SimHttpError(400, "\"" + modelEcho + "\" does not support thinking");
+		}
+		if (body.has("top_logprobs")) {
+			int top = body.path("top_logprobs").asInt(0);
+			if (top < 0 || top > 20) {
+				throw new SimHttpError(400, "top_logprobs must be between 0 and 20");
+			}
+		}
+		JsonNode options = body.path("options");
+		Json.checkOptions(options);
+		int numCtx = Math.min(options.path("num_ctx").asInt(this.config.defaultNumCtx()), spec.contextLength());
+		int numPredict = options.path("num_predict").asInt(-1);
+		JsonNode format = body.get("format");
+		boolean json = format != null && (format.isObject() || "json".equals(format.asString("")));
+		if (format != null && !format.isNull() && !format.isObject() && !format.asString("").isEmpty()
+				&& !"json".equals(format.asString(""))) {
+			throw new SimHttpError(500, "invalid format: " + format + "; expected \"json\" or a valid JSON Schema object");
+		}
+		return new Request(path, spec, modelEcho, body.path("stream").asBoolean(true), keepAlive, Math.max(4, numCtx),
+				numPredict, json, thinking && spec.can("thinking"), options.path("seed").asString("") + options.path("temperature").asString(""));
+	}
+
+	private Mono<Void> loadOrUnload(HttpServerResponse res, Request request, long arrival, boolean chat) {
+		ObjectNode answer = Json.object().put("model", request.modelEcho())
+			.put("created_at", Instant.now(this.clock).toString());
+		if (chat) {
+			answer.set("message", Json.object().put("role", "assistant").put("content", ""));
+		}
+		else {
+			answer.put("response", "");
+		}
+		answer.put("done", true);
+		if (request.keepAlive() != null && request.keepAlive().isZero()) {
+			this.runners.unloadWhenIdle(request.spec());
+			return json(res, 200, answer.put("done_reason", "unload"));
+		}
+		return this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival)
+			.flatMap(lease -> {
+				lease.release();
+				return json(res, 200, answer.put("done_reason", "load"));
+			});
+	}
+
+	private Mono<Void> infer(HttpServerResponse res, Request request, int promptTokens, long seed, long arrival,
+			boolean chat) {
+		int natural = TextGenerator.naturalLength(seed);
+		int cap = request.numPredict() < 0 ? 10 * request.numCtx() : request.numPredict();
+		int outTokens = Math.max(1, Math.min(natural, cap));
+		String doneReason = natural > cap ? "length" : "stop";
+		List<String> tokens = TextGenerator.tokens(seed, outTokens, request.json());
+		int thinkingTokens = request.think() ? outTokens / 3 : 0;
+		Fault fault = this.faults.draw();
+		AtomicInteger status = new AtomicInteger(200);
+		this.log.started();
+		Mono<Void> run = switch (fault) {
+			case BUSY_503 -> Mono.error(new SimHttpError(503, SimHttpError.BUSY));
+			case ERROR_500 -> Mono.error(new SimHttpError(500, "llama runner process has terminated: exit status 2"));
+			case CONNECTION_RESET -> reset(res);
+			case null, default -> Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
+				.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
+				.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
+						l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, fault, arrival,
+								chat),
+						l -> Mono.fromRunnable(l::release), (l, e) -> Mono.fromRunnable(l::release),
+						l -> Mono.fromRunnable(l::release)));
+		};
+		return run.onErrorResume(SimHttpError.class, e -> {
+			status.set(e.status());
+			return error(res, e.status(), e.getMessage());
+		}).doFinally(signal -> this.log.finished(new RequestLog.Entry(request.path(), request.modelEcho(), status.get(),
+				fault, promptTokens, fault == null ? outTokens : 0)));
+	}
+
+	/** Decode progress of one stream. */
+	private static final class Progress {
+
+		int next;
+
+		int chunks;
+
+		long prefillDoneNanos;
+
+		final StringBuilder response = new StringBuilder();
+
+		final StringBuilder thinking = new StringBuilder();
+	}
+
+	private Mono<Void> stream(HttpServerResponse res, Request request, Runners.Lease lease, List<String> tokens,
+			int thinkingTokens, int promptTokens, String doneReason, Fault fault, long arrival, boolean chat) {
+		double speed = this.config.profile().decodeTokensPerSecond() * request.spec().speedFactor();
+		Duration prefill = this.config.scaled(Duration.ofNanos(
+				(long) (promptTokens * 1e9 / (this.config.profile().prefillTokensPerSecond() * request.spec().speedFactor()))));
+		if (fault == Fault.SLOW_FIRST_TOKEN) {
+			prefill = prefill.plus(this.config.scaled(this.faults.slowFirstToken()));
+		}
+		boolean midstreamFault = fault == Fault.STALL_MIDSTREAM || fault == Fault.ERROR_LINE
+				|| fault == Fault.TRUNCATED_STREAM;
+		int chunkLimit = midstreamFault ? TOKENS_BEFORE_MIDSTREAM_FAULT : Integer.MAX_VALUE;
+		Progress progress = new Progress();
+		Flux<ObjectNode> chunks = Mono.defer(() -> {
+			double perStream = speed / (1 + this.config.profile().concurrencySlowdown() * (lease.activeStreams() - 1));
+			long tokenNanos = (long) (1e9 / perStream * this.config.timeScale());
+			int k = (int) Math.max(1, Math.ceil((double) MIN_CHUNK_INTERVAL.toNanos() / Math.max(1, tokenNanos)));
+			int from = progress.next;
+			int to = Math.min(tokens.size(), from + k);
+			progress.next = to;
+			progress.chunks++;
+			return Mono.delay(Duration.ofNanos(tokenNanos * (to - from)), this.timer)
+				.map(tick -> delta(request, chat, tokens.subList(from, to), from < thinkingTokens, progress));
+		}).repeat(() -> progress.next < tokens.size() && progress.chunks < chunkLimit);
+		Flux<ObjectNode> body = Mono.delay(prefill, this.timer)
+			.doOnNext(tick -> progress.prefillDoneNanos = this.nanoClock.getAsLong())
+			.thenMany(chunks);
+		Mono<ObjectNode> last = Mono.fromCallable(() -> finalChunk(request, chat, lease, promptTokens, tokens.size(),
+				doneReason, arrival, progress));
+		if (!request.stream()) {
+			return switch (fault) {
+				case STALL_MIDSTREAM -> body.then(Mono.never());
+				case ERROR_LINE -> body.then(Mono.error(new SimHttpError(500,
+						"an error was encountered while running the model: CUDA error: an illegal memory access was encountered")));
+				case TRUNCATED_STREAM -> body.then(reset(res));
+				case null, default -> body.then(last).flatMap(f -> json(res, 200, whole(request, chat, f, progress)));
+			};
+		}
+		Flux<ObjectNode> all = switch (fault) {
+			case STALL_MIDSTREAM -> body.concatWith(Flux.never());
+			case ERROR_LINE -> body.concatWith(Mono.just(Json.object().put("error",
+					"an error was encountered while running the model: CUDA error: an illegal memory access was encountered")));
+			case TRUNCATED_STREAM -> body;
+			case null, default -> body.concatWith(last);
+		};
+		return res.status(200)
+			.header("Content-Type", "application/x-ndjson")
+			.sendString(all.map(node -> Json.write(node) + "\n"), StandardCharsets.UTF_8)
+			.then();
+	}
+
+	private ObjectNode delta(Request request, boolean chat, List<String> text, boolean isThinking, Progress progress) {
+		String joined = String.join("", text);
+		(isThinking ? progress.thinking : progress.response).append(joined);
+		ObjectNode chunk = Json.object().put("model", request.modelEcho())
+			.put("created_at", Instant.now(this.clock).toString());
+		if (chat) {
+			ObjectNode message = Json.object().put("role", "assistant").put("content", isThinking ? "" : joined);
+			if (isThinking) {
+				message.put("thinking", joined);
+			}
+			chunk.set("message", message);
+		}
+		else {
+			chunk.put("response", isThinking ? "" : joined);
+			if (isThinking) {
+				chunk.put("thinking", joined);
+			}
+		}
+		return chunk.put("done", false);
+	}
+
+	private ObjectNode finalChunk(Request request, boolean chat, Runners.Lease lease, int promptTokens, int evalTokens,
+			String doneReason, long arrival, Progress progress) {
+		long now = this.nanoClock.getAsLong();
+		long prefillStart = lease.grantedNanos();
+		ObjectNode chunk = Json.object().put("model", request.modelEcho())
+			.put("created_at", Instant.now(this.clock).toString());
+		if (chat) {
+			chunk.set("message", Json.object().put("role", "assistant").put("content", ""));
+		}
+		else {
+			chunk.put("response", "");
+		}
+		chunk.put("done", true).put("done_reason", doneReason)
+			.put("total_duration", Math.max(1, now - arrival))
+			.put("load_duration", lease.loadDurationNanos())
+			.put("prompt_eval_count", promptTokens)
+			.put("prompt_eval_duration", Math.max(1, progress.prefillDoneNanos - prefillStart))
+			.put("eval_count", evalTokens)
+			.put("eval_duration", Math.max(1, now - progress.prefillDoneNanos));
+		return chunk;
+	}
+
+	private ObjectNode whole(Request request, boolean chat, ObjectNode last, Progress progress) {
+		if (chat) {
+			ObjectNode message = Json.object().put("role", "assistant").put("content", progress.response.toString());
+			if (!progress.thinking.isEmpty()) {
+				message.put("thinking", progress.thinking.toString());
+			}
+			last.set("message", message);
+		}
+		else {
+			last.put("response", progress.response.toString());
+			if (!progress.thinking.isEmpty()) {
+				last.put("thinking", progress.thinking.toString());
+			}
+		}
+		return last;
+	}
+
+	// ---- embeddings ---------------------------------------------------------------------------
+
+	private Mono<Void> embed(JsonNode body, HttpServerResponse res, long arrival) {
+		String modelName = Json.string(body, "model", "EmbedRequest");
+		ModelSpec spec = this.config.catalog().find(modelName);
+		if (spec == null) {
+			throw new SimHttpError(404, "model \"" + modelName + "\" not found, try pulling it first");
+		}
+		JsonNode input = body.path("input");
+		List<String> inputs = new ArrayList<>();
+		if (input.isString()) {
+			inputs.add(input.asString());
+		}
+		else if (input.isArray()) {
+			for (JsonNode item : input) {
+				if (!item.isString()) {
+					throw new SimHttpError(400, "invalid input type");
+				}
+				inputs.add(item.asString());
+			}
+		}
+		else if (!input.isMissingNode() && !input.isNull()) {
+			throw new SimHttpError(400, "invalid input type");
+		}
+		boolean truncate = body.path("truncate").asBoolean(true);
+		int dimensions = body.path("dimensions").asInt(spec.embeddingLength());
+		int tokens = 0;
+		for (String text : inputs) {
+			int count = TextGenerator.estimateTokens(text);
+			if (!truncate && count > spec.contextLength()) {
+				throw new SimHttpError(400, "the input length exceeds the context length");
+			}
+			tokens += Math.min(count, spec.contextLength());
+		}
+		int promptTokens = tokens;
+		Duration keepAlive = KeepAlive.parse(body.get("keep_alive"));
+		this.log.started();
+		AtomicInteger status = new AtomicInteger(200);
+		return this.runners.acquire(spec, this.config.defaultNumCtx(), keepAlive, arrival)
+			.flatMap(lease -> Mono.delay(this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
+					/ (this.config.profile().prefillTokensPerSecond() * spec.speedFactor())))), this.timer)
+				.then(Mono.fromCallable(() -> {
+					ObjectNode answer = Json.object().put("model", modelName);
+					ArrayNode vectors = answer.putArray("embeddings");
+					for (String text : inputs) {
+						ArrayNode vector = vectors.addArray();
+						for (float f : TextGenerator.unitVector(TextGenerator.seed(spec.name(), text),
+								Math.min(dimensions, spec.embeddingLength()))) {
+							vector.add(f);
+						}
+					}
+					if (!inputs.isEmpty()) {
+						answer.put("total_duration", Math.max(1, this.nanoClock.getAsLong() - arrival))
+							.put("load_duration", lease.loadDurationNanos())
+							.put("prompt_eval_count", promptTokens);
+					}
+					return answer;
+				}))
+				.doFinally(s -> lease.release()))
+			.flatMap(answer -> json(res, 200, answer))
+			.onErrorResume(SimHttpError.class, e -> {
+				status.set(e.status());
+				return error(res, e.status(), e.getMessage());
+			})
+			.doFinally(s -> this.log.finished(new RequestLog.Entry("/api/embed", modelName, status.get(), null,
+					promptTokens, 0)));
+	}
+
+	private Mono<Void> legacyEmbeddings(JsonNode body, HttpServerResponse res, long arrival) {
+		String modelName = Json.string(body, "model", "EmbeddingRequest");
+		ModelSpec spec = this.config.catalog().find(modelName);
+		if (spec == null) {
+			throw new SimHttpError(404, "model \"" + modelName + "\" not found, try pulling it first");
+		}
+		String prompt = Json.string(body, "prompt", "EmbeddingRequest");
+		ObjectNode answer = Json.object();
+		ArrayNode vector = answer.putArray("embedding");
+		if (!prompt.isEmpty()) {
+			for (float f : TextGenerator.unitVector(TextGenerator.seed(spec.name(), prompt), spec.embeddingLength())) {
+				vector.add(f * 7.5f);
+			}
+		}
+		return json(res, 200, answer);
+	}
+
+	// ---- listings -----------------------------------------------------------------------------
+
+	private ObjectNode tags() {
+		ObjectNode answer = Json.object();
+		ArrayNode models = answer.putArray("models");
+		for (ModelSpec spec : this.config.catalog().all()) {
+			models.add(Json.object().put("name", spec.name()).put("model", spec.name())
+				.put("modified_at", "2026-08-01T10:00:00.123456789Z").put("size", spec.sizeBytes())
+				.put("digest", spec.digest()).set("details", details(spec)));
+		}
+		return answer;
+	}
+
+	private ObjectNode ps() {
+		ObjectNode answer = Json.object();
+		ArrayNode models = answer.putArray("models");
+		for (Runners.Loaded row : this.runners.loaded()) {
+			ModelSpec spec = row.spec();
+			long size = spec.sizeBytes() + (long) row.numCtx() * 131072L * this.config.numParallel() / 1024;
+			models.add(Json.object().put("name", spec.name()).put("model", spec.name()).put("size", size)
+				.put("digest", spec.digest()).<ObjectNode>set("details", details(spec))
+				.put("expires_at", row.expiresAt().toString()).put("size_vram", size)
+				.put("context_length", row.numCtx()));
+		}
+		return answer;
+	}
+
+	private static ObjectNode details(ModelSpec spec) {
+		ObjectNode details = Json.object().put("parent_model", "").put("format", "gguf").put("family", spec.family());
+		details.putArray("families").add(spec.family());
+		return details.put("parameter_size", spec.parameterSize()).put("quantization_level", spec.quantization());
+	}
+
+	// ---- responses ----------------------------------------------------------------------------
+
+	private static Mono<Void> text(HttpServerResponse res, int status, String body) {
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		return res.status(status).header("Content-Type", "text/plain; charset=utf-8")
+			.header("Content-Length", Integer.toString(bytes.length))
+			.sendByteArray(Mono.just(bytes)).then();
+	}
+
+	private static Mono<Void> json(HttpServerResponse res, int status, ObjectNode body) {
+		byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+		return res.status(status).header("Content-Type", "application/json; charset=utf-8")
+			.header("Content-Length", Integer.toString(bytes.length))
+			.sendByteArray(Mono.just(bytes)).then();
+	}
+
+	private static Mono<Void> error(HttpServerResponse res, int status, String message) {
+		return json(res, status, Json.object().put("error", message));
+	}
+
+	private static Mono<Void> reset(HttpServerResponse res) {
+		return Mono.fromRunnable(() -> res.withConnection(connection -> {
+			connection.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+			connection.channel().close();
+		}));
+	}
+}

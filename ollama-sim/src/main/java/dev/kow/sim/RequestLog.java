@@ -1,0 +1,62 @@
+package dev.kow.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one simulated host was asked, for test assertions: one entry per HTTP request on an
+ * inference endpoint, added when its answer ends. Also tracks the peak number of inference requests
+ * in progress at once. Thread-safe.
+ */
+public final class RequestLog {
+
+	/**
+	 * One answered request.
+	 * @param path the endpoint, for example {@code /api/generate}
+	 * @param model the model requested
+	 * @param status HTTP status sent
+	 * @param fault the injected fault, or null
+	 * @param promptTokens prompt tokens counted
+	 * @param evalTokens tokens generated
+	 */
+	public record Entry(String path, String model, int status, Fault fault, int promptTokens, int evalTokens) {
+	}
+
+	private final List<Entry> entries = new ArrayList<>();
+
+	private int inFlight;
+
+	private int peakInFlight;
+
+	synchronized void started() {
+		this.inFlight++;
+		this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+	}
+
+	synchronized void finished(Entry entry) {
+		this.inFlight--;
+		this.entries.add(entry);
+	}
+
+	/** @return a copy of the entries, oldest first */
+	public synchronized List<Entry> entries() {
+		return List.copyOf(this.entries);
+	}
+
+	/** @return inference requests in progress now */
+	public synchronized int inFlight() {
+		return this.inFlight;
+	}
+
+	/** @return the most inference requests ever in progress at once */
+	public synchronized int peakInFlight() {
+		return this.peakInFlight;
+	}
+
+	/** Forgets entries and the peak. */
+	public synchronized void clear() {
+		this.entries.clear();
+		this.peakInFlight = this.inFlight;
+	}
+
+}

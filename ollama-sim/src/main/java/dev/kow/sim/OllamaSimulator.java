@@ -24,6 +24,7 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.HttpServerRoutes;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -60,6 +61,8 @@ public final class OllamaSimulator implements AutoCloseable {
 	private final Runners runners;
 
 	private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
+	private final LoopResources loops = LoopResources.create("ollama-sim", 1, 2, true);
 
 	private volatile DisposableServer server;
 
@@ -127,10 +130,12 @@ public final class OllamaSimulator implements AutoCloseable {
 		this.server.disposeNow(Duration.ofSeconds(2));
 		this.connections.close();
 		this.timer.dispose();
+		this.loops.disposeLater().block(Duration.ofSeconds(5));
 	}
 
 	private DisposableServer bind(int bindPort) {
 		return HttpServer.create()
+			.runOn(this.loops)
 			.host(this.config.host())
 			.port(bindPort)
 			.doOnConnection(connection -> this.connections.add(connection.channel()))

@@ -94,7 +94,19 @@ public final class KafkaBroker implements AutoCloseable {
 		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, this.bootstrapServers))) {
 			admin.createTopics(java.util.Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList())
 				.all().get(30, TimeUnit.SECONDS);
-			admin.describeTopics(Set.of(names)).allTopicNames().get(30, TimeUnit.SECONDS);
+			long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+			while (true) {
+				try {
+					admin.describeTopics(Set.of(names)).allTopicNames().get(30, TimeUnit.SECONDS);
+					break;
+				}
+				catch (ExecutionException notYetVisible) {
+					if (System.nanoTime() > until) {
+						throw notYetVisible;
+					}
+					Thread.sleep(100);
+				}
+			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

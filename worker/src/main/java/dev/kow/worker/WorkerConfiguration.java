@@ -1,0 +1,179 @@
+package dev.kow.worker;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+
+import dev.kow.serde.KafkaAvroDeserializer;
+import dev.kow.serde.KafkaAvroSerializer;
+import dev.kow.worker.config.HostProperties;
+import dev.kow.worker.config.IntakeProperties;
+import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.config.RegistryProperties;
+import dev.kow.worker.config.SchedulingProperties;
+import dev.kow.worker.config.TopicsProperties;
+import dev.kow.worker.execution.JobExecutor;
+import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.intake.IntakeLoop;
+import dev.kow.worker.intake.RequestValidator;
+import dev.kow.worker.ollama.ModelNames;
+import dev.kow.worker.ollama.OllamaClient;
+import dev.kow.worker.outcome.OutcomeMetrics;
+import dev.kow.worker.outcome.OutcomePublisher;
+import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.scheduling.LaneScheduler;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Builds the worker from its validated properties. Kafka client settings (bootstrap servers,
+ * security, tuning) come from Spring Boot's {@code spring.kafka.*}; the worker overrides only what
+ * correctness needs (manual commits, byte-array serdes, idempotent {@code acks=all} producer,
+ * cooperative rebalancing).
+ */
+@Configuration(proxyBeanMethods = false)
+public class WorkerConfiguration {
+
+	@Bean
+	Clock workerClock() {
+		return Clock.systemUTC();
+	}
+
+	@Bean
+	LongSupplier nanoClock() {
+		return System::nanoTime;
+	}
+
+	@Bean(destroyMethod = "dispose")
+	Scheduler workerTimer() {
+		return Schedulers.newParallel("worker-timer", 2, true);
+	}
+
+	@Bean(destroyMethod = "close")
+	OllamaClient ollamaClient(Scheduler workerTimer) {
+		return new OllamaClient(workerTimer);
+	}
+
+	@Bean
+	HostPool hostPool(OllamaProperties ollama, LongSupplier nanoClock, MeterRegistry meters) {
+		OllamaProperties.Breaker breaker = ollama.breaker();
+		CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+			.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+			.slidingWindowSize(breaker.window())
+			.minimumNumberOfCalls(breaker.minimumCalls())
+			.failureRateThreshold(breaker.failureRateThreshold())
+			.waitDurationInOpenState(breaker.openFor())
+			.permittedNumberOfCallsInHalfOpenState(1)
+			.automaticTransitionFromOpenToHalfOpenEnabled(true)
+			.build());
+		List<OllamaHost> hosts = ollama.hosts().stream()
+			.map(h -> new OllamaHost(h.id(), h.url(), h.slots(),
+					h.models().stream().map(ModelNames::normalize).collect(Collectors.toSet()), breakers.circuitBreaker(h.id())))
+			.toList();
+		HostPool pool = new HostPool(hosts, nanoClock);
+		for (OllamaHost host : hosts) {
+			Gauge.builder("kow.host.in.flight", pool, p -> p.inFlight(host)).tag("host", host.id()).register(meters);
+			Gauge.builder("kow.host.slots", host, OllamaHost::slots).tag("host", host.id()).register(meters);
+			Gauge.builder("kow.host.circuit.open", host, h -> h.breaker().getState().name().startsWith("OPEN") ? 1 : 0)
+				.tag("host", host.id()).register(meters);
+		}
+		return pool;
+	}
+
+	@Bean(destroyMethod = "close")
+	KafkaProducer<byte[], byte[]> outcomeProducer(KafkaProperties kafka, IntakeProperties intake) {
+		Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		config.put(ProducerConfig.ACKS_CONFIG, "all");
+		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+		config.put(ProducerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-outcomes");
+		return new KafkaProducer<>(config);
+	}
+
+	@Bean
+	OutcomePublisher outcomePublisher(KafkaProducer<byte[], byte[]> outcomeProducer, RegistryProperties registry,
+			TopicsProperties topics, IntakeProperties intake, IntakeCompletions completions, Clock workerClock,
+			Scheduler workerTimer, MeterRegistry meters) {
+		KafkaAvroSerializer serializer = new KafkaAvroSerializer();
+		serializer.configure(registry.serdeConfig(), false);
+		return new OutcomePublisher(outcomeProducer, serializer, topics.results(), topics.deadLetter(), intake.groupId(),
+				intake.workerId(), completions, workerClock, workerTimer, new OutcomeMetrics(meters));
+	}
+
+	@Bean
+	IntakeCompletions intakeCompletions() {
+		return new IntakeCompletions();
+	}
+
+	@Bean
+	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
+			Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock) {
+		return new JobExecutor(client, pool, outcomes, ollama, workerTimer, workerClock, nanoClock);
+	}
+
+	@Bean
+	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, SchedulingProperties scheduling,
+			LongSupplier nanoClock, Clock workerClock, MeterRegistry meters) {
+		int[] weights = { scheduling.highWeight(), scheduling.normalWeight(), scheduling.batchWeight() };
+		LaneScheduler scheduler = new LaneScheduler(pool, executor, executor, weights, scheduling.aging(), nanoClock,
+				workerClock);
+		executor.retryInto(scheduler);
+		for (Lane lane : Lane.values()) {
+			Gauge.builder("kow.lane.waiting", scheduler, s -> s.waiting(lane)).tag("lane", lane.key()).register(meters);
+		}
+		return scheduler;
+	}
+
+	@Bean
+	IntakeLoop intakeLoop(KafkaProperties kafka, IntakeProperties intake, TopicsProperties topics,
+			RegistryProperties registry, OllamaProperties ollama, SchedulingProperties scheduling,
+			LaneScheduler scheduler, OutcomePublisher outcomes, IntakeCompletions completions, Clock workerClock,
+			LongSupplier nanoClock, MeterRegistry meters) {
+		Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+		config.put(ConsumerConfig.GROUP_ID_CONFIG, intake.groupId());
+		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+		config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		config.put(ConsumerConfig.CLIENT_ID_CONFIG, intake.workerId());
+		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
+		deserializer.configure(registry.serdeConfig(), false);
+		Map<String, Lane> lanes = Map.of(topics.high(), Lane.HIGH, topics.normal(), Lane.NORMAL, topics.batch(),
+				Lane.BATCH);
+		IntakeLoop loop = new IntakeLoop(new KafkaConsumer<>(config), lanes, deserializer,
+				new RequestValidator(ollama.maxPromptChars()), scheduler, outcomes, intake, scheduling, workerClock,
+				nanoClock);
+		completions.target(loop);
+		for (Lane lane : Lane.values()) {
+			Gauge.builder("kow.lane.buffered", loop, l -> l.buffered(lane)).tag("lane", lane.key()).register(meters);
+		}
+		return loop;
+	}
+
+	@Bean
+	WorkerLifecycle workerLifecycle(IntakeLoop intakeLoop, HostPool pool, OllamaClient client, OllamaProperties ollama,
+			IntakeProperties intake) {
+		return new WorkerLifecycle(intakeLoop, pool, client, ollama.healthInterval(), intake.drainTimeout());
+	}
+}

@@ -1,0 +1,79 @@
+package dev.kow.worker;
+
+import java.time.Duration;
+
+import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.intake.IntakeLoop;
+import dev.kow.worker.ollama.OllamaClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * Starts the intake thread and the per-host {@code /api/ps} poll (warm models) after the context is
+ * up, and on shutdown lets the intake drain before the rest closes.
+ */
+final class WorkerLifecycle implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(WorkerLifecycle.class);
+
+	private final IntakeLoop intake;
+
+	private final HostPool pool;
+
+	private final OllamaClient client;
+
+	private final Duration healthInterval;
+
+	private final Duration drainTimeout;
+
+	private Thread thread;
+
+	private Disposable poller;
+
+	WorkerLifecycle(IntakeLoop intake, HostPool pool, OllamaClient client, Duration healthInterval,
+			Duration drainTimeout) {
+		this.intake = intake;
+		this.pool = pool;
+		this.client = client;
+		this.healthInterval = healthInterval;
+		this.drainTimeout = drainTimeout;
+	}
+
+	@Override
+	public synchronized void start() {
+		this.poller = Flux.interval(Duration.ZERO, this.healthInterval)
+			.flatMapIterable(tick -> this.pool.hosts())
+			.flatMap(this::refreshWarmModels)
+			.subscribe();
+		this.thread = Thread.ofPlatform().name("kow-intake").start(this.intake);
+		log.info("worker started with {} host(s), {} slot(s)", this.pool.hosts().size(), this.pool.usableSlots());
+	}
+
+	private reactor.core.publisher.Mono<Void> refreshWarmModels(OllamaHost host) {
+		return this.client.loadedModels(host.id(), host.url(), Duration.ofSeconds(5))
+			.doOnNext(host::warmModels)
+			.onErrorResume(error -> reactor.core.publisher.Mono.empty())
+			.then();
+	}
+
+	@Override
+	public synchronized void stop() {
+		this.intake.stop();
+		try {
+			this.thread.join(this.drainTimeout.plusSeconds(15).toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.poller.dispose();
+	}
+
+	@Override
+	public synchronized boolean isRunning() {
+		return this.thread != null && this.thread.isAlive();
+	}
+}

@@ -1,0 +1,33 @@
+package dev.kow.worker.config;
+
+import java.net.URI;
+import java.util.List;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * One Ollama host ({@code worker.ollama.hosts[N].*}).
+ * @param id a short unique name used in metrics, logs and results; defaults to host:port
+ * @param url base URL, for example {@code http://gpu-1:11434}
+ * @param slots requests this host runs at once; set it to the host's {@code OLLAMA_NUM_PARALLEL} so that no
+ * queue builds up inside Ollama (where priority would be lost); default 1, 1 to 64
+ * @param models models this host serves; empty (the default) means any
+ */
+public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Min(1) @Max(64) int slots,
+		@DefaultValue List<@NotBlank String> models) {
+
+	/** Fills the id from the URL when absent. */
+	public HostProperties {
+		if (url != null && (id == null || id.isBlank())) {
+			id = url.getHost() + ":" + (url.getPort() < 0 ? 11434 : url.getPort());
+		}
+		if (url != null && !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+			throw new IllegalArgumentException("worker.ollama.hosts[].url must be http or https, but was " + url);
+		}
+		models = models == null ? List.of() : List.copyOf(models);
+	}
+}

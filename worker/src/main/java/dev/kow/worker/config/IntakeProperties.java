@@ -1,0 +1,36 @@
+package dev.kow.worker.config;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.NotBlank;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Kafka intake ({@code worker.intake.*}). Broker connection, security and client tuning come from Spring
+ * Boot's {@code spring.kafka.*} properties.
+ * @param groupId the consumer group every worker of a fleet shares; default {@value #DEFAULT_GROUP}
+ * @param commitInterval how often completed offsets are committed; default 1s
+ * @param drainTimeout on shutdown, how long in-flight work may finish before it is handed back
+ * uncommitted; default 30s
+ * @param registryRetry wait before re-reading a record whose schema could not be fetched; default 2s
+ * @param workerId identifies this worker in results and dead letters; default the host name
+ */
+@Validated
+@ConfigurationProperties("worker.intake")
+public record IntakeProperties(@DefaultValue(DEFAULT_GROUP) @NotBlank String groupId,
+		@DefaultValue("1s") Duration commitInterval, @DefaultValue("30s") Duration drainTimeout,
+		@DefaultValue("2s") Duration registryRetry, String workerId) {
+
+	/** The default consumer group. */
+	public static final String DEFAULT_GROUP = "kafka-ollama-worker";
+
+	/** Fills the worker id. */
+	public IntakeProperties {
+		if (workerId == null || workerId.isBlank()) {
+			String host = System.getenv("HOSTNAME");
+			workerId = (host == null || host.isBlank() ? "worker" : host) + "-" + ProcessHandle.current().pid();
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package dev.kow.worker.config;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The Ollama host pool and how calls to it are bounded ({@code worker.ollama.*}).
+ * @param hosts the hosts; at least one; default one host at http://127.0.0.1:11434 with 1 slot
+ * @param timeToFirstToken longest wait from sending a request to its first stream chunk (covers a cold model
+ * load and the prompt prefill); default 120s
+ * @param streamStall longest gap between two stream chunks before the stream counts as stalled; default 30s
+ * @param total longest time for a whole request; default 10m
+ * @param keepAlive {@code keep_alive} sent when a request gives none; default 30m (keeps models warm between
+ * batches)
+ * @param maxPromptChars prompts longer than this (all text of the request, in chars) are dead-lettered as
+ * PROMPT_TOO_LONG without calling Ollama; default 200000
+ * @param healthInterval how often each host's {@code /api/ps} is read for warm models; default 10s
+ * @param retry retries of retryable failures
+ * @param breaker per-host circuit breaker
+ */
+@Validated
+@ConfigurationProperties("worker.ollama")
+public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostProperties> hosts,
+		@DefaultValue("120s") Duration timeToFirstToken, @DefaultValue("30s") Duration streamStall,
+		@DefaultValue("10m") Duration total, @DefaultValue("30m") String keepAlive,
+		@DefaultValue("200000") @Min(1) int maxPromptChars, @DefaultValue("10s") Duration healthInterval,
+		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker) {
+
+	/**
+	 * Retries ({@code worker.ollama.retry.*}); backoff is exponential with jitter, computed by Resilience4j.
+	 * @param maxAttempts attempts per request including the first; default 4, 1 to 20
+	 * @param initialBackoff backoff before the second attempt; default 500ms
+	 * @param multiplier backoff growth per attempt; default 2.0
+	 * @param maxBackoff backoff ceiling; default 30s
+	 */
+	public record Retry(@DefaultValue("4") @Min(1) @Max(20) int maxAttempts,
+			@DefaultValue("500ms") Duration initialBackoff, @DefaultValue("2.0") double multiplier,
+			@DefaultValue("30s") Duration maxBackoff) {
+	}
+
+	/**
+	 * Per-host circuit breaker ({@code worker.ollama.breaker.*}), a Resilience4j count-based window.
+	 * @param failureRateThreshold percentage of failed calls that opens the breaker; default 50
+	 * @param window calls in the sliding window; default 10
+	 * @param minimumCalls calls before the rate is evaluated; default 4
+	 * @param openFor time an open breaker rejects calls before half-open probing; default 5s
+	 */
+	public record Breaker(@DefaultValue("50") @Min(1) @Max(100) int failureRateThreshold,
+			@DefaultValue("10") @Min(1) int window, @DefaultValue("4") @Min(1) int minimumCalls,
+			@DefaultValue("5s") Duration openFor) {
+	}
+
+	/** Applies the default host and checks the cross-field rules. */
+	public OllamaProperties {
+		if (hosts == null || hosts.isEmpty()) {
+			hosts = List.of(new HostProperties(null, java.net.URI.create("http://127.0.0.1:11434"), 1, List.of()));
+		}
+		if (new HashSet<>(hosts.stream().map(HostProperties::id).toList()).size() != hosts.size()) {
+			throw new IllegalArgumentException("worker.ollama.hosts[].id must be unique, but was "
+					+ hosts.stream().map(HostProperties::id).toList());
+		}
+		positive("worker.ollama.time-to-first-token", timeToFirstToken);
+		positive("worker.ollama.stream-stall", streamStall);
+		positive("worker.ollama.total", total);
+	}
+
+	private static void positive(String name, Duration value) {
+		if (value == null || value.isNegative() || value.isZero()) {
+			throw new IllegalArgumentException(name + " must be a positive duration, but was " + value);
+		}
+	}
+}

@@ -1,0 +1,28 @@
+package dev.kow.worker.config;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Priority lanes and in-memory bounds ({@code worker.scheduling.*}).
+ * @param highWeight share of free slots given to the high lane when all lanes wait; default 8
+ * @param normalWeight share for the normal lane; default 3
+ * @param batchWeight share for the batch lane; default 1
+ * @param aging a job waiting longer than this is served next whatever its lane, so no lane starves;
+ * default 60s
+ * @param maxBufferedPerPartition records of one partition held in memory (waiting or in flight) before
+ * that partition is paused; default 500
+ * @param maxBufferedPerLane records of one lane held in memory before the lane's partitions are paused;
+ * default 2000
+ */
+@Validated
+@ConfigurationProperties("worker.scheduling")
+public record SchedulingProperties(@DefaultValue("8") @Min(1) int highWeight,
+		@DefaultValue("3") @Min(1) int normalWeight, @DefaultValue("1") @Min(1) int batchWeight,
+		@DefaultValue("60s") Duration aging, @DefaultValue("500") @Min(1) int maxBufferedPerPartition,
+		@DefaultValue("2000") @Min(1) int maxBufferedPerLane) {
+}

@@ -1,0 +1,46 @@
+package dev.kow.worker.config;
+
+import jakarta.validation.constraints.NotBlank;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Topic names ({@code worker.topics.*}). The three request topics are the priority lanes.
+ * @param high requests of the high lane; default {@value #DEFAULT_HIGH}
+ * @param normal requests of the normal lane; default {@value #DEFAULT_NORMAL}
+ * @param batch requests of the batch lane; default {@value #DEFAULT_BATCH}
+ * @param results where every outcome is published; default {@value #DEFAULT_RESULTS}
+ * @param deadLetter where failed, expired and unreadable requests are copied byte for byte; default
+ * {@value #DEFAULT_DEAD_LETTER}
+ */
+@Validated
+@ConfigurationProperties("worker.topics")
+public record TopicsProperties(@DefaultValue(DEFAULT_HIGH) @NotBlank String high,
+		@DefaultValue(DEFAULT_NORMAL) @NotBlank String normal, @DefaultValue(DEFAULT_BATCH) @NotBlank String batch,
+		@DefaultValue(DEFAULT_RESULTS) @NotBlank String results,
+		@DefaultValue(DEFAULT_DEAD_LETTER) @NotBlank String deadLetter) {
+
+	/** Default high-lane topic. */
+	public static final String DEFAULT_HIGH = "inference.requests.high";
+
+	/** Default normal-lane topic. */
+	public static final String DEFAULT_NORMAL = "inference.requests.normal";
+
+	/** Default batch-lane topic. */
+	public static final String DEFAULT_BATCH = "inference.requests.batch";
+
+	/** Default results topic. */
+	public static final String DEFAULT_RESULTS = "inference.results";
+
+	/** Default dead-letter topic. */
+	public static final String DEFAULT_DEAD_LETTER = "inference.dead-letter";
+
+	/** Checks that the five topics are distinct. */
+	public TopicsProperties {
+		if (java.util.stream.Stream.of(high, normal, batch, results, deadLetter).distinct().count() != 5) {
+			throw new IllegalArgumentException(
+					"worker.topics.high, .normal, .batch, .results and .dead-letter must be five different topics");
+		}
+	}
+}

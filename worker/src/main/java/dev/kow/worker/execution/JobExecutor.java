@@ -1,0 +1,182 @@
+package dev.kow.worker.execution;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import dev.kow.avro.Attempt;
+import dev.kow.avro.ErrorCategory;
+import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.hosts.SlotLease;
+import dev.kow.worker.job.Job;
+import dev.kow.worker.ollama.CallBudget;
+import dev.kow.worker.ollama.FailureKind;
+import dev.kow.worker.ollama.OllamaCallException;
+import dev.kow.worker.ollama.OllamaClient;
+import dev.kow.worker.ollama.OllamaRequests;
+import dev.kow.worker.outcome.OutcomePublisher;
+import dev.kow.worker.scheduling.JobDispatcher;
+import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.scheduling.UndispatchableHandler;
+import io.github.resilience4j.core.IntervalFunction;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Runs one attempt of a job on a slot and decides what follows:
+ * <ul>
+ * <li>success: publish the result;</li>
+ * <li>terminal failure (400, 404 unknown model): FAILED result and dead letter at once;</li>
+ * <li>retryable failure (connection, 5xx, 503 busy, timeouts, stall, error line, truncated stream):
+ * the slot is freed at once and the job re-enters the front of its lane after an exponential backoff
+ * with jitter (Resilience4j {@link IntervalFunction}), preferring another host; after
+ * {@code max-attempts}, or when the backoff would pass the deadline, it fails for good.</li>
+ * </ul>
+ * Every failed attempt is recorded in the job (host, class, duration, chunks before the failure).
+ */
+public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
+
+	private final OllamaClient client;
+
+	private final HostPool pool;
+
+	private final OutcomePublisher outcomes;
+
+	private final OllamaProperties properties;
+
+	private final IntervalFunction backoff;
+
+	private final Scheduler timer;
+
+	private final Clock clock;
+
+	private final LongSupplier nanoClock;
+
+	private LaneScheduler scheduler;
+
+	/**
+	 * @param client Ollama client
+	 * @param pool host pool
+	 * @param outcomes where outcomes go
+	 * @param properties timeouts and retry settings
+	 * @param timer for backoff delays
+	 * @param clock wall clock
+	 * @param nanoClock monotonic clock, ns
+	 */
+	public JobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
+			Scheduler timer, Clock clock, LongSupplier nanoClock) {
+		this.client = client;
+		this.pool = pool;
+		this.outcomes = outcomes;
+		this.properties = properties;
+		this.timer = timer;
+		this.clock = clock;
+		this.nanoClock = nanoClock;
+		OllamaProperties.Retry retry = properties.retry();
+		this.backoff = IntervalFunction.ofExponentialRandomBackoff(retry.initialBackoff(), retry.multiplier(), 0.5,
+				retry.maxBackoff());
+	}
+
+	/** @param scheduler where retried jobs go back to (set once, before the first dispatch) */
+	public void retryInto(LaneScheduler scheduler) {
+		this.scheduler = scheduler;
+	}
+
+	@Override
+	public void dispatch(Job job, SlotLease lease) {
+		OllamaHost host = lease.host();
+		Instant now = this.clock.instant();
+		job.dispatched(host.id(), now);
+		long start = this.nanoClock.getAsLong();
+		Disposable call = this.client
+			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive()), budget(job, now))
+			.doOnCancel(() -> this.pool.release(lease, HostPool.Result.CANCELLED, null))
+			.subscribe(answer -> {
+				this.pool.release(lease, HostPool.Result.OK, null);
+				host.markWarm(job.request().getModel());
+				this.outcomes.succeeded(job, answer, host.id());
+			}, error -> {
+				OllamaCallException failure = error instanceof OllamaCallException e ? e
+						: new OllamaCallException(host.id(), FailureKind.PROTOCOL, 0, 0, error.toString());
+				this.pool.release(lease, failure.kind().hostFault() ? HostPool.Result.HOST_FAILURE : HostPool.Result.OK,
+						failure);
+				failedAttempt(job, failure, Duration.ofNanos(this.nanoClock.getAsLong() - start));
+			});
+		if (!job.running(call)) {
+			call.dispose();
+		}
+	}
+
+	@Override
+	public void expired(Job job) {
+		this.outcomes.expired(job, "deadline " + job.request().getDeadline() + " passed before dispatch");
+	}
+
+	@Override
+	public void unroutable(Job job) {
+		this.outcomes.failed(job, ErrorCategory.UNKNOWN_MODEL,
+				"no configured host serves model '" + job.request().getModel() + "'");
+	}
+
+	private CallBudget budget(Job job, Instant now) {
+		Duration total = this.properties.total();
+		Instant deadline = job.request().getDeadline();
+		if (deadline != null) {
+			Duration left = Duration.between(now, deadline);
+			if (left.compareTo(total) < 0) {
+				total = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
+			}
+		}
+		if (job.request().getMode() == dev.kow.avro.Mode.EMBED) {
+			return new CallBudget(total, total, total);
+		}
+		return new CallBudget(min(this.properties.timeToFirstToken(), total), this.properties.streamStall(), total);
+	}
+
+	private void failedAttempt(Job job, OllamaCallException failure, Duration took) {
+		job.failed(Attempt.newBuilder()
+			.setHost(failure.host())
+			.setErrorCategory(failure.kind().name())
+			.setMessage(failure.getMessage())
+			.setDurationMs(took.toMillis())
+			.setTokensBeforeFailure(failure.chunksBeforeFailure())
+			.build());
+		if (job.cancelled()) {
+			return;
+		}
+		if (!failure.kind().retryable()) {
+			this.outcomes.failed(job, terminalCategory(failure), failure.getMessage());
+			return;
+		}
+		Instant deadline = job.request().getDeadline();
+		Duration wait = Duration.ofMillis(this.backoff.apply(job.attempts()));
+		if (deadline != null && !this.clock.instant().plus(wait).isBefore(deadline)) {
+			this.outcomes.expired(job, "deadline " + deadline + " passes before attempt " + (job.attempts() + 1)
+					+ "; last failure: " + failure.getMessage());
+			return;
+		}
+		if (job.attempts() >= this.properties.retry().maxAttempts()) {
+			this.outcomes.failed(job, ErrorCategory.RETRIES_EXHAUSTED,
+					job.attempts() + " attempts failed; last: " + failure.getMessage());
+			return;
+		}
+		job.running(this.timer.schedule(() -> this.scheduler.resubmit(job), wait.toMillis(), TimeUnit.MILLISECONDS));
+	}
+
+	private static ErrorCategory terminalCategory(OllamaCallException failure) {
+		if (failure.kind() == FailureKind.MODEL_NOT_FOUND) {
+			return ErrorCategory.UNKNOWN_MODEL;
+		}
+		String message = failure.getMessage().toLowerCase(java.util.Locale.ROOT);
+		return message.contains("context length") || message.contains("too long") ? ErrorCategory.PROMPT_TOO_LONG
+				: ErrorCategory.BAD_REQUEST;
+	}
+
+	private static Duration min(Duration a, Duration b) {
+		return a.compareTo(b) <= 0 ? a : b;
+	}
+}

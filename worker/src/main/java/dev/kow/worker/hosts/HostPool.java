@@ -1,0 +1,142 @@
+package dev.kow.worker.hosts;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+import dev.kow.worker.ollama.ModelNames;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
+/**
+ * The Ollama hosts and their slots. A slot is handed out only when the host has fewer than its
+ * configured slots in flight and its circuit breaker permits a call, so no host ever has more than its
+ * slots in flight and no queue builds inside Ollama.
+ *
+ * <p>Choice among hosts with a free slot: hosts where the model is warm first (no model swap), then the
+ * least loaded (in flight / slots), and the host of the previous failed attempt last. Thread-safe: slot
+ * counting is under this object's monitor; listeners run after it is released.
+ */
+public final class HostPool {
+
+	/** How an attempt ended, for the breaker. */
+	public enum Result {
+		/** Answered, or failed for a reason that is not the host's (400, 404 model). */
+		OK,
+		/** Failed because of the host (connection, 5xx, timeout, stream error). */
+		HOST_FAILURE,
+		/** Abandoned before an answer (partition revoked, shutdown). */
+		CANCELLED
+	}
+
+	private final List<OllamaHost> hosts;
+
+	private final LongSupplier nanoClock;
+
+	private final List<Runnable> slotListeners = new CopyOnWriteArrayList<>();
+
+	/**
+	 * @param hosts the hosts
+	 * @param nanoClock monotonic clock, ns
+	 */
+	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock) {
+		this.hosts = List.copyOf(hosts);
+		this.nanoClock = nanoClock;
+		for (OllamaHost host : this.hosts) {
+			host.breaker().getEventPublisher().onStateTransition(event -> notifyListeners());
+		}
+	}
+
+	/** @param listener called after a slot may have become free (release, breaker transition) */
+	public void onSlotFreed(Runnable listener) {
+		this.slotListeners.add(listener);
+	}
+
+	/** @return the hosts */
+	public List<OllamaHost> hosts() {
+		return this.hosts;
+	}
+
+	/**
+	 * @param model a model name
+	 * @return whether any host is configured to serve it
+	 */
+	public boolean anyServes(String model) {
+		String normalized = ModelNames.normalize(model);
+		return this.hosts.stream().anyMatch(h -> h.serves(normalized));
+	}
+
+	/**
+	 * Takes a free slot for a model.
+	 * @param model model name
+	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
+	 * @return a lease, or null when no host can take the call now
+	 */
+	public SlotLease tryAcquire(String model, String avoidHost) {
+		String normalized = ModelNames.normalize(model);
+		synchronized (this) {
+			List<OllamaHost> candidates = new ArrayList<>();
+			for (OllamaHost host : this.hosts) {
+				if (host.inFlight < host.slots() && host.serves(normalized)
+						&& host.breaker().getState() != CircuitBreaker.State.OPEN
+						&& host.breaker().getState() != CircuitBreaker.State.FORCED_OPEN) {
+					candidates.add(host);
+				}
+			}
+			candidates.sort(Comparator.<OllamaHost>comparingInt(h -> h.id().equals(avoidHost) ? 1 : 0)
+				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
+				.thenComparingDouble(h -> (double) h.inFlight / h.slots()));
+			for (OllamaHost host : candidates) {
+				if (host.breaker().tryAcquirePermission()) {
+					host.inFlight++;
+					return new SlotLease(host, this.nanoClock.getAsLong(), new AtomicBoolean());
+				}
+			}
+			return null;
+		}
+	}
+
+	/**
+	 * Gives a slot back and reports the attempt to the host's breaker.
+	 * @param lease the lease; a second release is ignored
+	 * @param result how the attempt ended
+	 * @param error the failure for {@link Result#HOST_FAILURE}, else null
+	 */
+	public void release(SlotLease lease, Result result, Throwable error) {
+		if (!lease.released().compareAndSet(false, true)) {
+			return;
+		}
+		long nanos = this.nanoClock.getAsLong() - lease.acquiredNanos();
+		CircuitBreaker breaker = lease.host().breaker();
+		switch (result) {
+			case OK -> breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+			case HOST_FAILURE -> breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
+			case CANCELLED -> breaker.releasePermission();
+		}
+		synchronized (this) {
+			lease.host().inFlight--;
+		}
+		notifyListeners();
+	}
+
+	/**
+	 * @param host a host
+	 * @return its calls in flight now
+	 */
+	public synchronized int inFlight(OllamaHost host) {
+		return host.inFlight;
+	}
+
+	/** @return slots on hosts whose breaker is not open */
+	public int usableSlots() {
+		return this.hosts.stream().filter(h -> h.breaker().getState() != CircuitBreaker.State.OPEN)
+			.mapToInt(OllamaHost::slots).sum();
+	}
+
+	private void notifyListeners() {
+		this.slotListeners.forEach(Runnable::run);
+	}
+}

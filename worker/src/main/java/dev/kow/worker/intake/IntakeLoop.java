@@ -1,0 +1,409 @@
+package dev.kow.worker.intake;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongSupplier;
+
+import dev.kow.avro.ErrorCategory;
+import dev.kow.avro.InferenceRequest;
+import dev.kow.serde.KafkaAvroDeserializer;
+import dev.kow.serde.WireFormatException;
+import dev.kow.worker.config.IntakeProperties;
+import dev.kow.worker.config.SchedulingProperties;
+import dev.kow.worker.job.Job;
+import dev.kow.worker.offsets.CompletionSink;
+import dev.kow.worker.offsets.PartitionOffsets;
+import dev.kow.worker.offsets.SourceRecord;
+import dev.kow.worker.outcome.OutcomePublisher;
+import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.scheduling.LaneScheduler;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka side: one thread owns the consumer, reads the three lane topics, and commits each
+ * partition up to its lowest record still in progress ({@link PartitionOffsets}).
+ *
+ * <ul>
+ * <li><b>Decoding:</b> unreadable records (bad bytes, unknown schema id, wrong schema) and invalid
+ * requests are dead-lettered and their partition moves on; a registry outage is not the record's
+ * fault, so the partition is rewound to that record and paused for {@code registry-retry}.</li>
+ * <li><b>Bounded memory:</b> a partition with {@code max-buffered-per-partition} records in progress,
+ * or whose lane holds {@code max-buffered-per-lane}, is paused and resumed at half. Pausing is per
+ * lane, so a batch backlog never stops high-priority records from being read.</li>
+ * <li><b>Rebalance:</b> on revocation, completed offsets are committed synchronously, queued jobs of
+ * the partition are dropped and running ones cancelled; only an outcome already being published in
+ * that instant can be published again by the new owner (the duplicate window).</li>
+ * <li><b>Shutdown:</b> {@link #stop()} pauses everything, lets in-flight work finish for up to
+ * {@code drain-timeout} while still committing, then cancels the rest, commits and leaves the
+ * group.</li>
+ * </ul>
+ */
+public final class IntakeLoop implements Runnable, CompletionSink {
+
+	private static final Logger log = LoggerFactory.getLogger(IntakeLoop.class);
+
+	private static final Duration POLL = Duration.ofMillis(50);
+
+	private final Consumer<byte[], byte[]> consumer;
+
+	private final Map<String, Lane> lanes;
+
+	private final KafkaAvroDeserializer deserializer;
+
+	private final RequestValidator validator;
+
+	private final LaneScheduler scheduler;
+
+	private final OutcomePublisher outcomes;
+
+	private final IntakeProperties intake;
+
+	private final SchedulingProperties limits;
+
+	private final Clock clock;
+
+	private final LongSupplier nanoClock;
+
+	private final ConcurrentLinkedQueue<SourceRecord> completed = new ConcurrentLinkedQueue<>();
+
+	private final Map<TopicPartition, PartitionOffsets> trackers = new HashMap<>();
+
+	private final Map<TopicPartition, Map<Long, Job>> jobs = new HashMap<>();
+
+	private final Set<TopicPartition> paused = new HashSet<>();
+
+	private final Map<TopicPartition, Instant> registryBackoff = new HashMap<>();
+
+	private final Map<Lane, Integer> laneBuffered = new ConcurrentHashMap<>();
+
+	private volatile boolean running = true;
+
+	private volatile boolean stopped;
+
+	private long lastCommitNanos;
+
+	/**
+	 * @param consumer a byte-array consumer in the worker's group, auto-commit off
+	 * @param lanes topic name to lane
+	 * @param deserializer Confluent-format deserializer, specific reader on
+	 * @param validator request checks
+	 * @param scheduler where valid jobs go
+	 * @param outcomes publishes dead letters for unreadable and invalid records
+	 * @param intake intake settings
+	 * @param limits buffer bounds
+	 * @param clock wall clock
+	 * @param nanoClock monotonic clock, ns
+	 */
+	public IntakeLoop(Consumer<byte[], byte[]> consumer, Map<String, Lane> lanes, KafkaAvroDeserializer deserializer,
+			RequestValidator validator, LaneScheduler scheduler, OutcomePublisher outcomes, IntakeProperties intake,
+			SchedulingProperties limits, Clock clock, LongSupplier nanoClock) {
+		this.consumer = consumer;
+		this.lanes = Map.copyOf(lanes);
+		this.deserializer = deserializer;
+		this.validator = validator;
+		this.scheduler = scheduler;
+		this.outcomes = outcomes;
+		this.intake = intake;
+		this.limits = limits;
+		this.clock = clock;
+		this.nanoClock = nanoClock;
+	}
+
+	@Override
+	public void completed(SourceRecord source) {
+		this.completed.add(source);
+	}
+
+	/** Asks the loop to drain and leave the group; returns at once. */
+	public void stop() {
+		this.running = false;
+	}
+
+	/** @return true once the loop has committed, closed the consumer and exited */
+	public boolean stopped() {
+		return this.stopped;
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return records of that lane read and not yet done (waiting, in flight or being published)
+	 */
+	public int buffered(Lane lane) {
+		return this.laneBuffered.getOrDefault(lane, 0);
+	}
+
+	@Override
+	public void run() {
+		try {
+			this.consumer.subscribe(this.lanes.keySet(), new Rebalance());
+			while (this.running) {
+				pollOnce();
+			}
+			drain();
+		}
+		catch (WakeupException ignored) {
+			// shutting down
+		}
+		catch (RuntimeException ex) {
+			log.error("intake loop failed; leaving the group so another worker takes over", ex);
+		}
+		finally {
+			try {
+				this.consumer.close(Duration.ofSeconds(10));
+			}
+			finally {
+				this.stopped = true;
+			}
+		}
+	}
+
+	private void pollOnce() {
+		applyCompletions();
+		commitIfDue(false);
+		applyBackpressure();
+		ConsumerRecords<byte[], byte[]> records = this.consumer.poll(POLL);
+		Set<TopicPartition> rewound = new HashSet<>();
+		for (ConsumerRecord<byte[], byte[]> record : records) {
+			TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+			if (!rewound.contains(partition) && !accept(record, partition)) {
+				rewound.add(partition);
+			}
+		}
+	}
+
+	/** @return false when the partition was rewound to this record (registry outage) */
+	private boolean accept(ConsumerRecord<byte[], byte[]> record, TopicPartition partition) {
+		PartitionOffsets tracker = this.trackers.get(partition);
+		if (tracker == null) {
+			return true; // not ours any more
+		}
+		Lane lane = this.lanes.get(record.topic());
+		Object value;
+		try {
+			value = record.value() == null ? null : this.deserializer.deserialize(record.topic(), record.value());
+		}
+		catch (WireFormatException ex) {
+			if (ex.reason() == WireFormatException.Reason.REGISTRY_UNAVAILABLE) {
+				log.warn("schema registry unavailable while reading {}@{}; retrying in {}: {}", partition,
+						record.offset(), this.intake.registryRetry(), ex.getMessage());
+				this.consumer.seek(partition, record.offset());
+				this.registryBackoff.put(partition, this.clock.instant().plus(this.intake.registryRetry()));
+				return false;
+			}
+			track(tracker, lane, record.offset());
+			this.outcomes.unreadable(record, new SourceRecord(partition, record.offset(), tracker), category(ex.reason()),
+					ex.getMessage());
+			return true;
+		}
+		track(tracker, lane, record.offset());
+		SourceRecord source = new SourceRecord(partition, record.offset(), tracker);
+		if (!(value instanceof InferenceRequest request)) {
+			this.outcomes.unreadable(record, source, value == null ? ErrorCategory.MALFORMED_RECORD
+					: ErrorCategory.SCHEMA_MISMATCH, value == null ? "null value (tombstone)"
+							: "value is not an InferenceRequest");
+			return true;
+		}
+		Job job = new Job(source, lane, record, request, this.clock.instant(), this.nanoClock.getAsLong());
+		this.jobs.computeIfAbsent(partition, p -> new HashMap<>()).put(record.offset(), job);
+		Rejection rejection = this.validator.check(request);
+		if (rejection != null) {
+			this.outcomes.failed(job, rejection.category(), rejection.message());
+		}
+		else {
+			this.scheduler.submit(job);
+		}
+		return true;
+	}
+
+	private void track(PartitionOffsets tracker, Lane lane, long offset) {
+		tracker.register(offset);
+		this.laneBuffered.merge(lane, 1, Integer::sum);
+	}
+
+	private void applyCompletions() {
+		SourceRecord done;
+		while ((done = this.completed.poll()) != null) {
+			PartitionOffsets tracker = done.tracker();
+			if (tracker.revoked()) {
+				continue;
+			}
+			tracker.complete(done.offset());
+			this.laneBuffered.merge(this.lanes.get(done.partition().topic()), -1, Integer::sum);
+			Map<Long, Job> partitionJobs = this.jobs.get(done.partition());
+			if (partitionJobs != null) {
+				partitionJobs.remove(done.offset());
+			}
+		}
+	}
+
+	private void commitIfDue(boolean now) {
+		long nanos = this.nanoClock.getAsLong();
+		if (!now && nanos - this.lastCommitNanos < this.intake.commitInterval().toNanos()) {
+			return;
+		}
+		this.lastCommitNanos = nanos;
+		Map<TopicPartition, OffsetAndMetadata> offsets = committable(this.trackers.values());
+		if (offsets.isEmpty()) {
+			return;
+		}
+		this.consumer.commitAsync(offsets, (committed, error) -> {
+			if (error != null) {
+				log.warn("offset commit failed, will retry: {}", error.toString());
+				return;
+			}
+			committed.forEach((partition, offset) -> {
+				PartitionOffsets tracker = this.trackers.get(partition);
+				if (tracker != null) {
+					tracker.markCommitted(offset.offset());
+				}
+			});
+		});
+	}
+
+	private static Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> trackers) {
+		Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+		for (PartitionOffsets tracker : trackers) {
+			if (tracker.committable() >= 0 && tracker.hasNewCommit()) {
+				offsets.put(tracker.partition(), new OffsetAndMetadata(tracker.committable()));
+			}
+		}
+		return offsets;
+	}
+
+	private void applyBackpressure() {
+		Instant now = this.clock.instant();
+		this.registryBackoff.values().removeIf(until -> !until.isAfter(now));
+		Set<TopicPartition> toPause = new HashSet<>();
+		Set<TopicPartition> toResume = new HashSet<>();
+		for (PartitionOffsets tracker : this.trackers.values()) {
+			TopicPartition partition = tracker.partition();
+			int laneLoad = buffered(this.lanes.get(partition.topic()));
+			boolean isPaused = this.paused.contains(partition);
+			boolean full = tracker.pendingCount() >= this.limits.maxBufferedPerPartition()
+					|| laneLoad >= this.limits.maxBufferedPerLane() || this.registryBackoff.containsKey(partition);
+			boolean roomAgain = tracker.pendingCount() <= this.limits.maxBufferedPerPartition() / 2
+					&& laneLoad <= this.limits.maxBufferedPerLane() / 2 && !this.registryBackoff.containsKey(partition);
+			if (!isPaused && full) {
+				toPause.add(partition);
+			}
+			else if (isPaused && roomAgain) {
+				toResume.add(partition);
+			}
+		}
+		if (!toPause.isEmpty()) {
+			this.consumer.pause(toPause);
+			this.paused.addAll(toPause);
+		}
+		if (!toResume.isEmpty()) {
+			this.consumer.resume(toResume);
+			this.paused.removeAll(toResume);
+		}
+	}
+
+	private void drain() {
+		log.info("draining: no new records; waiting up to {} for in-flight work", this.intake.drainTimeout());
+		this.consumer.pause(this.consumer.assignment());
+		long until = this.nanoClock.getAsLong() + this.intake.drainTimeout().toNanos();
+		while (this.nanoClock.getAsLong() < until && this.trackers.values().stream().anyMatch(t -> t.pendingCount() > 0)) {
+			applyCompletions();
+			this.consumer.poll(POLL);
+		}
+		applyCompletions();
+		for (TopicPartition partition : List.copyOf(this.trackers.keySet())) {
+			release(partition);
+		}
+		Map<TopicPartition, OffsetAndMetadata> offsets = committable(this.trackers.values());
+		if (!offsets.isEmpty()) {
+			this.consumer.commitSync(offsets, Duration.ofSeconds(10));
+		}
+		log.info("drained; committed {}", offsets);
+	}
+
+	private void release(TopicPartition partition) {
+		List<Job> cancelled = new ArrayList<>(this.scheduler.removePartition(partition));
+		Map<Long, Job> running = this.jobs.remove(partition);
+		if (running != null) {
+			cancelled.addAll(running.values());
+		}
+		cancelled.forEach(Job::cancel);
+	}
+
+	private static ErrorCategory category(WireFormatException.Reason reason) {
+		return switch (reason) {
+			case UNKNOWN_SCHEMA_ID -> ErrorCategory.UNKNOWN_SCHEMA_ID;
+			case SCHEMA_MISMATCH -> ErrorCategory.SCHEMA_MISMATCH;
+			case MALFORMED, REGISTRY_UNAVAILABLE -> ErrorCategory.MALFORMED_RECORD;
+		};
+	}
+
+	private final class Rebalance implements ConsumerRebalanceListener {
+
+		@Override
+		public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+			applyCompletions();
+			Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+			for (TopicPartition partition : partitions) {
+				PartitionOffsets tracker = IntakeLoop.this.trackers.get(partition);
+				if (tracker != null && tracker.committable() >= 0) {
+					offsets.put(partition, new OffsetAndMetadata(tracker.committable()));
+				}
+			}
+			if (!offsets.isEmpty()) {
+				try {
+					IntakeLoop.this.consumer.commitSync(offsets, Duration.ofSeconds(10));
+				}
+				catch (RuntimeException ex) {
+					log.warn("commit on revocation failed; the new owner will redo some records: {}", ex.toString());
+				}
+			}
+			forget(partitions);
+			log.info("partitions revoked: {} (committed {})", partitions, offsets);
+		}
+
+		@Override
+		public void onPartitionsLost(Collection<TopicPartition> partitions) {
+			forget(partitions);
+			log.warn("partitions lost: {}", partitions);
+		}
+
+		@Override
+		public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+			for (TopicPartition partition : partitions) {
+				IntakeLoop.this.trackers.put(partition, new PartitionOffsets(partition));
+			}
+			log.info("partitions assigned: {}", partitions);
+		}
+
+		private void forget(Collection<TopicPartition> partitions) {
+			for (TopicPartition partition : partitions) {
+				PartitionOffsets tracker = IntakeLoop.this.trackers.remove(partition);
+				if (tracker != null) {
+					tracker.revoke();
+					IntakeLoop.this.laneBuffered.merge(IntakeLoop.this.lanes.get(partition.topic()),
+							-tracker.pendingCount(), Integer::sum);
+				}
+				release(partition);
+				IntakeLoop.this.paused.remove(partition);
+				IntakeLoop.this.registryBackoff.remove(partition);
+			}
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package dev.kow.worker.job;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.kow.avro.Attempt;
+import dev.kow.avro.InferenceRequest;
+import dev.kow.worker.offsets.SourceRecord;
+import dev.kow.worker.scheduling.Lane;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import reactor.core.Disposable;
+
+/**
+ * One request on its way through the worker: the decoded request, the original record (kept for the
+ * dead letter), its lane, and what happened so far. Attempts run one at a time, so the mutable state
+ * is only written by one thread at a time; it is published through the monitor.
+ */
+public final class Job {
+
+	private final SourceRecord source;
+
+	private final Lane lane;
+
+	private final ConsumerRecord<byte[], byte[]> record;
+
+	private final InferenceRequest request;
+
+	private final Instant readAt;
+
+	private final List<Attempt> failedAttempts = new ArrayList<>();
+
+	private int attempts;
+
+	private Instant firstDispatchAt;
+
+	private long queuedSinceNanos;
+
+	private String lastHost;
+
+	private Disposable inFlight;
+
+	private boolean cancelled;
+
+	/**
+	 * @param source partition, offset and assignment epoch
+	 * @param lane the priority lane (from the topic)
+	 * @param record the raw record as read
+	 * @param request the decoded request
+	 * @param readAt when the worker read it
+	 * @param queuedSinceNanos nano-clock time it entered its lane
+	 */
+	public Job(SourceRecord source, Lane lane, ConsumerRecord<byte[], byte[]> record, InferenceRequest request,
+			Instant readAt, long queuedSinceNanos) {
+		this.source = source;
+		this.lane = lane;
+		this.record = record;
+		this.request = request;
+		this.readAt = readAt;
+		this.queuedSinceNanos = queuedSinceNanos;
+	}
+
+	/** @return where the job came from */
+	public SourceRecord source() {
+		return this.source;
+	}
+
+	/** @return its lane */
+	public Lane lane() {
+		return this.lane;
+	}
+
+	/** @return the original record, bytes untouched */
+	public ConsumerRecord<byte[], byte[]> record() {
+		return this.record;
+	}
+
+	/** @return the request */
+	public InferenceRequest request() {
+		return this.request;
+	}
+
+	/** @return when the worker read the record */
+	public Instant readAt() {
+		return this.readAt;
+	}
+
+	/** @return nano-clock time it (re)entered its lane, for aging */
+	public synchronized long queuedSinceNanos() {
+		return this.queuedSinceNanos;
+	}
+
+	/** @param nanos nano-clock time it re-enters its lane after a backoff */
+	public synchronized void requeuedAt(long nanos) {
+		this.queuedSinceNanos = nanos;
+	}
+
+	/**
+	 * Records a dispatch to a host.
+	 * @param host the host id
+	 * @param now the time
+	 */
+	public synchronized void dispatched(String host, Instant now) {
+		this.attempts++;
+		this.lastHost = host;
+		if (this.firstDispatchAt == null) {
+			this.firstDispatchAt = now;
+		}
+	}
+
+	/** @param attempt a failed attempt to report in the outcome */
+	public synchronized void failed(Attempt attempt) {
+		this.failedAttempts.add(attempt);
+	}
+
+	/** @return attempts dispatched so far */
+	public synchronized int attempts() {
+		return this.attempts;
+	}
+
+	/** @return the failed attempts, oldest first */
+	public synchronized List<Attempt> failedAttempts() {
+		return List.copyOf(this.failedAttempts);
+	}
+
+	/** @return the host of the last attempt, or null */
+	public synchronized String lastHost() {
+		return this.lastHost;
+	}
+
+	/** @return the first dispatch time, or null when never dispatched */
+	public synchronized Instant firstDispatchAt() {
+		return this.firstDispatchAt;
+	}
+
+	/**
+	 * @param call the running call, disposed by {@link #cancel()}; null when none runs
+	 * @return false when the job was cancelled meanwhile (the caller must dispose the call)
+	 */
+	public synchronized boolean running(Disposable call) {
+		this.inFlight = call;
+		return !this.cancelled;
+	}
+
+	/** Stops the job: its partition was revoked. The running call, if any, is disposed. */
+	public void cancel() {
+		Disposable call;
+		synchronized (this) {
+			this.cancelled = true;
+			call = this.inFlight;
+		}
+		if (call != null) {
+			call.dispose();
+		}
+	}
+
+	/** @return whether the job was cancelled */
+	public synchronized boolean cancelled() {
+		return this.cancelled;
+	}
+
+	@Override
+	public String toString() {
+		return "Job[" + this.source + " id=" + this.request.getId() + " lane=" + this.lane.key() + "]";
+	}
+}

@@ -1,0 +1,92 @@
+package dev.kow.worker.ollama;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Builds an {@link OllamaAnswer} from the lines of one answer: text deltas from {@code response} or
+ * {@code message.content}, {@code thinking}, the metrics of the {@code done:true} chunk, or the
+ * {@code embeddings} of an embed answer. Not thread-safe: one per call.
+ */
+final class AnswerAccumulator {
+
+	private final String host;
+
+	private final boolean embed;
+
+	private final StringBuilder text = new StringBuilder();
+
+	private final StringBuilder thinking = new StringBuilder();
+
+	private final List<float[]> embeddings = new ArrayList<>();
+
+	private int chunks;
+
+	private JsonNode last;
+
+	private boolean done;
+
+	AnswerAccumulator(String host, boolean embed) {
+		this.host = host;
+		this.embed = embed;
+	}
+
+	/**
+	 * @param line one parsed line
+	 * @throws OllamaCallException {@link FailureKind#STREAM_ERROR} for an {@code error} line
+	 */
+	void accept(JsonNode line) {
+		if (line.hasNonNull("error")) {
+			throw new OllamaCallException(this.host, FailureKind.STREAM_ERROR, 200, this.chunks,
+					line.path("error").asString());
+		}
+		if (this.embed) {
+			for (JsonNode vector : line.path("embeddings")) {
+				float[] values = new float[vector.size()];
+				for (int i = 0; i < values.length; i++) {
+					values[i] = (float) vector.get(i).asDouble();
+				}
+				this.embeddings.add(values);
+			}
+			this.last = line;
+			this.done = true;
+			return;
+		}
+		JsonNode source = line.has("message") ? line.path("message") : line;
+		String delta = source.path(line.has("message") ? "content" : "response").asString("");
+		String thought = source.path("thinking").asString("");
+		if (!delta.isEmpty() || !thought.isEmpty()) {
+			this.chunks++;
+		}
+		this.text.append(delta);
+		this.thinking.append(thought);
+		if (line.path("done").asBoolean(false)) {
+			this.done = true;
+			this.last = line;
+		}
+	}
+
+	/** @return content chunks received so far */
+	int chunks() {
+		return this.chunks;
+	}
+
+	/**
+	 * @return the answer
+	 * @throws OllamaCallException {@link FailureKind#TRUNCATED} when no final chunk arrived
+	 */
+	OllamaAnswer finish() {
+		if (!this.done) {
+			throw new OllamaCallException(this.host, FailureKind.TRUNCATED, 200, this.chunks,
+					"the stream ended without a done:true chunk after " + this.chunks + " chunks");
+		}
+		return new OllamaAnswer(this.embed ? null : this.text.toString(),
+				this.thinking.isEmpty() ? null : this.thinking.toString(), List.copyOf(this.embeddings),
+				this.embed ? null : this.last.path("done_reason").asString(null),
+				this.last.path("prompt_eval_count").asInt(0), this.last.path("eval_count").asInt(0),
+				this.last.path("total_duration").asLong(0), this.last.path("load_duration").asLong(0),
+				this.last.path("prompt_eval_duration").asLong(0), this.last.path("eval_duration").asLong(0));
+	}
+}

@@ -1,0 +1,192 @@
+package dev.kow.worker.ollama;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+
+import io.netty.channel.ChannelOption;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.netty.ByteBufMono;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Calls Ollama hosts over HTTP/1.1 with Reactor Netty, always streaming ({@code stream:true}) where the
+ * endpoint streams, so a failure shows early and a stall is told apart from a long generation.
+ *
+ * <p>Budgets, all on the injected {@link Scheduler} (so tests can use virtual time): the first line
+ * must arrive within {@link CallBudget#timeToFirstToken()} (Ollama sends headers with the first
+ * token), each next line within {@link CallBudget#streamStall()}, the whole answer within
+ * {@link CallBudget#total()}. Failures are {@link OllamaCallException}s. Thread-safe.
+ */
+public final class OllamaClient implements AutoCloseable {
+
+	private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+	private final Scheduler timer;
+
+	private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+
+	private final Map<String, ConnectionProvider> providers = new ConcurrentHashMap<>();
+
+	/** Own event loops: Spring's web server may dispose Reactor Netty's global ones on shutdown. */
+	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
+
+	/** @param timer scheduler for the budgets */
+	public OllamaClient(Scheduler timer) {
+		this.timer = timer;
+	}
+
+	/**
+	 * Runs one call.
+	 * @param host host id (for errors and connection pools)
+	 * @param baseUrl the host's base URL
+	 * @param call what to send
+	 * @param budget time budgets
+	 * @return the answer; errors are {@link OllamaCallException}
+	 */
+	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget) {
+		return Mono.defer(() -> {
+			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed());
+			NdjsonFramer framer = new NdjsonFramer();
+			String body = JSON.writeValueAsString(call.body());
+			Flux<JsonNode> lines = client(host, baseUrl).post().uri(call.path())
+				.send(ByteBufMono.fromString(Mono.just(body)))
+				.response((response, content) -> {
+					int status = response.status().code();
+					if (status != 200) {
+						return content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+							.flatMapMany(text -> Flux.error(httpError(host, status, text)));
+					}
+					return content.asByteArray().concatMapIterable(framer::push)
+						.concatWith(Flux.defer(() -> Flux.fromIterable(framer.finish())));
+				})
+				.map(line -> parse(host, line, answer))
+				.timeout(Mono.delay(budget.timeToFirstToken(), this.timer), line -> Mono.delay(budget.streamStall(), this.timer))
+				.onErrorMap(error -> classify(host, error, answer, budget));
+			return lines.doOnNext(answer::accept)
+				.then(Mono.fromCallable(answer::finish))
+				.timeout(budget.total(), Mono.defer(() -> Mono.error(new OllamaCallException(host,
+						FailureKind.TOTAL_TIMEOUT, 0, answer.chunks(), "no complete answer within " + budget.total()))),
+						this.timer);
+		});
+	}
+
+	/**
+	 * Reads {@code /api/ps}: the models loaded on a host now.
+	 * @param host host id
+	 * @param baseUrl base URL
+	 * @param timeout budget of the call
+	 * @return normalised model names ({@code name:tag})
+	 */
+	public Mono<Set<String>> loadedModels(String host, URI baseUrl, Duration timeout) {
+		return client(host, baseUrl).get().uri("/api/ps").responseSingle((response, content) -> {
+			if (response.status().code() != 200) {
+				return Mono.error(new OllamaCallException(host, FailureKind.SERVER_ERROR, response.status().code(), 0,
+						"/api/ps answered " + response.status().code()));
+			}
+			return content.asString(StandardCharsets.UTF_8).map(text -> {
+				Set<String> names = new HashSet<>();
+				for (JsonNode model : JSON.readTree(text).path("models")) {
+					names.add(ModelNames.normalize(model.path("name").asString("")));
+				}
+				return names;
+			});
+		}).timeout(timeout, this.timer).onErrorMap(error -> error instanceof OllamaCallException ? error
+				: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "/api/ps: " + error));
+	}
+
+	@Override
+	public void close() {
+		this.providers.values().forEach(ConnectionProvider::dispose);
+		this.loops.dispose();
+	}
+
+	private HttpClient client(String host, URI baseUrl) {
+		return this.clients.computeIfAbsent(host, id -> {
+			ConnectionProvider provider = ConnectionProvider.builder("ollama-" + id)
+				.maxConnections(256)
+				.pendingAcquireMaxCount(-1)
+				.maxIdleTime(Duration.ofSeconds(30))
+				.build();
+			this.providers.put(id, provider);
+			return HttpClient.create(provider)
+				.runOn(this.loops)
+				.baseUrl(baseUrl.toString())
+				.protocol(HttpProtocol.HTTP11)
+				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+				.headers(h -> h.set("Content-Type", "application/json").set("Accept", "application/x-ndjson"));
+		});
+	}
+
+	private static JsonNode parse(String host, String line, AnswerAccumulator answer) {
+		try {
+			return JSON.readTree(line);
+		}
+		catch (JacksonException ex) {
+			throw new OllamaCallException(host, FailureKind.PROTOCOL, 200, answer.chunks(),
+					"unparseable line of " + line.length() + " chars: " + ex.getOriginalMessage());
+		}
+	}
+
+	private static Throwable classify(String host, Throwable error, AnswerAccumulator answer, CallBudget budget) {
+		if (error instanceof OllamaCallException) {
+			return error;
+		}
+		if (error instanceof TimeoutException) {
+			return answer.chunks() == 0
+					? new OllamaCallException(host, FailureKind.TTFT_TIMEOUT, 0, 0,
+							"no first token within " + budget.timeToFirstToken())
+					: new OllamaCallException(host, FailureKind.STREAM_STALL, 200, answer.chunks(),
+							"no chunk for " + budget.streamStall() + " after " + answer.chunks() + " chunks");
+		}
+		if (error instanceof IOException || error.getCause() instanceof IOException
+				|| error.getClass().getName().contains("PrematureClose")) {
+			return new OllamaCallException(host, FailureKind.CONNECTION, 0, answer.chunks(), error.toString());
+		}
+		return new OllamaCallException(host, FailureKind.PROTOCOL, 0, answer.chunks(), error.toString());
+	}
+
+	static OllamaCallException httpError(String host, int status, String body) {
+		String message = body.length() > 300 ? body.substring(0, 300) : body;
+		boolean json = false;
+		try {
+			JsonNode node = JSON.readTree(body);
+			if (node.hasNonNull("error")) {
+				message = node.path("error").asString();
+				json = true;
+			}
+		}
+		catch (JacksonException notJson) {
+			// plain text, for example "404 page not found" from a wrong path or a proxy
+		}
+		FailureKind kind;
+		if (status == 404 && json) {
+			kind = FailureKind.MODEL_NOT_FOUND;
+		}
+		else if (status == 400) {
+			kind = FailureKind.BAD_REQUEST;
+		}
+		else if (status == 503) {
+			kind = FailureKind.SERVER_BUSY;
+		}
+		else {
+			kind = FailureKind.SERVER_ERROR; // 5xx, and 401/403/404-without-JSON: a host or proxy problem
+		}
+		return new OllamaCallException(host, kind, status, 0, message.isEmpty() ? "HTTP " + status : message);
+	}
+}

@@ -1,0 +1,230 @@
+package dev.kow.worker.scheduling;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.SlotLease;
+import dev.kow.worker.job.Job;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Priority lanes over GPU slots.
+ *
+ * <p><b>Work-conserving:</b> whenever a host slot is free and any lane has work, a job is dispatched.
+ * Jobs wait here, never inside Ollama: a job is taken from its lane only once {@link HostPool} has a
+ * slot for it, so a high-priority job waits for about one slot to free up, whatever the batch backlog.
+ *
+ * <p><b>Weighted shares (stride scheduling):</b> each lane has a pass value that grows by
+ * {@code 1/weight} per dispatch; the non-empty lane with the smallest pass goes next (ties: the more
+ * urgent lane). A lane that was empty re-enters at the current virtual time, so idle time earns no
+ * credit. With weights 8:3:1 and all lanes waiting, slots go 8:3:1.
+ *
+ * <p><b>Aging:</b> a job that has waited longer than {@code aging} goes next regardless of weights.
+ *
+ * <p>Thread-safe: queue state is under one monitor; {@link #pump()} is a drain loop that any thread
+ * may call and that never runs concurrently with itself; dispatch happens outside the monitor.
+ */
+public final class LaneScheduler {
+
+	private final HostPool pool;
+
+	private final JobDispatcher dispatcher;
+
+	private final UndispatchableHandler undispatchable;
+
+	private final LongSupplier nanoClock;
+
+	private final Clock clock;
+
+	private final long agingNanos;
+
+	private final ArrayDeque<Job>[] queues;
+
+	private final double[] stride;
+
+	private final double[] pass;
+
+	private final long[] dispatched;
+
+	private double virtualTime;
+
+	private final AtomicInteger wip = new AtomicInteger();
+
+	/**
+	 * @param pool the hosts
+	 * @param dispatcher runs a job on a slot
+	 * @param undispatchable receives expired and unroutable jobs
+	 * @param weights weight per lane, indexed by {@link Lane#ordinal()}
+	 * @param aging wait after which a job goes next regardless of weights
+	 * @param nanoClock monotonic clock, ns
+	 * @param clock wall clock, for deadlines
+	 */
+	@SuppressWarnings("unchecked")
+	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable, int[] weights,
+			Duration aging, LongSupplier nanoClock, Clock clock) {
+		this.pool = pool;
+		this.dispatcher = dispatcher;
+		this.undispatchable = undispatchable;
+		this.nanoClock = nanoClock;
+		this.clock = clock;
+		this.agingNanos = aging.toNanos();
+		int lanes = Lane.values().length;
+		this.queues = new ArrayDeque[lanes];
+		this.stride = new double[lanes];
+		this.pass = new double[lanes];
+		this.dispatched = new long[lanes];
+		for (int i = 0; i < lanes; i++) {
+			this.queues[i] = new ArrayDeque<>();
+			this.stride[i] = 1.0 / weights[i];
+		}
+		pool.onSlotFreed(this::pump);
+	}
+
+	/**
+	 * Queues a job at the back of its lane and dispatches what can go.
+	 * @param job the job
+	 */
+	public void submit(Job job) {
+		enqueue(job, false);
+		pump();
+	}
+
+	/**
+	 * Queues a job that already had an attempt at the front of its lane (after its backoff).
+	 * @param job the job
+	 */
+	public void resubmit(Job job) {
+		if (job.cancelled()) {
+			return;
+		}
+		job.requeuedAt(this.nanoClock.getAsLong());
+		enqueue(job, true);
+		pump();
+	}
+
+	/**
+	 * Drops the queued jobs of a partition (it was revoked).
+	 * @param partition the partition
+	 * @return the jobs removed
+	 */
+	public synchronized List<Job> removePartition(TopicPartition partition) {
+		List<Job> removed = new ArrayList<>();
+		for (ArrayDeque<Job> queue : this.queues) {
+			queue.removeIf(job -> {
+				boolean match = job.source().partition().equals(partition);
+				if (match) {
+					removed.add(job);
+				}
+				return match;
+			});
+		}
+		return removed;
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return jobs waiting in it
+	 */
+	public synchronized int waiting(Lane lane) {
+		return this.queues[lane.ordinal()].size();
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return jobs dispatched from it since start (retries included)
+	 */
+	public synchronized long dispatched(Lane lane) {
+		return this.dispatched[lane.ordinal()];
+	}
+
+	private synchronized void enqueue(Job job, boolean front) {
+		int lane = job.lane().ordinal();
+		ArrayDeque<Job> queue = this.queues[lane];
+		if (queue.isEmpty()) {
+			this.pass[lane] = Math.max(this.pass[lane], this.virtualTime);
+		}
+		if (front) {
+			queue.addFirst(job);
+		}
+		else {
+			queue.addLast(job);
+		}
+	}
+
+	/** Dispatches while a lane has work and a host has a free slot. Safe to call from any thread. */
+	public void pump() {
+		if (this.wip.getAndIncrement() != 0) {
+			return;
+		}
+		do {
+			while (true) {
+				List<Job> expired = new ArrayList<>(0);
+				List<Job> unroutable = new ArrayList<>(0);
+				Job job = null;
+				SlotLease lease = null;
+				synchronized (this) {
+					int lane;
+					while ((lane = nextLane()) >= 0) {
+						Job head = this.queues[lane].peekFirst();
+						if (head.cancelled()) {
+							this.queues[lane].pollFirst();
+						}
+						else if (head.request().getDeadline() != null
+								&& !head.request().getDeadline().isAfter(this.clock.instant())) {
+							expired.add(this.queues[lane].pollFirst());
+						}
+						else if (!this.pool.anyServes(head.request().getModel())) {
+							unroutable.add(this.queues[lane].pollFirst());
+						}
+						else {
+							lease = this.pool.tryAcquire(head.request().getModel(), head.lastHost());
+							if (lease != null) {
+								job = this.queues[lane].pollFirst();
+								this.virtualTime = this.pass[lane];
+								this.pass[lane] += this.stride[lane];
+								this.dispatched[lane]++;
+							}
+							break;
+						}
+					}
+				}
+				expired.forEach(this.undispatchable::expired);
+				unroutable.forEach(this.undispatchable::unroutable);
+				if (job == null) {
+					break;
+				}
+				this.dispatcher.dispatch(job, lease);
+			}
+		}
+		while (this.wip.decrementAndGet() != 0);
+	}
+
+	/** @return the lane to serve next, or -1 when all are empty; caller holds the monitor */
+	private int nextLane() {
+		long now = this.nanoClock.getAsLong();
+		int best = -1;
+		int oldest = -1;
+		long oldestSince = Long.MAX_VALUE;
+		for (int lane = 0; lane < this.queues.length; lane++) {
+			Job head = this.queues[lane].peekFirst();
+			if (head == null) {
+				continue;
+			}
+			long since = head.queuedSinceNanos();
+			if (now - since > this.agingNanos && since < oldestSince) {
+				oldest = lane;
+				oldestSince = since;
+			}
+			if (best < 0 || this.pass[lane] < this.pass[best]) {
+				best = lane;
+			}
+		}
+		return oldest >= 0 ? oldest : best;
+	}
+}

@@ -1,0 +1,195 @@
+package dev.kow.worker;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.kow.avro.ChatMessage;
+import dev.kow.avro.GenerationOptions;
+import dev.kow.avro.InferenceRequest;
+import dev.kow.avro.InferenceResult;
+import dev.kow.avro.Mode;
+import dev.kow.serde.KafkaAvroDeserializer;
+import dev.kow.serde.KafkaAvroSerializer;
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.testkit.KafkaBroker;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Test harness around one pipeline: unique topics and group on the shared broker, a producer of
+ * requests, readers of results and dead letters, and worker processes started in this JVM.
+ */
+final class Pipeline implements AutoCloseable {
+
+	final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
+
+	final String high = this.prefix + ".high";
+
+	final String normal = this.prefix + ".normal";
+
+	final String batch = this.prefix + ".batch";
+
+	final String results = this.prefix + ".results";
+
+	final String deadLetter = this.prefix + ".dlq";
+
+	final KafkaBroker broker;
+
+	final String registryUrl;
+
+	private final KafkaProducer<byte[], byte[]> producer;
+
+	private final KafkaAvroSerializer serializer;
+
+	private final KafkaAvroDeserializer deserializer;
+
+	private final KafkaConsumer<byte[], byte[]> resultReader;
+
+	private final KafkaConsumer<byte[], byte[]> deadLetterReader;
+
+	private final List<ConfigurableApplicationContext> workers = new ArrayList<>();
+
+	Pipeline(KafkaBroker broker, String registryUrl, int lanePartitions) {
+		this.broker = broker;
+		this.registryUrl = registryUrl;
+		broker.createTopics(lanePartitions, this.high, this.normal, this.batch);
+		broker.createTopics(1, this.results, this.deadLetter);
+		this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+				ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+				ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+		Map<String, Object> serde = Map.of("schema.registry.url", registryUrl, "specific.avro.reader", "true");
+		this.serializer = new KafkaAvroSerializer();
+		this.serializer.configure(serde, false);
+		this.deserializer = new KafkaAvroDeserializer();
+		this.deserializer.configure(serde, false);
+		this.resultReader = reader(this.results);
+		this.deadLetterReader = reader(this.deadLetter);
+	}
+
+	private KafkaConsumer<byte[], byte[]> reader(String topic) {
+		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+				ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, this.broker.bootstrapServers(),
+				ConsumerConfig.GROUP_ID_CONFIG, this.prefix + "-reader-" + topic,
+				ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+				ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+				ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+		consumer.subscribe(List.of(topic));
+		return consumer;
+	}
+
+	/** Starts a worker on the given simulators, each host with {@code slots} slots. */
+	ConfigurableApplicationContext startWorker(int slots, OllamaSimulator... hosts) {
+		Map<String, Object> props = new HashMap<>();
+		props.put("spring.kafka.bootstrap-servers", this.broker.bootstrapServers());
+		props.put("server.port", "0");
+		props.put("worker.topics.high", this.high);
+		props.put("worker.topics.normal", this.normal);
+		props.put("worker.topics.batch", this.batch);
+		props.put("worker.topics.results", this.results);
+		props.put("worker.topics.dead-letter", this.deadLetter);
+		props.put("worker.intake.group-id", this.prefix + "-workers");
+		props.put("worker.intake.commit-interval", "200ms");
+		props.put("worker.intake.drain-timeout", "5s");
+		props.put("worker.schema-registry.url", this.registryUrl);
+		props.put("worker.ollama.retry.initial-backoff", "50ms");
+		props.put("worker.ollama.time-to-first-token", "10s");
+		props.put("worker.ollama.stream-stall", "2s");
+		for (int i = 0; i < hosts.length; i++) {
+			props.put("worker.ollama.hosts[" + i + "].id", "sim" + i);
+			props.put("worker.ollama.hosts[" + i + "].url", hosts[i].baseUrl());
+			props.put("worker.ollama.hosts[" + i + "].slots", Integer.toString(slots));
+		}
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class).properties(props)
+			.run();
+		this.workers.add(context);
+		return context;
+	}
+
+	static InferenceRequest.Builder generate(String id, String prompt) {
+		return InferenceRequest.newBuilder().setId(id).setModel("llama3.1:8b").setMode(Mode.GENERATE).setPrompt(prompt)
+			.setOptions(GenerationOptions.newBuilder().setNumPredict(24).build())
+			.setCreatedAt(Instant.now());
+	}
+
+	static InferenceRequest.Builder chat(String id, String content) {
+		return InferenceRequest.newBuilder().setId(id).setModel("llama3.1:8b").setMode(Mode.CHAT)
+			.setMessages(List.of(ChatMessage.newBuilder().setRole("user").setContent(content).build()))
+			.setOptions(GenerationOptions.newBuilder().setNumPredict(24).build())
+			.setCreatedAt(Instant.now());
+	}
+
+	static InferenceRequest.Builder embed(String id, String text) {
+		return InferenceRequest.newBuilder().setId(id).setModel("nomic-embed-text").setMode(Mode.EMBED).setPrompt(text)
+			.setCreatedAt(Instant.now());
+	}
+
+	/** Produces a request to a topic partition; returns the exact value bytes sent. */
+	byte[] send(String topic, int partition, InferenceRequest request) {
+		byte[] value = this.serializer.serialize(topic, request);
+		sendRaw(topic, partition, request.getId().getBytes(StandardCharsets.UTF_8), value);
+		return value;
+	}
+
+	void sendRaw(String topic, int partition, byte[] key, byte[] value) {
+		try {
+			this.producer.send(new ProducerRecord<>(topic, partition, key, value)).get();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private final Map<String, List<InferenceResult>> byId = new HashMap<>();
+
+	/**
+	 * Reads results until {@code count} distinct request ids arrived in total or the timeout passed.
+	 * @return every result read so far, by request id (duplicates kept)
+	 */
+	Map<String, List<InferenceResult>> awaitResults(int count, Duration timeout) {
+		long until = System.nanoTime() + timeout.toNanos();
+		while (this.byId.size() < count && System.nanoTime() < until) {
+			for (ConsumerRecord<byte[], byte[]> record : this.resultReader.poll(Duration.ofMillis(200))) {
+				InferenceResult result = (InferenceResult) this.deserializer.deserialize(this.results, record.value());
+				this.byId.computeIfAbsent(result.getRequestId(), k -> new ArrayList<>()).add(result);
+			}
+		}
+		return new HashMap<>(this.byId);
+	}
+
+	/** Reads dead letters until {@code count} arrived or the timeout passed. */
+	List<ConsumerRecord<byte[], byte[]>> awaitDeadLetters(int count, Duration timeout) {
+		List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+		long until = System.nanoTime() + timeout.toNanos();
+		while (letters.size() < count && System.nanoTime() < until) {
+			this.deadLetterReader.poll(Duration.ofMillis(200)).forEach(letters::add);
+		}
+		return letters;
+	}
+
+	static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+		var header = record.headers().lastHeader(name);
+		return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+	}
+
+	@Override
+	public void close() {
+		this.workers.forEach(ConfigurableApplicationContext::close);
+		this.producer.close();
+		this.resultReader.close();
+		this.deadLetterReader.close();
+	}
+}

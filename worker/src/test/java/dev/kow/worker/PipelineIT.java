@@ -1,0 +1,135 @@
+package dev.kow.worker;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import dev.kow.avro.InferenceResult;
+import dev.kow.avro.Status;
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.sim.SimConfig;
+import dev.kow.testkit.ApicurioRegistry;
+import dev.kow.testkit.KafkaBroker;
+import dev.kow.testkit.SharedFixtures;
+import dev.kow.worker.outcome.DeadLetterHeaders;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The main job end to end on real components: a real Kafka broker, a real Apicurio registry (Confluent
+ * API) and the Ollama simulator over HTTP.
+ */
+@ExtendWith(SharedFixtures.class)
+class PipelineIT {
+
+	private OllamaSimulator host;
+
+	private Pipeline pipeline;
+
+	@BeforeEach
+	void start(KafkaBroker broker, ApicurioRegistry registry) {
+		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2));
+		this.pipeline = new Pipeline(broker, registry.confluentUrl(), 2);
+	}
+
+	@AfterEach
+	void stop() {
+		this.pipeline.close();
+		this.host.close();
+	}
+
+	@Test
+	void everyModeSucceedsAndCarriesOllamaMetrics() {
+		this.pipeline.startWorker(2, this.host);
+		for (int i = 0; i < 10; i++) {
+			this.pipeline.send(this.pipeline.high, i % 2, Pipeline.generate("g" + i, "Say something " + i).build());
+			this.pipeline.send(this.pipeline.normal, i % 2, Pipeline.chat("c" + i, "Hello " + i).build());
+			this.pipeline.send(this.pipeline.batch, i % 2, Pipeline.embed("e" + i, "embed me " + i).build());
+		}
+		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(30, Duration.ofSeconds(60));
+
+		assertThat(results).hasSize(30);
+		assertThat(results.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+		InferenceResult generated = results.get("g3").get(0);
+		assertThat(generated.getResponse()).isNotBlank();
+		assertThat(generated.getEvalCount()).isPositive();
+		assertThat(generated.getEvalDurationNs()).isPositive();
+		assertThat(generated.getDoneReason()).isIn("stop", "length");
+		assertThat(generated.getHost()).isEqualTo("sim0");
+		assertThat(generated.getSourceTopic()).isEqualTo(this.pipeline.high);
+		assertThat(results.get("c3").get(0).getMessage().getContent()).isNotBlank();
+		List<List<Float>> vectors = results.get("e3").get(0).getEmbeddings();
+		assertThat(vectors).hasSize(1);
+		double norm = vectors.get(0).stream().mapToDouble(f -> f * f).sum();
+		assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+		assertThat(this.host.requestLog().peakInFlight()).isLessThanOrEqualTo(2);
+	}
+
+	@Test
+	void poisonRecordsAreDeadLetteredWithTheirReasonWhileTheirPartitionMovesOn() {
+		this.pipeline.startWorker(2, this.host);
+		String topic = this.pipeline.normal;
+		byte[] random = new byte[64];
+		new Random(7).nextBytes(random);
+		byte[] unknownSchema = ByteBuffer.allocate(12).put((byte) 0).putInt(987654).putInt(42).array();
+		this.pipeline.send(topic, 0, Pipeline.generate("ok-1", "first").build());
+		this.pipeline.sendRaw(topic, 0, "bad-bytes".getBytes(), random);
+		this.pipeline.send(topic, 0, Pipeline.generate("ok-2", "second").build());
+		this.pipeline.sendRaw(topic, 0, "bad-schema".getBytes(), unknownSchema);
+		byte[] unknownModel = this.pipeline.send(topic, 0,
+				Pipeline.generate("no-model", "third").setModel("no-such-model:1b").build());
+		this.pipeline.send(topic, 0, Pipeline.generate("empty", "").build());
+		this.pipeline.send(topic, 0, Pipeline.generate("ok-3", "fourth").build());
+
+		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(5, Duration.ofSeconds(60));
+		List<ConsumerRecord<byte[], byte[]>> letters = this.pipeline.awaitDeadLetters(4, Duration.ofSeconds(30));
+
+		assertThat(results.keySet()).containsExactlyInAnyOrder("ok-1", "ok-2", "ok-3", "no-model", "empty");
+		assertThat(results.get("ok-3").get(0).getStatus()).isEqualTo(Status.SUCCEEDED);
+		assertThat(results.get("no-model").get(0).getStatus()).isEqualTo(Status.FAILED);
+		assertThat(results.get("no-model").get(0).getError().getCategory().name()).isEqualTo("UNKNOWN_MODEL");
+		assertThat(results.get("empty").get(0).getError().getCategory().name()).isEqualTo("INVALID_REQUEST");
+		Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
+		letters.forEach(letter -> byKey.put(new String(letter.key()), letter));
+		assertThat(byKey).containsOnlyKeys("bad-bytes", "bad-schema", "no-model", "empty");
+		assertThat(Pipeline.header(byKey.get("bad-bytes"), DeadLetterHeaders.REASON)).isEqualTo("MALFORMED_RECORD");
+		assertThat(Pipeline.header(byKey.get("bad-schema"), DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_SCHEMA_ID");
+		assertThat(Pipeline.header(byKey.get("no-model"), DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_MODEL");
+		assertThat(Pipeline.header(byKey.get("empty"), DeadLetterHeaders.REASON)).isEqualTo("INVALID_REQUEST");
+		assertThat(byKey.get("bad-bytes").value()).isEqualTo(random);
+		assertThat(byKey.get("bad-schema").value()).isEqualTo(unknownSchema);
+		assertThat(byKey.get("no-model").value()).isEqualTo(unknownModel);
+		assertThat(Pipeline.header(byKey.get("bad-bytes"), DeadLetterHeaders.ORIGINAL_TOPIC)).isEqualTo(topic);
+		assertThat(ByteBuffer.wrap(byKey.get("bad-bytes").headers().lastHeader(DeadLetterHeaders.ORIGINAL_OFFSET).value())
+			.getLong()).isEqualTo(1L);
+	}
+
+	@Test
+	void aWorkerStoppedAndRestartedMidRunLosesNothing() {
+		this.host.close();
+		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.05).withNumParallel(2));
+		int total = 300;
+		for (int i = 0; i < total; i++) {
+			this.pipeline.send(this.pipeline.batch, i % 2, Pipeline.generate("r" + i, "prompt number " + i)
+				.setOptions(dev.kow.avro.GenerationOptions.newBuilder().setNumPredict(200).build()).build());
+		}
+		ConfigurableApplicationContext first = this.pipeline.startWorker(2, this.host);
+		Map<String, List<InferenceResult>> early = this.pipeline.awaitResults(60, Duration.ofSeconds(60));
+		assertThat(early.size()).isGreaterThanOrEqualTo(60).isLessThan(total);
+		first.close();
+		this.pipeline.startWorker(2, this.host);
+		Map<String, List<InferenceResult>> all = this.pipeline.awaitResults(total, Duration.ofSeconds(120));
+
+		assertThat(all).as("every request answered").hasSize(total);
+		assertThat(all.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+	}
+}

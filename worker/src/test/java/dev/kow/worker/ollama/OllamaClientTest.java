@@ -1,0 +1,76 @@
+package dev.kow.worker.ollama;
+
+import java.net.URI;
+import java.time.Duration;
+
+import dev.kow.sim.Fault;
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.sim.SimConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The client against the simulator over real HTTP: answers, and each failure class. */
+class OllamaClientTest {
+
+	private final OllamaSimulator sim = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01));
+
+	private final OllamaClient client = new OllamaClient(Schedulers.parallel());
+
+	private final CallBudget budget = new CallBudget(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(20));
+
+	@AfterEach
+	void stop() {
+		this.client.close();
+		this.sim.close();
+	}
+
+	private OllamaCall generate(String model) {
+		ObjectNode body = JsonMapper.builder().build().createObjectNode().put("model", model).put("prompt", "hello")
+			.put("stream", true);
+		body.putObject("options").put("num_predict", 20);
+		return new OllamaCall("/api/generate", body, model);
+	}
+
+	private OllamaAnswer call(OllamaCall call) {
+		return this.client.call("sim", URI.create(this.sim.baseUrl()), call, this.budget).block(Duration.ofSeconds(30));
+	}
+
+	@Test
+	void readsAStreamedAnswerWithItsMetrics() {
+		OllamaAnswer answer = call(generate("llama3.1:8b"));
+		assertThat(answer.text()).isNotBlank();
+		assertThat(answer.doneReason()).isIn("stop", "length");
+		assertThat(answer.evalCount()).isBetween(1, 20);
+		assertThat(answer.totalDurationNanos()).isGreaterThanOrEqualTo(answer.evalDurationNanos());
+	}
+
+	@Test
+	void classifiesEachFailure() {
+		assertKind(generate("nope:1b"), FailureKind.MODEL_NOT_FOUND);
+		this.sim.faults().next(Fault.BUSY_503);
+		assertKind(generate("llama3.1:8b"), FailureKind.SERVER_BUSY);
+		this.sim.faults().next(Fault.ERROR_500);
+		assertKind(generate("llama3.1:8b"), FailureKind.SERVER_ERROR);
+		this.sim.faults().next(Fault.ERROR_LINE);
+		assertKind(generate("llama3.1:8b"), FailureKind.STREAM_ERROR);
+		this.sim.faults().next(Fault.TRUNCATED_STREAM);
+		assertKind(generate("llama3.1:8b"), FailureKind.TRUNCATED);
+		this.sim.faults().next(Fault.STALL_MIDSTREAM);
+		assertKind(generate("llama3.1:8b"), FailureKind.STREAM_STALL);
+		this.sim.faults().next(Fault.CONNECTION_RESET);
+		assertKind(generate("llama3.1:8b"), FailureKind.CONNECTION);
+		assertThat(FailureKind.MODEL_NOT_FOUND.retryable()).isFalse();
+		assertThat(FailureKind.STREAM_STALL.retryable()).isTrue();
+	}
+
+	private void assertKind(OllamaCall call, FailureKind kind) {
+		assertThatThrownBy(() -> call(call)).isInstanceOfSatisfying(OllamaCallException.class,
+				e -> assertThat(e.kind()).isEqualTo(kind));
+	}
+}

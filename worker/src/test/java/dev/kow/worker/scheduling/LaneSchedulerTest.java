@@ -1,0 +1,152 @@
+package dev.kow.worker.scheduling;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.kow.avro.InferenceRequest;
+import dev.kow.avro.Mode;
+import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.hosts.SlotLease;
+import dev.kow.worker.job.Job;
+import dev.kow.worker.offsets.PartitionOffsets;
+import dev.kow.worker.offsets.SourceRecord;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LaneSchedulerTest {
+
+	private final AtomicLong nanos = new AtomicLong();
+
+	private final Clock clock = Clock.fixed(Instant.parse("2026-11-21T00:00:00Z"), ZoneOffset.UTC);
+
+	private final List<Job> dispatched = new ArrayList<>();
+
+	private final List<SlotLease> leases = new ArrayList<>();
+
+	private final List<Job> expired = new ArrayList<>();
+
+	private HostPool pool(int... slots) {
+		List<OllamaHost> hosts = new ArrayList<>();
+		for (int i = 0; i < slots.length; i++) {
+			hosts.add(new OllamaHost("h" + i, URI.create("http://127.0.0.1:1"), slots[i], Set.of(),
+					CircuitBreaker.ofDefaults("h" + i)));
+		}
+		return new HostPool(hosts, this.nanos::get);
+	}
+
+	private LaneScheduler scheduler(HostPool pool, Duration aging) {
+		return new LaneScheduler(pool, (job, lease) -> {
+			this.dispatched.add(job);
+			this.leases.add(lease);
+		}, new UndispatchableHandler() {
+			@Override
+			public void expired(Job job) {
+				LaneSchedulerTest.this.expired.add(job);
+			}
+
+			@Override
+			public void unroutable(Job job) {
+			}
+		}, new int[] { 8, 3, 1 }, aging, this.nanos::get, this.clock);
+	}
+
+	private Job job(Lane lane, int n, Instant deadline) {
+		InferenceRequest request = InferenceRequest.newBuilder().setId(lane + "-" + n).setModel("m").setMode(Mode.GENERATE)
+			.setPrompt("p").setDeadline(deadline).setCreatedAt(Instant.EPOCH).build();
+		TopicPartition partition = new TopicPartition(lane.key(), 0);
+		return new Job(new SourceRecord(partition, n, new PartitionOffsets(partition)), lane,
+				new ConsumerRecord<>(lane.key(), 0, n, null, null), request, Instant.EPOCH, this.nanos.get());
+	}
+
+	private void finishAll(HostPool pool) {
+		List<SlotLease> done = new ArrayList<>(this.leases);
+		this.leases.clear();
+		done.forEach(lease -> pool.release(lease, HostPool.Result.OK, null));
+	}
+
+	@Test
+	void neverDispatchesMoreThanTheHostsSlots() {
+		HostPool pool = pool(2, 3);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofHours(1));
+		for (int i = 0; i < 20; i++) {
+			scheduler.submit(job(Lane.BATCH, i, null));
+		}
+		assertThat(this.dispatched).hasSize(5);
+		assertThat(pool.inFlight(pool.hosts().get(0))).isEqualTo(2);
+		assertThat(pool.inFlight(pool.hosts().get(1))).isEqualTo(3);
+		assertThat(scheduler.waiting(Lane.BATCH)).isEqualTo(15);
+	}
+
+	@Test
+	void aFreedSlotGoesToTheWaitingHighJobAheadOfTheBatchBacklog() {
+		HostPool pool = pool(4);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofHours(1));
+		for (int i = 0; i < 1000; i++) {
+			scheduler.submit(job(Lane.BATCH, i, null));
+		}
+		scheduler.submit(job(Lane.HIGH, 0, null));
+		assertThat(this.dispatched).hasSize(4).allMatch(j -> j.lane() == Lane.BATCH);
+		pool.release(this.leases.remove(0), HostPool.Result.OK, null);
+		assertThat(this.dispatched).hasSize(5);
+		assertThat(this.dispatched.get(4).lane()).isEqualTo(Lane.HIGH);
+	}
+
+	@Test
+	void lanesShareSlotsByWeightAndNoneStarves() {
+		HostPool pool = pool(12);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofHours(1));
+		for (int i = 0; i < 400; i++) {
+			for (Lane lane : Lane.values()) {
+				scheduler.submit(job(lane, i, null));
+			}
+		}
+		this.dispatched.clear();
+		for (int round = 0; round < 20; round++) {
+			finishAll(pool);
+		}
+		long high = this.dispatched.stream().filter(j -> j.lane() == Lane.HIGH).count();
+		long normal = this.dispatched.stream().filter(j -> j.lane() == Lane.NORMAL).count();
+		long batch = this.dispatched.stream().filter(j -> j.lane() == Lane.BATCH).count();
+		assertThat(high + normal + batch).isEqualTo(240);
+		// 8:3:1 of 240 dispatches, within one of the exact share (the stride phase at the start)
+		assertThat(high).isBetween(159L, 161L);
+		assertThat(normal).isBetween(59L, 61L);
+		assertThat(batch).isBetween(19L, 21L);
+	}
+
+	@Test
+	void agingServesAnOldJobFirstWhateverItsLane() {
+		HostPool pool = pool(1);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofSeconds(10));
+		scheduler.submit(job(Lane.BATCH, 0, null));
+		scheduler.submit(job(Lane.BATCH, 1, null));
+		this.nanos.addAndGet(Duration.ofSeconds(30).toNanos());
+		for (int i = 0; i < 5; i++) {
+			scheduler.submit(job(Lane.HIGH, i, null));
+		}
+		finishAll(pool);
+		assertThat(this.dispatched.get(1).request().getId()).isEqualTo("BATCH-1");
+	}
+
+	@Test
+	void anExpiredJobIsNotDispatched() {
+		HostPool pool = pool(1);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofHours(1));
+		scheduler.submit(job(Lane.NORMAL, 0, this.clock.instant().minusSeconds(1)));
+		assertThat(this.dispatched).isEmpty();
+		assertThat(this.expired).hasSize(1);
+		assertThat(pool.inFlight(pool.hosts().get(0))).isZero();
+	}
+}

@@ -1,0 +1,53 @@
+package dev.kow.worker;
+
+import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.config.SchedulingProperties;
+import dev.kow.worker.config.TopicsProperties;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad configuration stops startup with an error that names the property. */
+class ConfigurationValidationTest {
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties({ OllamaProperties.class, TopicsProperties.class, SchedulingProperties.class })
+	static class PropertiesOnly {
+	}
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withUserConfiguration(PropertiesOnly.class);
+
+	@Test
+	void defaultsBind() {
+		this.runner.run(context -> {
+			assertThat(context).hasNotFailed();
+			OllamaProperties ollama = context.getBean(OllamaProperties.class);
+			assertThat(ollama.hosts()).hasSize(1);
+			assertThat(ollama.hosts().get(0).url().toString()).isEqualTo("http://127.0.0.1:11434");
+			assertThat(ollama.retry().maxAttempts()).isEqualTo(4);
+			assertThat(context.getBean(SchedulingProperties.class).highWeight()).isEqualTo(8);
+		});
+	}
+
+	@Test
+	void slotsOutOfRangeNamesTheProperty() {
+		this.runner.withPropertyValues("worker.ollama.hosts[0].url=http://127.0.0.1:1", "worker.ollama.hosts[0].slots=0")
+			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("hosts[0].slots"));
+	}
+
+	@Test
+	void aNonHttpHostUrlNamesTheProperty() {
+		this.runner.withPropertyValues("worker.ollama.hosts[0].url=ftp://gpu-1")
+			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("worker.ollama.hosts[].url"));
+	}
+
+	@Test
+	void duplicateTopicsAreRejected() {
+		this.runner.withPropertyValues("worker.topics.high=same", "worker.topics.normal=same")
+			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("worker.topics.high"));
+	}
+}

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import io.netty.channel.ChannelOption;
@@ -197,7 +198,7 @@ public final class OllamaSimulator implements AutoCloseable {
 		}
 		int promptTokens = TextGenerator.estimateTokens(system) + TextGenerator.estimateTokens(prompt) + 8;
 		return infer(res, request, promptTokens, TextGenerator.seed(spec.name(), system, prompt, request.seedText()),
-				arrival, false);
+				arrival, false, tag(prompt));
 	}
 
 	private Mono<Void> chat(JsonNode body, HttpServerResponse res, long arrival) {
@@ -226,13 +227,15 @@ public final class OllamaSimulator implements AutoCloseable {
 		}
 		StringBuilder all = new StringBuilder();
 		int promptTokens = 0;
+		String lastContent = "";
 		for (JsonNode message : messages) {
 			String content = Json.string(message, "content", "Message");
+			lastContent = content;
 			all.append(message.path("role").asString("")).append(':').append(content).append('\n');
 			promptTokens += TextGenerator.estimateTokens(content) + 4 + 768 * message.path("images").size();
 		}
 		return infer(res, request, promptTokens, TextGenerator.seed(spec.name(), all.toString(), request.seedText()),
-				arrival, true);
+				arrival, true, tag(lastContent));
 	}
 
 	/** What generate and chat share, validated. */
@@ -300,8 +303,17 @@ public final class OllamaSimulator implements AutoCloseable {
 			});
 	}
 
+	private static String tag(String text) {
+		String trimmed = text.strip();
+		int end = 0;
+		while (end < trimmed.length() && end < 64 && !Character.isWhitespace(trimmed.charAt(end))) {
+			end++;
+		}
+		return trimmed.substring(0, end);
+	}
+
 	private Mono<Void> infer(HttpServerResponse res, Request request, int promptTokens, long seed, long arrival,
-			boolean chat) {
+			boolean chat, String tag) {
 		int natural = TextGenerator.naturalLength(seed);
 		int cap = request.numPredict() < 0 ? 10 * request.numCtx() : request.numPredict();
 		int outTokens = Math.max(1, Math.min(natural, cap));
@@ -310,6 +322,8 @@ public final class OllamaSimulator implements AutoCloseable {
 		int thinkingTokens = request.think() ? outTokens / 3 : 0;
 		Fault fault = this.faults.draw();
 		AtomicInteger status = new AtomicInteger(200);
+		long arrivedAtMs = this.clock.millis();
+		AtomicLong grantedAtMs = new AtomicLong();
 		this.log.started();
 		Mono<Void> run = switch (fault) {
 			case BUSY_503 -> Mono.error(new SimHttpError(503, SimHttpError.BUSY));
@@ -317,6 +331,7 @@ public final class OllamaSimulator implements AutoCloseable {
 			case CONNECTION_RESET -> reset(res);
 			case null, default -> Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
 				.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
+				.doOnNext(lease -> grantedAtMs.set(lease.grantedAtMs()))
 				.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
 						l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, fault, arrival,
 								chat),
@@ -327,7 +342,8 @@ public final class OllamaSimulator implements AutoCloseable {
 			status.set(e.status());
 			return error(res, e.status(), e.getMessage());
 		}).doFinally(signal -> this.log.finished(new RequestLog.Entry(request.path(), request.modelEcho(), status.get(),
-				fault, promptTokens, fault == null ? outTokens : 0)));
+				fault, promptTokens, fault == null ? outTokens : 0, tag, arrivedAtMs, grantedAtMs.get(),
+				this.clock.millis())));
 	}
 
 	/** Decode progress of one stream. */
@@ -492,7 +508,11 @@ public final class OllamaSimulator implements AutoCloseable {
 		Duration keepAlive = KeepAlive.parse(body.get("keep_alive"));
 		this.log.started();
 		AtomicInteger status = new AtomicInteger(200);
+		long arrivedAtMs = this.clock.millis();
+		AtomicLong grantedAtMs = new AtomicLong();
+		String tag = inputs.isEmpty() ? "" : tag(inputs.get(0));
 		return this.runners.acquire(spec, this.config.defaultNumCtx(), keepAlive, arrival)
+			.doOnNext(lease -> grantedAtMs.set(lease.grantedAtMs()))
 			.flatMap(lease -> Mono.delay(this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
 					/ (this.config.profile().prefillTokensPerSecond() * spec.speedFactor())))), this.timer)
 				.then(Mono.fromCallable(() -> {
@@ -519,7 +539,7 @@ public final class OllamaSimulator implements AutoCloseable {
 				return error(res, e.status(), e.getMessage());
 			})
 			.doFinally(s -> this.log.finished(new RequestLog.Entry("/api/embed", modelName, status.get(), null,
-					promptTokens, 0)));
+					promptTokens, 0, tag, arrivedAtMs, grantedAtMs.get(), this.clock.millis())));
 	}
 
 	private Mono<Void> legacyEmbeddings(JsonNode body, HttpServerResponse res, long arrival) {

@@ -11,15 +11,27 @@ import java.util.List;
 public final class RequestLog {
 
 	/**
-	 * One answered request.
+	 * One answered request. Times are wall-clock epoch ms, so they compare with the producer's
+	 * {@code created_at}.
 	 * @param path the endpoint, for example {@code /api/generate}
 	 * @param model the model requested
 	 * @param status HTTP status sent
 	 * @param fault the injected fault, or null
 	 * @param promptTokens prompt tokens counted
 	 * @param evalTokens tokens generated
+	 * @param tag the first word of the prompt (generate) or of the last message (chat), which benchmarks
+	 * use to carry a request id; "" when none
+	 * @param arrivedAtMs when the request arrived
+	 * @param grantedAtMs when it got a slot (GPU work started), 0 when it never did
+	 * @param finishedAtMs when the answer ended
 	 */
-	public record Entry(String path, String model, int status, Fault fault, int promptTokens, int evalTokens) {
+	public record Entry(String path, String model, int status, Fault fault, int promptTokens, int evalTokens,
+			String tag, long arrivedAtMs, long grantedAtMs, long finishedAtMs) {
+
+		/** @return GPU time of the request (slot grant to end), ms, 0 when it never got a slot */
+		public long serviceMs() {
+			return this.grantedAtMs == 0 ? 0 : this.finishedAtMs - this.grantedAtMs;
+		}
 	}
 
 	private final List<Entry> entries = new ArrayList<>();

@@ -45,6 +45,8 @@ final class Runners {
 
 		private final long grantedNanos;
 
+		private final long grantedAtMs;
+
 		private final Duration keepAlive;
 
 		private boolean released;
@@ -54,6 +56,7 @@ final class Runners {
 			this.arrivalNanos = waiter.arrivalNanos;
 			this.runnerReadyNanos = waiter.runnerReadyNanos;
 			this.grantedNanos = grantedNanos;
+			this.grantedAtMs = Runners.this.clock.millis();
 			this.keepAlive = waiter.keepAlive;
 		}
 
@@ -65,6 +68,11 @@ final class Runners {
 		/** @return when the slot was granted, ns on the nano clock */
 		long grantedNanos() {
 			return this.grantedNanos;
+		}
+
+		/** @return when the slot was granted, wall-clock epoch ms */
+		long grantedAtMs() {
+			return this.grantedAtMs;
 		}
 
 		/** @return streams decoding on this runner now, for the concurrency slowdown */

@@ -39,6 +39,9 @@ public final class OllamaSimMain implements Callable<Integer> {
 	@Option(names = "--time-scale", defaultValue = "1.0", description = "Multiplier on simulated durations; 0.1 runs 10x faster (default ${DEFAULT-VALUE}).")
 	double timeScale;
 
+	@Option(names = "--min-chunk-interval-ms", defaultValue = "2", description = "Shortest gap between stream chunks; faster tokens are sent together (default ${DEFAULT-VALUE}).")
+	long minChunkIntervalMs;
+
 	@Option(names = "--fault-rate", split = ",", description = "Fault probabilities, e.g. BUSY_503=0.05,STALL_MIDSTREAM=0.01. Faults: ${COMPLETION-CANDIDATES}.")
 	java.util.Map<Fault, Double> faultRates = new java.util.EnumMap<>(Fault.class);
 
@@ -47,7 +50,7 @@ public final class OllamaSimMain implements Callable<Integer> {
 		Duration keep = KeepAlive.parse(tools.jackson.databind.node.JsonNodeFactory.instance.stringNode(this.keepAlive));
 		SimConfig config = new SimConfig(this.host, this.port, Profile.named(this.profile), this.timeScale,
 				this.numParallel, this.maxQueue, this.maxLoadedModels, keep, 4096, SimConfig.DEFAULT_VERSION,
-				ModelCatalog.defaults());
+				ModelCatalog.defaults(), Duration.ofMillis(this.minChunkIntervalMs));
 		OllamaSimulator simulator = OllamaSimulator.start(config);
 		this.faultRates.forEach(simulator.faults()::rate);
 		System.out.printf("ollama-sim %s listening on %s (profile %s, time scale %s, %d slot(s) per model)%n",

@@ -43,8 +43,6 @@ public final class OllamaSimulator implements AutoCloseable {
 	private static final Set<String> KNOWN_PATHS = Set.of("/", "/api/version", "/api/tags", "/api/ps", "/api/generate",
 			"/api/chat", "/api/embed", "/api/embeddings");
 
-	private static final Duration MIN_CHUNK_INTERVAL = Duration.ofMillis(2);
-
 	private static final int TOKENS_BEFORE_MIDSTREAM_FAULT = 3;
 
 	private final SimConfig config;
@@ -355,6 +353,8 @@ public final class OllamaSimulator implements AutoCloseable {
 
 		long prefillDoneNanos;
 
+		long dueNanos;
+
 		final StringBuilder response = new StringBuilder();
 
 		final StringBuilder thinking = new StringBuilder();
@@ -372,19 +372,26 @@ public final class OllamaSimulator implements AutoCloseable {
 				|| fault == Fault.TRUNCATED_STREAM;
 		int chunkLimit = midstreamFault ? TOKENS_BEFORE_MIDSTREAM_FAULT : Integer.MAX_VALUE;
 		Progress progress = new Progress();
+		// Delays are computed against absolute due times, so timer and CPU latency do not accumulate
+		// into a slower simulated GPU: a late chunk makes the next one due sooner.
 		Flux<ObjectNode> chunks = Mono.defer(() -> {
 			double perStream = speed / (1 + this.config.profile().concurrencySlowdown() * (lease.activeStreams() - 1));
 			long tokenNanos = (long) (1e9 / perStream * this.config.timeScale());
-			int k = (int) Math.max(1, Math.ceil((double) MIN_CHUNK_INTERVAL.toNanos() / Math.max(1, tokenNanos)));
+			int k = (int) Math.max(1, Math.ceil((double) this.config.minChunkInterval().toNanos() / Math.max(1, tokenNanos)));
 			int from = progress.next;
 			int to = Math.min(tokens.size(), from + k);
 			progress.next = to;
 			progress.chunks++;
-			return Mono.delay(Duration.ofNanos(tokenNanos * (to - from)), this.timer)
+			progress.dueNanos += tokenNanos * (to - from);
+			return Mono.delay(Duration.ofNanos(Math.max(0, progress.dueNanos - this.nanoClock.getAsLong())), this.timer)
 				.map(tick -> delta(request, chat, tokens.subList(from, to), from < thinkingTokens, progress));
 		}).repeat(() -> progress.next < tokens.size() && progress.chunks < chunkLimit);
-		Flux<ObjectNode> body = Mono.delay(prefill, this.timer)
-			.doOnNext(tick -> progress.prefillDoneNanos = this.nanoClock.getAsLong())
+		long prefillDue = lease.grantedNanos() + prefill.toNanos();
+		Flux<ObjectNode> body = Mono.defer(() -> Mono.delay(Duration.ofNanos(Math.max(0, prefillDue - this.nanoClock.getAsLong())), this.timer))
+			.doOnNext(tick -> {
+				progress.prefillDoneNanos = this.nanoClock.getAsLong();
+				progress.dueNanos = Math.max(prefillDue, progress.prefillDoneNanos - this.config.minChunkInterval().toNanos());
+			})
 			.thenMany(chunks);
 		Mono<ObjectNode> last = Mono.fromCallable(() -> finalChunk(request, chat, lease, promptTokens, tokens.size(),
 				doneReason, arrival, progress));

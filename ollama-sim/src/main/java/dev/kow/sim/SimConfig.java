@@ -16,9 +16,15 @@ import java.time.Duration;
  * @param defaultNumCtx context length when a request sends no {@code num_ctx} (4096)
  * @param version what {@code /api/version} reports
  * @param catalog the pulled models
+ * @param minChunkInterval shortest gap between two stream chunks; when tokens come faster (a small time
+ * scale), several are sent in one chunk, as a busy real server sometimes does; default 2 ms
  */
 public record SimConfig(String host, int port, Profile profile, double timeScale, int numParallel, int maxQueue,
-		int maxLoadedModels, Duration defaultKeepAlive, int defaultNumCtx, String version, ModelCatalog catalog) {
+		int maxLoadedModels, Duration defaultKeepAlive, int defaultNumCtx, String version, ModelCatalog catalog,
+		Duration minChunkInterval) {
+
+	/** Default {@link #minChunkInterval()}. */
+	public static final Duration DEFAULT_MIN_CHUNK_INTERVAL = Duration.ofMillis(2);
 
 	/** The version string reported by default. */
 	public static final String DEFAULT_VERSION = "0.32.15";
@@ -36,7 +42,7 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	/** @return Ollama's defaults on 127.0.0.1, a free port, real time */
 	public static SimConfig defaults() {
 		return new SimConfig("127.0.0.1", 0, Profile.GPU_4090, 1.0, 1, 512, 3, Duration.ofMinutes(5), 4096,
-				DEFAULT_VERSION, ModelCatalog.defaults());
+				DEFAULT_VERSION, ModelCatalog.defaults(), DEFAULT_MIN_CHUNK_INTERVAL);
 	}
 
 	/**
@@ -45,7 +51,7 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withTimeScale(double scale) {
 		return new SimConfig(this.host, this.port, this.profile, scale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
 	}
 
 	/**
@@ -54,7 +60,7 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withNumParallel(int slots) {
 		return new SimConfig(this.host, this.port, this.profile, this.timeScale, slots, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
 	}
 
 	/**
@@ -63,7 +69,7 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withPort(int newPort) {
 		return new SimConfig(this.host, newPort, this.profile, this.timeScale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
 	}
 
 	/**
@@ -72,7 +78,16 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withProfile(Profile newProfile) {
 		return new SimConfig(this.host, this.port, newProfile, this.timeScale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
+	}
+
+	/**
+	 * @param interval shortest gap between stream chunks
+	 * @return a copy with that interval
+	 */
+	public SimConfig withMinChunkInterval(Duration interval) {
+		return new SimConfig(this.host, this.port, this.profile, this.timeScale, this.numParallel, this.maxQueue,
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, interval);
 	}
 
 	/**

@@ -164,7 +164,7 @@ class OllamaSimulatorTest {
 		this.sim.close();
 		SimConfig base = SimConfig.defaults().withTimeScale(1.0);
 		this.sim = OllamaSimulator.start(new SimConfig(base.host(), 0, base.profile(), 1.0, 1, 2, 3,
-				base.defaultKeepAlive(), 4096, base.version(), base.catalog()));
+				base.defaultKeepAlive(), 4096, base.version(), base.catalog(), base.minChunkInterval()));
 		List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
 		for (int i = 0; i < 4; i++) {
 			calls.add(this.http.sendAsync(HttpRequest.newBuilder(URI.create(this.sim.baseUrl() + "/api/generate"))

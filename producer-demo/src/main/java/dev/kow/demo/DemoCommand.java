@@ -1,5 +1,7 @@
 package dev.kow.demo;
 
+import dev.kow.prompts.SamplePrompts;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		List<Prompts.Prompt> list = Prompts.read(this.prompts, this.limit);
+		List<SamplePrompts.Prompt> list = SamplePrompts.read(this.prompts, this.limit);
 		List<AutoCloseable> resources = new ArrayList<>();
 		try {
 			System.out.println("Starting an in-JVM Kafka broker (KRaft)...");
@@ -133,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
 			try (KafkaProducer<String, Object> producer = kafka.producer()) {
 				for (int i = 0; i < list.size(); i++) {
 					Priority priority = Priority.spread(i);
-					Prompts.Prompt prompt = list.get(i);
+					SamplePrompts.Prompt prompt = list.get(i);
 					submitted.put(prompt.id(), priority);
 					producer.send(new ProducerRecord<>(priority.topic, prompt.id(),
 							Requests.generate(prompt, this.model, this.numPredict, priority)));

@@ -1,5 +1,7 @@
 package dev.kow.demo;
 
+import dev.kow.prompts.SamplePrompts;
+
 import java.time.Instant;
 import java.util.Map;
 
@@ -13,7 +15,7 @@ final class Requests {
 	private Requests() {
 	}
 
-	static InferenceRequest generate(Prompts.Prompt prompt, String model, int numPredict, Priority priority) {
+	static InferenceRequest generate(SamplePrompts.Prompt prompt, String model, int numPredict, Priority priority) {
 		return InferenceRequest.newBuilder()
 			.setId(prompt.id())
 			.setModel(model)

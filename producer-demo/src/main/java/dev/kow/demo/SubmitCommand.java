@@ -1,5 +1,7 @@
 package dev.kow.demo;
 
+import dev.kow.prompts.SamplePrompts;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,10 +39,10 @@ final class SubmitCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		List<Prompts.Prompt> list = Prompts.read(this.prompts, this.limit);
+		List<SamplePrompts.Prompt> list = SamplePrompts.read(this.prompts, this.limit);
 		String target = this.topic != null ? this.topic : this.priority.topic;
 		try (KafkaProducer<String, Object> producer = this.kafka.producer()) {
-			for (Prompts.Prompt prompt : list) {
+			for (SamplePrompts.Prompt prompt : list) {
 				producer.send(new ProducerRecord<>(target, prompt.id(),
 						Requests.generate(prompt, this.model, this.numPredict, this.priority)));
 			}

@@ -1,4 +1,4 @@
-package dev.kow.demo;
+package dev.kow.prompts;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,18 +18,22 @@ import tools.jackson.databind.json.JsonMapper;
  * Reads prompts from JSONL: one object per line with a {@code prompt} string and, optionally, an
  * {@code id} (the bundled sample's format, or plain {@code {"prompt": ...}} lines).
  */
-final class Prompts {
+public final class SamplePrompts {
 
 	/** The bundled 2,000-prompt sample (HH-RLHF helpful-base, MIT; see prompts/NOTICE.md). */
-	static final String BUNDLED = "/prompts/hh-rlhf-helpful-base-sample.jsonl";
+	public static final String BUNDLED = "/prompts/hh-rlhf-helpful-base-sample.jsonl";
 
 	private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-	/** One prompt. */
-	record Prompt(String id, String text) {
+	/**
+	 * One prompt.
+	 * @param id the line's {@code id}, or {@code prompt-N} for line N
+	 * @param text the prompt text
+	 */
+	public record Prompt(String id, String text) {
 	}
 
-	private Prompts() {
+	private SamplePrompts() {
 	}
 
 	/**
@@ -39,8 +43,8 @@ final class Prompts {
 	 * @throws IOException when the file cannot be read
 	 * @throws IllegalArgumentException naming the line when a line has no prompt string
 	 */
-	static List<Prompt> read(Path file, int limit) throws IOException {
-		try (InputStream in = file == null ? Prompts.class.getResourceAsStream(BUNDLED) : Files.newInputStream(file);
+	public static List<Prompt> read(Path file, int limit) throws IOException {
+		try (InputStream in = file == null ? SamplePrompts.class.getResourceAsStream(BUNDLED) : Files.newInputStream(file);
 				BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
 			List<Prompt> prompts = new ArrayList<>();
 			String line;

@@ -1,0 +1,124 @@
+package dev.kow.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.worker.scheduling.Lane;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufMono;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * {@code overhead}: a simulator with (nearly) zero latency, so the system's own cost shows: requests
+ * per second and process CPU seconds per 1,000 requests, against a plain HTTP client loop to the same
+ * simulator with the same concurrency as the limit. CPU is the whole process (broker and simulator
+ * included), the same for every row.
+ */
+@Command(name = "overhead", mixinStandardHelpOptions = true, description = "Requests/s and CPU per request against a plain HTTP loop.")
+final class OverheadScenario implements Callable<Integer> {
+
+	@Mixin
+	BenchOptions options = new BenchOptions();
+
+	@Option(names = "--requests", defaultValue = "5000", description = "Requests (default ${DEFAULT-VALUE}).")
+	int requests;
+
+	@Option(names = "--slots", defaultValue = "16", description = "Slots of the single host (default ${DEFAULT-VALUE}).")
+	int slots;
+
+	@Option(names = "--num-predict", defaultValue = "8", description = "Tokens per answer (default ${DEFAULT-VALUE}).")
+	int numPredict;
+
+	@Override
+	public Integer call() throws Exception {
+		double timeScale = this.options.timeScale != null ? this.options.timeScale : 1e-6;
+		Report report = new Report("overhead");
+		report.config.putAll(Map.of("requests", this.requests, "hosts", 1, "slots", this.slots, "num_predict",
+				this.numPredict, "time_scale", timeScale));
+		try (BenchEnvironment env = new BenchEnvironment()) {
+			Map<String, Object> limit = limit(env, timeScale);
+			report.root.put("limit", limit);
+			double limitRps = (double) limit.get("rps");
+			for (String system : this.options.systems) {
+				System.out.printf("overhead: %s ...%n", system);
+				Map<String, Object> figures = run(env, system, timeScale);
+				figures.put("limit_rps", limitRps);
+				figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
+				report.systems.put(system, figures);
+				System.out.printf("overhead: %s %s%n", system, figures);
+			}
+		}
+		report.write(this.options);
+		return 0;
+	}
+
+	private Map<String, Object> limit(BenchEnvironment env, double timeScale) throws Exception {
+		List<OllamaSimulator> sims = env.hosts(1, this.slots, timeScale);
+		LoopResources loops = LoopResources.create("limit", 2, true);
+		ConnectionProvider pool = ConnectionProvider.builder("limit").maxConnections(this.slots).build();
+		try (Sampler sampler = new Sampler()) {
+			HttpClient client = HttpClient.create(pool).runOn(loops).baseUrl(sims.get(0).baseUrl()).protocol(HttpProtocol.HTTP11);
+			long start = System.currentTimeMillis();
+			Flux.range(0, this.requests).flatMap(i -> client.post().uri("/api/chat")
+				.send(ByteBufMono.fromString(Mono.just("{\"model\":\"" + BenchEnvironment.MODEL
+						+ "\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"l-" + i
+						+ " hello\"}],\"options\":{\"num_predict\":" + this.numPredict + "}}")))
+				.responseSingle((res, body) -> body.asString(StandardCharsets.UTF_8)), this.slots).blockLast();
+			long end = System.currentTimeMillis();
+			Map<String, Object> figures = new LinkedHashMap<>();
+			figures.put("rps", HostLogs.round(this.requests * 1000.0 / (end - start), 1));
+			figures.put("cpu_s_per_1k", HostLogs.round(sampler.cpuSeconds(start, end) * 1000 / this.requests, 3));
+			return figures;
+		}
+		finally {
+			pool.dispose();
+			loops.dispose();
+			sims.forEach(OllamaSimulator::close);
+		}
+	}
+
+	private Map<String, Object> run(BenchEnvironment env, String system, double timeScale) throws Exception {
+		Topics topics = env.topics(system, 12);
+		Set<String> ids = new HashSet<>();
+		for (int i = 0; i < this.requests; i++) {
+			String id = BenchEnvironment.id(Lane.BATCH, i);
+			ids.add(id);
+			env.send(topics.batch(), BenchEnvironment.request(id, "hello", this.numPredict));
+		}
+		env.flush();
+		List<OllamaSimulator> sims = env.hosts(1, this.slots, timeScale);
+		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
+			boolean complete;
+			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+				complete = reader.awaitAll(ids, Duration.ofMinutes(10));
+			}
+			HostLogs logs = new HostLogs(sims);
+			long first = logs.firstArrivalMs();
+			long last = logs.lastFinishMs();
+			Map<String, Object> figures = new LinkedHashMap<>();
+			figures.put("rps", HostLogs.round(logs.served.size() * 1000.0 / (last - first), 1));
+			figures.put("cpu_s_per_1k", HostLogs.round(sampler.cpuSeconds(first, last) * 1000 / logs.served.size(), 3));
+			figures.put("lost", reader.lost(ids));
+			figures.put("complete", complete);
+			figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+			return figures;
+		}
+		finally {
+			sims.forEach(OllamaSimulator::close);
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package dev.kow.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.kow.avro.InferenceRequest;
+import dev.kow.prompts.SamplePrompts;
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.sim.RequestLog;
+import dev.kow.worker.scheduling.Lane;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code priority}: a batch backlog fills every slot, then high and normal requests arrive at a steady
+ * rate. Queue wait = slot grant at the host minus the request's {@code created_at}, so time spent in
+ * a queue inside Ollama counts too. Lane shares are the slot grants per lane while the trickle runs.
+ */
+@Command(name = "priority", mixinStandardHelpOptions = true, description = "Queue wait per lane under a batch flood.")
+final class PriorityScenario implements Callable<Integer> {
+
+	@Mixin
+	BenchOptions options = new BenchOptions();
+
+	@Option(names = "--backlog", defaultValue = "10000", description = "Batch requests queued first (default ${DEFAULT-VALUE}).")
+	int backlog;
+
+	@Option(names = "--rate", defaultValue = "5", description = "High and normal requests per second, each (default ${DEFAULT-VALUE}).")
+	double rate;
+
+	@Option(names = "--duration", defaultValue = "20", description = "Seconds of trickle (default ${DEFAULT-VALUE}).")
+	int duration;
+
+	@Option(names = "--hosts", defaultValue = "3", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
+	int hosts;
+
+	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
+	int slots;
+
+	@Option(names = "--partitions", defaultValue = "12", description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
+	int partitions;
+
+	@Override
+	public Integer call() throws Exception {
+		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
+		Report report = new Report("priority");
+		report.config.putAll(Map.of("backlog", this.backlog, "rate_per_lane_per_s", this.rate, "duration_s", this.duration,
+				"hosts", this.hosts, "slots_per_host", this.slots, "partitions_per_lane", this.partitions,
+				"time_scale", timeScale, "worker_weights", "8:3:1"));
+		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
+		try (BenchEnvironment env = new BenchEnvironment()) {
+			for (String system : this.options.systems) {
+				System.out.printf("priority: %s ...%n", system);
+				report.systems.put(system, run(env, system, prompts, timeScale));
+				System.out.printf("priority: %s %s%n", system, report.systems.get(system));
+			}
+		}
+		report.write(this.options);
+		return 0;
+	}
+
+	private Map<String, Object> run(BenchEnvironment env, String system, List<SamplePrompts.Prompt> prompts,
+			double timeScale) throws Exception {
+		Topics topics = env.topics(system, this.partitions);
+		for (int i = 0; i < this.backlog; i++) {
+			env.send(topics.batch(), BenchEnvironment.request(BenchEnvironment.id(Lane.BATCH, i),
+					prompts.get(i % prompts.size()).text(), 0));
+		}
+		env.flush();
+		List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+		Map<String, Long> createdAt = new HashMap<>();
+		long trickleStart;
+		long trickleEnd;
+		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
+			boolean complete;
+			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+				awaitBusy(sims, Duration.ofSeconds(60));
+				trickleStart = System.currentTimeMillis();
+				long periodNanos = (long) (1e9 / (2 * this.rate));
+				long next = System.nanoTime();
+				int n = 0;
+				while (System.currentTimeMillis() - trickleStart < this.duration * 1000L) {
+					Lane lane = n % 2 == 0 ? Lane.HIGH : Lane.NORMAL;
+					String id = BenchEnvironment.id(lane, n);
+					InferenceRequest request = BenchEnvironment.request(id, prompts.get((7 * n) % prompts.size()).text(), 0);
+					createdAt.put(id, request.getCreatedAt().toEpochMilli());
+					env.send(topics.of(lane), request);
+					env.flush();
+					n++;
+					next += periodNanos;
+					long sleep = (next - System.nanoTime()) / 1_000_000;
+					if (sleep > 0) {
+						BenchEnvironment.sleep(sleep);
+					}
+				}
+				trickleEnd = System.currentTimeMillis();
+				complete = reader.awaitAll(createdAt.keySet(), Duration.ofMinutes(5));
+			}
+			HostLogs logs = new HostLogs(sims);
+			Map<Lane, List<Long>> waits = new EnumMap<>(Lane.class);
+			for (RequestLog.Entry entry : logs.served) {
+				Long created = createdAt.get(entry.tag());
+				if (created != null) {
+					waits.computeIfAbsent(BenchEnvironment.laneOf(entry.tag()), l -> new ArrayList<>())
+						.add(entry.grantedAtMs() - created);
+				}
+			}
+			List<RequestLog.Entry> window = logs.where(e -> e.grantedAtMs() >= trickleStart && e.grantedAtMs() <= trickleEnd);
+			double batchService = window.stream().filter(e -> BenchEnvironment.laneOf(e.tag()) == Lane.BATCH)
+				.mapToLong(RequestLog.Entry::serviceMs).average().orElse(0);
+			Map<String, Object> waitMs = new LinkedHashMap<>();
+			Map<String, Object> waitX = new LinkedHashMap<>();
+			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
+				Map<String, Object> p = HostLogs.percentiles(waits.getOrDefault(lane, List.of()));
+				waitMs.put(lane.key(), p);
+				Map<String, Object> x = new LinkedHashMap<>();
+				for (String q : List.of("p50", "p95", "p99")) {
+					x.put(q, HostLogs.round(((Number) p.get(q)).doubleValue() / batchService, 3));
+				}
+				waitX.put(lane.key(), x);
+			}
+			Map<String, Object> shares = new LinkedHashMap<>();
+			for (Lane lane : Lane.values()) {
+				long granted = window.stream().filter(e -> BenchEnvironment.laneOf(e.tag()) == lane).count();
+				shares.put(lane.key(), HostLogs.round(window.isEmpty() ? 0 : (double) granted / window.size(), 3));
+			}
+			Map<String, Object> figures = new LinkedHashMap<>();
+			figures.put("wait_ms", waitMs);
+			figures.put("wait_x_batch_service", waitX);
+			figures.put("batch_service_mean_ms", HostLogs.round(batchService, 1));
+			figures.put("lane_share", shares);
+			figures.put("trickle_requests", createdAt.size());
+			figures.put("lost", reader.lost(createdAt.keySet()));
+			figures.put("complete", complete);
+			figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+			return figures;
+		}
+		finally {
+			sims.forEach(OllamaSimulator::close);
+		}
+	}
+
+	private static void awaitBusy(List<OllamaSimulator> sims, Duration timeout) {
+		int slots = sims.stream().mapToInt(s -> s.config().numParallel()).sum();
+		long until = System.nanoTime() + timeout.toNanos();
+		while (System.nanoTime() < until && sims.stream().mapToInt(s -> s.requestLog().inFlight()).sum() < slots) {
+			BenchEnvironment.sleep(20);
+		}
+		BenchEnvironment.sleep(1000);
+	}
+}

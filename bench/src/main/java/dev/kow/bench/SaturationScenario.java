@@ -1,0 +1,124 @@
+package dev.kow.bench;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import dev.kow.prompts.SamplePrompts;
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.worker.scheduling.Lane;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code saturation}: every request is on Kafka before the system starts; how close does it get to
+ * the hosts' ideal capacity? {@code throughput_ratio} = ideal makespan / measured makespan, both at
+ * the hosts (first arrival to last finish).
+ */
+@Command(name = "saturation", mixinStandardHelpOptions = true, description = "Throughput as a fraction of the hosts' ideal capacity.")
+final class SaturationScenario implements Callable<Integer> {
+
+	@Mixin
+	BenchOptions options = new BenchOptions();
+
+	@Option(names = "--requests", defaultValue = "6000", description = "Requests (default ${DEFAULT-VALUE}).")
+	int requests;
+
+	@Option(names = "--hosts", defaultValue = "3", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
+	int hosts;
+
+	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
+	int slots;
+
+	@Option(names = "--partitions", defaultValue = "12", description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
+	int partitions;
+
+	@Override
+	public Integer call() throws Exception {
+		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
+		Report report = new Report("saturation");
+		report.config.putAll(Map.of("requests", this.requests, "hosts", this.hosts, "slots_per_host", this.slots,
+				"partitions_per_lane", this.partitions, "time_scale", timeScale, "lanes", "10% high, 30% normal, 60% batch"));
+		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
+		try (BenchEnvironment env = new BenchEnvironment()) {
+			report.root.put("limit", limit(env, prompts, timeScale));
+			System.out.printf("saturation: limit %s%n", report.root.get("limit"));
+			for (String system : this.options.systems) {
+				System.out.printf("saturation: %s ...%n", system);
+				Topics topics = env.topics(system, this.partitions);
+				Set<String> ids = new HashSet<>();
+				for (int i = 0; i < this.requests; i++) {
+					int slot = i % 10;
+					Lane lane = slot == 0 ? Lane.HIGH : slot <= 3 ? Lane.NORMAL : Lane.BATCH;
+					String id = BenchEnvironment.id(lane, i);
+					ids.add(id);
+					env.send(topics.of(lane), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0));
+				}
+				env.flush();
+				List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
+					boolean complete;
+					try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+						complete = reader.awaitAll(ids, Duration.ofMinutes(15));
+					}
+					HostLogs logs = new HostLogs(sims);
+					long makespan = logs.lastFinishMs() - logs.firstArrivalMs();
+					double ideal = logs.idealMakespanMs();
+					Map<String, Object> figures = new java.util.LinkedHashMap<>();
+					figures.put("throughput_ratio", HostLogs.round(ideal / makespan, 3));
+					figures.put("makespan_ms", makespan);
+					figures.put("mean_busy_slots", HostLogs.round(logs.meanBusySlots(), 2));
+					figures.put("ideal_makespan_ms", Math.round(ideal));
+					figures.put("completed", ids.size() - reader.lost(ids));
+					figures.put("rps", HostLogs.round(logs.served.size() * 1000.0 / makespan, 1));
+					figures.put("lost", reader.lost(ids));
+					figures.put("duplicates", reader.duplicates(ids));
+					figures.put("complete", complete);
+					figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+					report.systems.put(system, figures);
+					System.out.printf("saturation: %s %s%n", system, figures);
+				}
+				finally {
+					sims.forEach(OllamaSimulator::close);
+				}
+			}
+		}
+		report.write(this.options);
+		return 0;
+	}
+
+	/** A plain HTTP loop with exactly the slots' concurrency per host: what a perfect client gets. */
+	private Map<String, Object> limit(BenchEnvironment env, List<SamplePrompts.Prompt> prompts, double timeScale) {
+		List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+		reactor.netty.resources.LoopResources loops = reactor.netty.resources.LoopResources.create("limit", 2, true);
+		reactor.netty.resources.ConnectionProvider pool = reactor.netty.resources.ConnectionProvider.builder("limit")
+			.maxConnections(this.slots).build();
+		try {
+			List<reactor.netty.http.client.HttpClient> clients = sims.stream()
+				.map(s -> reactor.netty.http.client.HttpClient.create(pool).runOn(loops).baseUrl(s.baseUrl()))
+				.toList();
+			reactor.core.publisher.Flux.range(0, this.hosts)
+				.flatMap(h -> reactor.core.publisher.Flux.range(0, this.requests / this.hosts)
+					.flatMap(i -> clients.get(h).post().uri("/api/chat")
+						.send(reactor.netty.ByteBufMono.fromString(reactor.core.publisher.Mono.just(
+								tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(Map.of("model",
+										BenchEnvironment.MODEL, "stream", false, "messages", List.of(Map.of("role", "user",
+												"content", "l-" + i + " " + prompts.get((i * this.hosts + h) % prompts.size()).text())))))))
+						.responseSingle((res, body) -> body.asString()), this.slots))
+				.blockLast();
+			HostLogs logs = new HostLogs(sims);
+			long makespan = logs.lastFinishMs() - logs.firstArrivalMs();
+			return Map.of("throughput_ratio", HostLogs.round(logs.idealMakespanMs() / makespan, 3), "makespan_ms", makespan,
+					"mean_busy_slots", HostLogs.round(logs.meanBusySlots(), 2));
+		}
+		finally {
+			pool.dispose();
+			loops.dispose();
+			sims.forEach(OllamaSimulator::close);
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package dev.kow.bench;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.worker.WorkerApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** Our worker, in this JVM, with its defaults except topics, hosts and slots. */
+final class WorkerSystem implements SystemUnderTest {
+
+	private final ConfigurableApplicationContext context;
+
+	WorkerSystem(BenchEnvironment env, Topics topics, List<OllamaSimulator> hosts, int slotsPerHost) {
+		Map<String, Object> props = new HashMap<>();
+		props.put("spring.kafka.bootstrap-servers", env.bootstrap);
+		props.put("spring.main.web-application-type", "none");
+		props.put("spring.main.banner-mode", "off");
+		props.put("logging.level.root", "WARN");
+		props.put("logging.level.dev.kow", "WARN");
+		props.put("worker.schema-registry.url", env.registry);
+		props.put("worker.topics.high", topics.high());
+		props.put("worker.topics.normal", topics.normal());
+		props.put("worker.topics.batch", topics.batch());
+		props.put("worker.topics.results", topics.results());
+		props.put("worker.topics.dead-letter", topics.deadLetter());
+		props.put("worker.intake.group-id", topics.group());
+		for (int i = 0; i < hosts.size(); i++) {
+			props.put("worker.ollama.hosts[" + i + "].id", "sim-" + i);
+			props.put("worker.ollama.hosts[" + i + "].url", hosts.get(i).baseUrl());
+			props.put("worker.ollama.hosts[" + i + "].slots", Integer.toString(slotsPerHost));
+		}
+		this.context = new SpringApplicationBuilder(WorkerApplication.class).properties(props).logStartupInfo(false).run();
+	}
+
+	@Override
+	public void close() {
+		this.context.close();
+	}
+}

@@ -33,7 +33,8 @@ final class WorkerSystem implements SystemUnderTest {
 			props.put("worker.ollama.hosts[" + i + "].url", hosts.get(i).baseUrl());
 			props.put("worker.ollama.hosts[" + i + "].slots", Integer.toString(slotsPerHost));
 		}
-		this.context = new SpringApplicationBuilder(WorkerApplication.class).properties(props).logStartupInfo(false).run();
+		this.context = new SpringApplicationBuilder(WorkerApplication.class).logStartupInfo(false)
+			.run(WorkerApplication.arguments(props));
 	}
 
 	@Override

@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
 			worker.put("logging.level.dev.kow", "WARN");
 			System.out.println("Starting the worker...");
 			ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
-				.properties(worker).logStartupInfo(false).run();
+				.logStartupInfo(false).run(WorkerApplication.arguments(worker));
 			resources.add(0, context::close);
 
 			KafkaOptions kafka = new KafkaOptions();

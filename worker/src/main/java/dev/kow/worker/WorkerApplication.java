@@ -16,4 +16,15 @@ public class WorkerApplication {
 	public static void main(String[] args) {
 		SpringApplication.run(WorkerApplication.class, args);
 	}
+
+	/**
+	 * Turns properties into command-line arguments, the highest-precedence property source, for embedding
+	 * the worker (demo, benchmarks, tests): {@code SpringApplicationBuilder.properties(...)} would only set
+	 * defaults, which {@code application.yml} overrides.
+	 * @param properties property name to value
+	 * @return {@code --name=value} arguments
+	 */
+	public static String[] arguments(java.util.Map<String, ?> properties) {
+		return properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+	}
 }

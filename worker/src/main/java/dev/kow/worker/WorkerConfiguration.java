@@ -156,6 +156,8 @@ public class WorkerConfiguration {
 		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
 		config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
 		config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		// A partition can overshoot its buffer cap by one poll; keep a poll small against the caps.
+		config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
 		config.put(ConsumerConfig.CLIENT_ID_CONFIG, intake.workerId());
 		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
 		deserializer.configure(registry.serdeConfig(), false);
@@ -168,6 +170,8 @@ public class WorkerConfiguration {
 		for (Lane lane : Lane.values()) {
 			Gauge.builder("kow.lane.buffered", loop, l -> l.buffered(lane)).tag("lane", lane.key()).register(meters);
 		}
+		io.micrometer.core.instrument.FunctionCounter.builder("kow.intake.partition.pauses", loop, IntakeLoop::pauses)
+			.register(meters);
 		return loop;
 	}
 

@@ -93,6 +93,15 @@ final class Pipeline implements AutoCloseable {
 
 	/** Starts a worker on the given simulators, each host with {@code slots} slots. */
 	ConfigurableApplicationContext startWorker(int slots, OllamaSimulator... hosts) {
+		return startWorker(slots, hosts, new String[0]);
+	}
+
+	/** Starts a worker with extra {@code key=value} properties. */
+	ConfigurableApplicationContext startWorkerWith(int slots, OllamaSimulator host, String... extra) {
+		return startWorker(slots, new OllamaSimulator[] { host }, extra);
+	}
+
+	private ConfigurableApplicationContext startWorker(int slots, OllamaSimulator[] hosts, String[] extra) {
 		Map<String, Object> props = new HashMap<>();
 		props.put("spring.kafka.bootstrap-servers", this.broker.bootstrapServers());
 		props.put("server.port", "0");
@@ -113,8 +122,11 @@ final class Pipeline implements AutoCloseable {
 			props.put("worker.ollama.hosts[" + i + "].url", hosts[i].baseUrl());
 			props.put("worker.ollama.hosts[" + i + "].slots", Integer.toString(slots));
 		}
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class).properties(props)
-			.run();
+		for (String entry : extra) {
+			props.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
+		}
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
+			.run(WorkerApplication.arguments(props));
 		this.workers.add(context);
 		return context;
 	}

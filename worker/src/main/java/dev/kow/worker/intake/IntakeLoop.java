@@ -94,6 +94,8 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private final Map<Lane, Integer> laneBuffered = new ConcurrentHashMap<>();
 
+	private final java.util.concurrent.atomic.AtomicLong pauses = new java.util.concurrent.atomic.AtomicLong();
+
 	private volatile boolean running = true;
 
 	private volatile boolean stopped;
@@ -148,6 +150,11 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	 */
 	public int buffered(Lane lane) {
 		return this.laneBuffered.getOrDefault(lane, 0);
+	}
+
+	/** @return how many times a partition was paused because its partition or lane was full */
+	public long pauses() {
+		return this.pauses.get();
 	}
 
 	@Override
@@ -311,6 +318,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		if (!toPause.isEmpty()) {
 			this.consumer.pause(toPause);
 			this.paused.addAll(toPause);
+			this.pauses.addAndGet(toPause.size());
 		}
 		if (!toResume.isEmpty()) {
 			this.consumer.resume(toResume);

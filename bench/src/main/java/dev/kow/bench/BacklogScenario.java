@@ -1,0 +1,79 @@
+package dev.kow.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.kow.prompts.SamplePrompts;
+import dev.kow.sim.OllamaSimulator;
+import dev.kow.worker.scheduling.Lane;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code backlog}: a large batch backlog sits on Kafka; each system runs against it for a fixed time.
+ * Reports the peak used heap of the process (broker and simulators included, the same for every row)
+ * above the heap in use just before the system started, and how many requests it completed.
+ */
+@Command(name = "backlog", mixinStandardHelpOptions = true, description = "Peak heap with a large backlog on Kafka.")
+final class BacklogScenario implements Callable<Integer> {
+
+	@Mixin
+	BenchOptions options = new BenchOptions();
+
+	@Option(names = "--backlog", defaultValue = "100000", description = "Batch requests on Kafka (default ${DEFAULT-VALUE}).")
+	int backlog;
+
+	@Option(names = "--seconds", defaultValue = "30", description = "How long each system runs (default ${DEFAULT-VALUE}).")
+	int seconds;
+
+	@Option(names = "--hosts", defaultValue = "3", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
+	int hosts;
+
+	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
+	int slots;
+
+	@Override
+	public Integer call() throws Exception {
+		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
+		Report report = new Report("backlog");
+		report.config.putAll(Map.of("backlog", this.backlog, "seconds", this.seconds, "hosts", this.hosts,
+				"slots_per_host", this.slots, "time_scale", timeScale));
+		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
+		try (BenchEnvironment env = new BenchEnvironment()) {
+			for (String system : this.options.systems) {
+				System.out.printf("backlog: %s ...%n", system);
+				Topics topics = env.topics(system, 12);
+				for (int i = 0; i < this.backlog; i++) {
+					env.send(topics.batch(), BenchEnvironment.request(BenchEnvironment.id(Lane.BATCH, i),
+							prompts.get(i % prompts.size()).text(), 0));
+				}
+				env.flush();
+				List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
+					System.gc();
+					double before = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()
+							/ 1048576.0;
+					try (Sampler sampler = new Sampler();
+							SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+						BenchEnvironment.sleep(this.seconds * 1000L);
+						Map<String, Object> figures = new LinkedHashMap<>();
+						figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+						figures.put("heap_before_mb", HostLogs.round(before, 1));
+						figures.put("peak_heap_growth_mb", HostLogs.round(sampler.peakHeapMb() - before, 1));
+						figures.put("completed", reader.counts.size());
+						report.systems.put(system, figures);
+						System.out.printf("backlog: %s %s%n", system, figures);
+					}
+				}
+				finally {
+					sims.forEach(OllamaSimulator::close);
+				}
+			}
+		}
+		report.write(this.options);
+		return 0;
+	}
+}

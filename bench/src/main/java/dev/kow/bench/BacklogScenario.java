@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code backlog}: a large batch backlog sits on Kafka; each system runs against it for a fixed time.
- * Reports the peak used heap of the process (broker and simulators included, the same for every row)
- * above the heap in use just before the system started, and how many requests it completed.
+ * Reports the peak used heap of the process (broker and simulators included, the same for every row),
+ * its growth over the heap in use just before the system started, the peak live heap (in use after a
+ * collection, so without garbage), and how many requests it completed.
  */
 @Command(name = "backlog", mixinStandardHelpOptions = true, description = "Peak heap with a large backlog on Kafka.")
 final class BacklogScenario implements Callable<Integer> {
@@ -63,6 +64,7 @@ final class BacklogScenario implements Callable<Integer> {
 						figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
 						figures.put("heap_before_mb", HostLogs.round(before, 1));
 						figures.put("peak_heap_growth_mb", HostLogs.round(sampler.peakHeapMb() - before, 1));
+						figures.put("peak_live_heap_mb", HostLogs.round(sampler.peakLiveHeapMb(), 1));
 						figures.put("completed", reader.counts.size());
 						report.systems.put(system, figures);
 						System.out.printf("backlog: %s %s%n", system, figures);

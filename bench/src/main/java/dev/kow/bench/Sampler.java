@@ -8,7 +8,8 @@ import java.util.List;
 /** Samples process CPU time and used heap every 20 ms while a system runs. */
 final class Sampler implements AutoCloseable {
 
-	record Sample(long epochMs, long cpuNanos, long heapBytes) {
+	/** Heap in use, and heap still in use after the latest collection of each heap pool (live data). */
+	record Sample(long epochMs, long cpuNanos, long heapBytes, long liveHeapBytes) {
 	}
 
 	private final List<Sample> samples = new ArrayList<>();
@@ -23,8 +24,14 @@ final class Sampler implements AutoCloseable {
 		System.gc();
 		this.thread = Thread.ofPlatform().daemon().name("bench-sampler").start(() -> {
 			while (this.running) {
+				long live = 0;
+				for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+					if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getCollectionUsage() != null) {
+						live += pool.getCollectionUsage().getUsed();
+					}
+				}
 				Sample sample = new Sample(System.currentTimeMillis(), BenchEnvironment.processCpuNanos(),
-						this.memory.getHeapMemoryUsage().getUsed());
+						this.memory.getHeapMemoryUsage().getUsed(), live);
 				synchronized (this.samples) {
 					this.samples.add(sample);
 				}
@@ -42,6 +49,13 @@ final class Sampler implements AutoCloseable {
 	double peakHeapMb() {
 		synchronized (this.samples) {
 			return this.samples.stream().mapToLong(Sample::heapBytes).max().orElse(0) / 1048576.0;
+		}
+	}
+
+	/** @return the highest heap still in use after a collection, MB: the live data, without garbage */
+	double peakLiveHeapMb() {
+		synchronized (this.samples) {
+			return this.samples.stream().mapToLong(Sample::liveHeapBytes).max().orElse(0) / 1048576.0;
 		}
 	}
 

@@ -14,6 +14,7 @@ import dev.kow.worker.config.IntakeProperties;
 import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.config.RegistryProperties;
 import dev.kow.worker.config.SchedulingProperties;
+import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.config.TopicsProperties;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.hosts.HostPool;
@@ -26,6 +27,7 @@ import dev.kow.worker.outcome.OutcomeMetrics;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.Lane;
 import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.timeouts.TimeoutEstimator;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Gauge;
@@ -69,7 +71,7 @@ public class WorkerConfiguration {
 
 	@Bean(destroyMethod = "close")
 	OllamaClient ollamaClient(Scheduler workerTimer) {
-		return new OllamaClient(workerTimer);
+		return new OllamaClient(workerTimer, System::nanoTime);
 	}
 
 	@Bean
@@ -92,6 +94,7 @@ public class WorkerConfiguration {
 		for (OllamaHost host : hosts) {
 			Gauge.builder("kow.host.in.flight", pool, p -> p.inFlight(host)).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.slots", host, OllamaHost::slots).tag("host", host.id()).register(meters);
+			Gauge.builder("kow.host.limit", host, h -> h.limit().current()).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.circuit.open", host, h -> h.breaker().getState().name().startsWith("OPEN") ? 1 : 0)
 				.tag("host", host.id()).register(meters);
 		}
@@ -126,9 +129,15 @@ public class WorkerConfiguration {
 	}
 
 	@Bean
+	TimeoutEstimator timeoutEstimator(TimeoutProperties timeouts) {
+		return new TimeoutEstimator(timeouts);
+	}
+
+	@Bean
 	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
-			Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock) {
-		return new JobExecutor(client, pool, outcomes, ollama, workerTimer, workerClock, nanoClock);
+			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock) {
+		return new JobExecutor(client, pool, outcomes, ollama, timeoutEstimator, workerTimer, workerClock, nanoClock,
+				new java.util.Random());
 	}
 
 	@Bean
@@ -178,6 +187,7 @@ public class WorkerConfiguration {
 	@Bean
 	WorkerLifecycle workerLifecycle(IntakeLoop intakeLoop, HostPool pool, OllamaClient client, OllamaProperties ollama,
 			IntakeProperties intake) {
-		return new WorkerLifecycle(intakeLoop, pool, client, ollama.healthInterval(), intake.drainTimeout());
+		return new WorkerLifecycle(intakeLoop, pool, client, ollama.healthInterval(), intake.drainTimeout(),
+				ollama.breaker().probeInterval());
 	}
 }

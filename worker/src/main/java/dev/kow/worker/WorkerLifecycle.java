@@ -3,6 +3,7 @@ package dev.kow.worker;
 import java.time.Duration;
 
 import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.HostProber;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.intake.IntakeLoop;
 import dev.kow.worker.ollama.OllamaClient;
@@ -13,8 +14,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
 /**
- * Starts the intake thread and the per-host {@code /api/ps} poll (warm models) after the context is
- * up, and on shutdown lets the intake drain before the rest closes.
+ * Starts the intake thread, the per-host {@code /api/ps} poll (warm models) and the half-open probes
+ * after the context is up, and on shutdown lets the intake drain before the rest closes.
  */
 final class WorkerLifecycle implements SmartLifecycle {
 
@@ -30,17 +31,25 @@ final class WorkerLifecycle implements SmartLifecycle {
 
 	private final Duration drainTimeout;
 
+	private final HostProber prober;
+
+	private final Duration probeInterval;
+
 	private Thread thread;
 
 	private Disposable poller;
 
+	private Disposable probes;
+
 	WorkerLifecycle(IntakeLoop intake, HostPool pool, OllamaClient client, Duration healthInterval,
-			Duration drainTimeout) {
+			Duration drainTimeout, Duration probeInterval) {
 		this.intake = intake;
 		this.pool = pool;
 		this.client = client;
 		this.healthInterval = healthInterval;
 		this.drainTimeout = drainTimeout;
+		this.prober = new HostProber(pool, client, Duration.ofSeconds(2));
+		this.probeInterval = probeInterval;
 	}
 
 	@Override
@@ -48,6 +57,9 @@ final class WorkerLifecycle implements SmartLifecycle {
 		this.poller = Flux.interval(Duration.ZERO, this.healthInterval)
 			.flatMapIterable(tick -> this.pool.hosts())
 			.flatMap(this::refreshWarmModels)
+			.subscribe();
+		this.probes = Flux.interval(this.probeInterval, this.probeInterval)
+			.concatMap(tick -> this.prober.probeHalfOpen())
 			.subscribe();
 		this.thread = Thread.ofPlatform().name("kow-intake").start(this.intake);
 		log.info("worker started with {} host(s), {} slot(s)", this.pool.hosts().size(), this.pool.usableSlots());
@@ -70,6 +82,7 @@ final class WorkerLifecycle implements SmartLifecycle {
 			Thread.currentThread().interrupt();
 		}
 		this.poller.dispose();
+		this.probes.dispose();
 	}
 
 	@Override

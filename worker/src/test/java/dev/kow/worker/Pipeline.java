@@ -115,8 +115,8 @@ final class Pipeline implements AutoCloseable {
 		props.put("worker.intake.drain-timeout", "5s");
 		props.put("worker.schema-registry.url", this.registryUrl);
 		props.put("worker.ollama.retry.initial-backoff", "50ms");
-		props.put("worker.ollama.time-to-first-token", "10s");
-		props.put("worker.ollama.stream-stall", "2s");
+		props.put("worker.timeouts.time-to-first-token", "10s");
+		props.put("worker.timeouts.stream-stall", "2s");
 		for (int i = 0; i < hosts.length; i++) {
 			props.put("worker.ollama.hosts[" + i + "].id", "sim" + i);
 			props.put("worker.ollama.hosts[" + i + "].url", hosts[i].baseUrl());

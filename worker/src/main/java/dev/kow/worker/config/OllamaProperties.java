@@ -15,10 +15,6 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The Ollama host pool and how calls to it are bounded ({@code worker.ollama.*}).
  * @param hosts the hosts; at least one; default one host at http://127.0.0.1:11434 with 1 slot
- * @param timeToFirstToken longest wait from sending a request to its first stream chunk (covers a cold model
- * load and the prompt prefill); default 120s
- * @param streamStall longest gap between two stream chunks before the stream counts as stalled; default 30s
- * @param total longest time for a whole request; default 10m
  * @param keepAlive {@code keep_alive} sent when a request gives none; default 30m (keeps models warm between
  * batches)
  * @param maxPromptChars prompts longer than this (all text of the request, in chars) are dead-lettered as
@@ -30,8 +26,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("worker.ollama")
 public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostProperties> hosts,
-		@DefaultValue("120s") Duration timeToFirstToken, @DefaultValue("30s") Duration streamStall,
-		@DefaultValue("10m") Duration total, @DefaultValue("30m") String keepAlive,
+		@DefaultValue("30m") String keepAlive,
 		@DefaultValue("200000") @Min(1) int maxPromptChars, @DefaultValue("10s") Duration healthInterval,
 		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker) {
 
@@ -53,10 +48,11 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 	 * @param window calls in the sliding window; default 10
 	 * @param minimumCalls calls before the rate is evaluated; default 4
 	 * @param openFor time an open breaker rejects calls before half-open probing; default 5s
+	 * @param probeInterval how often half-open hosts are probed with {@code GET /}; default 1s
 	 */
 	public record Breaker(@DefaultValue("50") @Min(1) @Max(100) int failureRateThreshold,
 			@DefaultValue("10") @Min(1) int window, @DefaultValue("4") @Min(1) int minimumCalls,
-			@DefaultValue("5s") Duration openFor) {
+			@DefaultValue("5s") Duration openFor, @DefaultValue("1s") Duration probeInterval) {
 	}
 
 	/** Applies the default host and checks the cross-field rules. */
@@ -67,15 +63,6 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 		if (new HashSet<>(hosts.stream().map(HostProperties::id).toList()).size() != hosts.size()) {
 			throw new IllegalArgumentException("worker.ollama.hosts[].id must be unique, but was "
 					+ hosts.stream().map(HostProperties::id).toList());
-		}
-		positive("worker.ollama.time-to-first-token", timeToFirstToken);
-		positive("worker.ollama.stream-stall", streamStall);
-		positive("worker.ollama.total", total);
-	}
-
-	private static void positive(String name, Duration value) {
-		if (value == null || value.isNegative() || value.isZero()) {
-			throw new IllegalArgumentException(name + " must be a positive duration, but was " + value);
 		}
 	}
 }

@@ -4,10 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import java.util.function.LongSupplier;
 
 import dev.kow.avro.Attempt;
 import dev.kow.avro.ErrorCategory;
+import dev.kow.avro.InferenceRequest;
+import dev.kow.avro.Mode;
 import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
@@ -15,6 +18,7 @@ import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.ollama.CallBudget;
 import dev.kow.worker.ollama.FailureKind;
+import dev.kow.worker.ollama.ModelNames;
 import dev.kow.worker.ollama.OllamaCallException;
 import dev.kow.worker.ollama.OllamaClient;
 import dev.kow.worker.ollama.OllamaRequests;
@@ -22,6 +26,8 @@ import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.JobDispatcher;
 import dev.kow.worker.scheduling.LaneScheduler;
 import dev.kow.worker.scheduling.UndispatchableHandler;
+import dev.kow.worker.timeouts.CallSample;
+import dev.kow.worker.timeouts.TimeoutEstimator;
 import io.github.resilience4j.core.IntervalFunction;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
@@ -33,7 +39,8 @@ import reactor.core.scheduler.Scheduler;
  * <li>terminal failure (400, 404 unknown model): FAILED result and dead letter at once;</li>
  * <li>retryable failure (connection, 5xx, 503 busy, timeouts, stall, error line, truncated stream):
  * the slot is freed at once and the job re-enters the front of its lane after an exponential backoff
- * with jitter (Resilience4j {@link IntervalFunction}), preferring another host; after
+ * with full jitter (uniform between 0 and Resilience4j's {@link IntervalFunction} exponential value),
+ * preferring another host; after
  * {@code max-attempts}, or when the backoff would pass the deadline, it fails for good.</li>
  * </ul>
  * Every failed attempt is recorded in the job (host, class, duration, chunks before the failure).
@@ -48,7 +55,11 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	private final OllamaProperties properties;
 
+	private final TimeoutEstimator timeouts;
+
 	private final IntervalFunction backoff;
+
+	private final RandomGenerator jitter;
 
 	private final Scheduler timer;
 
@@ -62,23 +73,27 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	 * @param client Ollama client
 	 * @param pool host pool
 	 * @param outcomes where outcomes go
-	 * @param properties timeouts and retry settings
+	 * @param properties retry settings
+	 * @param timeouts call budgets
 	 * @param timer for backoff delays
 	 * @param clock wall clock
 	 * @param nanoClock monotonic clock, ns
+	 * @param jitter random source of the backoff jitter (thread-safe)
 	 */
 	public JobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
-			Scheduler timer, Clock clock, LongSupplier nanoClock) {
+			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter) {
 		this.client = client;
 		this.pool = pool;
 		this.outcomes = outcomes;
 		this.properties = properties;
+		this.timeouts = timeouts;
 		this.timer = timer;
 		this.clock = clock;
 		this.nanoClock = nanoClock;
 		OllamaProperties.Retry retry = properties.retry();
-		this.backoff = IntervalFunction.ofExponentialRandomBackoff(retry.initialBackoff(), retry.multiplier(), 0.5,
+		this.backoff = IntervalFunction.ofExponentialBackoff(retry.initialBackoff(), retry.multiplier(),
 				retry.maxBackoff());
+		this.jitter = jitter;
 	}
 
 	/** @param scheduler where retried jobs go back to (set once, before the first dispatch) */
@@ -93,15 +108,24 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		job.dispatched(host.id(), now);
 		long start = this.nanoClock.getAsLong();
 		Disposable call = this.client
-			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive()), budget(job, now))
+			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive()),
+					budget(job, host, now))
 			.doOnCancel(() -> this.pool.release(lease, HostPool.Result.CANCELLED, null))
 			.subscribe(answer -> {
+				host.limit().onSuccess(answer.evalCount() > 0 ? (double) answer.evalDurationNanos() / answer.evalCount() : 0);
 				this.pool.release(lease, HostPool.Result.OK, null);
 				host.markWarm(job.request().getModel());
+				this.timeouts.observe(host.id(), ModelNames.normalize(job.request().getModel()),
+						new CallSample(answer.promptEvalCount(), answer.promptEvalDurationNanos(), answer.evalCount(),
+								answer.evalDurationNanos(), answer.loadDurationNanos(), answer.meanChunkGapNanos(),
+								answer.maxChunkGapNanos()));
 				this.outcomes.succeeded(job, answer, host.id());
 			}, error -> {
 				OllamaCallException failure = error instanceof OllamaCallException e ? e
 						: new OllamaCallException(host.id(), FailureKind.PROTOCOL, 0, 0, error.toString());
+				if (failure.kind() == FailureKind.SERVER_BUSY) {
+					host.limit().onBusy();
+				}
 				this.pool.release(lease, failure.kind().hostFault() ? HostPool.Result.HOST_FAILURE : HostPool.Result.OK,
 						failure);
 				failedAttempt(job, failure, Duration.ofNanos(this.nanoClock.getAsLong() - start));
@@ -122,19 +146,39 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				"no configured host serves model '" + job.request().getModel() + "'");
 	}
 
-	private CallBudget budget(Job job, Instant now) {
-		Duration total = this.properties.total();
-		Instant deadline = job.request().getDeadline();
+	/** The learned (or static) budget, with the total cut to what is left before the job's deadline. */
+	private CallBudget budget(Job job, OllamaHost host, Instant now) {
+		InferenceRequest request = job.request();
+		String model = ModelNames.normalize(request.getModel());
+		Integer numPredict = request.getOptions() == null ? null : request.getOptions().getNumPredict();
+		CallBudget learned = this.timeouts.budget(host.id(), model, promptChars(request), numPredict, host.isWarm(model));
+		Duration total = learned.total();
+		Instant deadline = request.getDeadline();
 		if (deadline != null) {
 			Duration left = Duration.between(now, deadline);
 			if (left.compareTo(total) < 0) {
 				total = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
 			}
 		}
-		if (job.request().getMode() == dev.kow.avro.Mode.EMBED) {
+		if (request.getMode() == Mode.EMBED) {
 			return new CallBudget(total, total, total);
 		}
-		return new CallBudget(min(this.properties.timeToFirstToken(), total), this.properties.streamStall(), total);
+		return new CallBudget(min(learned.timeToFirstToken(), total), learned.streamStall(), total);
+	}
+
+	private static long promptChars(InferenceRequest request) {
+		long chars = length(request.getPrompt()) + length(request.getSystem());
+		for (var message : request.getMessages()) {
+			chars += length(message.getContent());
+		}
+		for (String input : request.getInputs()) {
+			chars += length(input);
+		}
+		return chars;
+	}
+
+	private static long length(String text) {
+		return text == null ? 0 : text.length();
 	}
 
 	private void failedAttempt(Job job, OllamaCallException failure, Duration took) {
@@ -153,7 +197,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			return;
 		}
 		Instant deadline = job.request().getDeadline();
-		Duration wait = Duration.ofMillis(this.backoff.apply(job.attempts()));
+		Duration wait = Duration.ofMillis(this.jitter.nextLong(this.backoff.apply(job.attempts()) + 1));
 		if (deadline != null && !this.clock.instant().plus(wait).isBefore(deadline)) {
 			this.outcomes.expired(job, "deadline " + deadline + " passes before attempt " + (job.attempts() + 1)
 					+ "; last failure: " + failure.getMessage());

@@ -12,9 +12,10 @@ import dev.kow.worker.ollama.ModelNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * The Ollama hosts and their slots. A slot is handed out only when the host has fewer than its
- * configured slots in flight and its circuit breaker permits a call, so no host ever has more than its
- * slots in flight and no queue builds inside Ollama.
+ * The Ollama hosts and their slots. A slot is handed out only when the host has fewer calls in flight
+ * than its {@link AdaptiveLimit} (at most its configured slots) and its circuit breaker is closed, so no
+ * host ever has more than its slots in flight and no queue builds inside Ollama. A host whose breaker
+ * is open or half-open gets no jobs; {@link HostProber} probes it with cheap calls.
  *
  * <p>Choice among hosts with a free slot: hosts where the model is warm first (no model swap), then the
  * least loaded (in flight / slots), and the host of the previous failed attempt last. Thread-safe: slot
@@ -80,9 +81,8 @@ public final class HostPool {
 		synchronized (this) {
 			List<OllamaHost> candidates = new ArrayList<>();
 			for (OllamaHost host : this.hosts) {
-				if (host.inFlight < host.slots() && host.serves(normalized)
-						&& host.breaker().getState() != CircuitBreaker.State.OPEN
-						&& host.breaker().getState() != CircuitBreaker.State.FORCED_OPEN) {
+				if (host.inFlight < host.limit().current() && host.serves(normalized)
+						&& host.breaker().getState() == CircuitBreaker.State.CLOSED) {
 					candidates.add(host);
 				}
 			}
@@ -130,10 +130,15 @@ public final class HostPool {
 		return host.inFlight;
 	}
 
-	/** @return slots on hosts whose breaker is not open */
+	/** @return slots on hosts whose breaker is closed, at their current adaptive limits */
 	public int usableSlots() {
-		return this.hosts.stream().filter(h -> h.breaker().getState() != CircuitBreaker.State.OPEN)
-			.mapToInt(OllamaHost::slots).sum();
+		return this.hosts.stream().filter(h -> h.breaker().getState() == CircuitBreaker.State.CLOSED)
+			.mapToInt(h -> h.limit().current()).sum();
+	}
+
+	/** Tells the scheduler that capacity may have grown (a limit rose, a probe closed a breaker). */
+	public void capacityChanged() {
+		notifyListeners();
 	}
 
 	private void notifyListeners() {

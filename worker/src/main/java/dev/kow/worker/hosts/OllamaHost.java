@@ -25,6 +25,8 @@ public final class OllamaHost {
 
 	private final Set<String> warm = ConcurrentHashMap.newKeySet();
 
+	private final AdaptiveLimit limit;
+
 	int inFlight;
 
 	/**
@@ -40,6 +42,7 @@ public final class OllamaHost {
 		this.slots = slots;
 		this.models = Set.copyOf(models);
 		this.breaker = breaker;
+		this.limit = new AdaptiveLimit(slots, AdaptiveLimit.DEFAULT_TOLERANCE);
 	}
 
 	/** @return host id */
@@ -55,6 +58,11 @@ public final class OllamaHost {
 	/** @return configured slots */
 	public int slots() {
 		return this.slots;
+	}
+
+	/** @return its adaptive in-flight limit (at most {@link #slots()}) */
+	public AdaptiveLimit limit() {
+		return this.limit;
 	}
 
 	/** @return its circuit breaker */

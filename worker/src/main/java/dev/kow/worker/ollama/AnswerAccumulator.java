@@ -2,6 +2,7 @@ package dev.kow.worker.ollama;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 import tools.jackson.databind.JsonNode;
 
@@ -28,9 +29,23 @@ final class AnswerAccumulator {
 
 	private boolean done;
 
-	AnswerAccumulator(String host, boolean embed) {
+	private final LongSupplier nanoClock;
+
+	private final long startNanos;
+
+	private long firstChunkNanos;
+
+	private long lastChunkNanos;
+
+	private long gapSumNanos;
+
+	private long maxGapNanos;
+
+	AnswerAccumulator(String host, boolean embed, LongSupplier nanoClock) {
 		this.host = host;
 		this.embed = embed;
+		this.nanoClock = nanoClock;
+		this.startNanos = nanoClock.getAsLong();
 	}
 
 	/**
@@ -58,6 +73,16 @@ final class AnswerAccumulator {
 		String delta = source.path(line.has("message") ? "content" : "response").asString("");
 		String thought = source.path("thinking").asString("");
 		if (!delta.isEmpty() || !thought.isEmpty()) {
+			long now = this.nanoClock.getAsLong();
+			if (this.chunks == 0) {
+				this.firstChunkNanos = now;
+			}
+			else {
+				long gap = now - this.lastChunkNanos;
+				this.gapSumNanos += gap;
+				this.maxGapNanos = Math.max(this.maxGapNanos, gap);
+			}
+			this.lastChunkNanos = now;
 			this.chunks++;
 		}
 		this.text.append(delta);
@@ -87,6 +112,8 @@ final class AnswerAccumulator {
 				this.embed ? null : this.last.path("done_reason").asString(null),
 				this.last.path("prompt_eval_count").asInt(0), this.last.path("eval_count").asInt(0),
 				this.last.path("total_duration").asLong(0), this.last.path("load_duration").asLong(0),
-				this.last.path("prompt_eval_duration").asLong(0), this.last.path("eval_duration").asLong(0));
+				this.last.path("prompt_eval_duration").asLong(0), this.last.path("eval_duration").asLong(0),
+				this.chunks == 0 ? this.nanoClock.getAsLong() - this.startNanos : this.firstChunkNanos - this.startNanos,
+				this.chunks < 2 ? 0 : this.gapSumNanos / (this.chunks - 1), this.maxGapNanos);
 	}
 }

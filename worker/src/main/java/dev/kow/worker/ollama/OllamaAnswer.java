@@ -15,8 +15,12 @@ import java.util.List;
  * @param loadDurationNanos {@code load_duration}, ns
  * @param promptEvalDurationNanos {@code prompt_eval_duration}, ns
  * @param evalDurationNanos {@code eval_duration}, ns
+ * @param timeToFirstChunkNanos from sending the request to the first content chunk, as the client saw it, ns
+ * @param meanChunkGapNanos mean gap between content chunks as the client saw them, ns; 0 with under two
+ * @param maxChunkGapNanos longest such gap, ns
  */
 public record OllamaAnswer(String text, String thinking, List<float[]> embeddings, String doneReason,
 		int promptEvalCount, int evalCount, long totalDurationNanos, long loadDurationNanos,
-		long promptEvalDurationNanos, long evalDurationNanos) {
+		long promptEvalDurationNanos, long evalDurationNanos, long timeToFirstChunkNanos, long meanChunkGapNanos,
+		long maxChunkGapNanos) {
 }

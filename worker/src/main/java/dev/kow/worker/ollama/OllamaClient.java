@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 import io.netty.channel.ChannelOption;
 import reactor.core.publisher.Flux;
@@ -39,6 +40,8 @@ public final class OllamaClient implements AutoCloseable {
 
 	private final Scheduler timer;
 
+	private final LongSupplier nanoClock;
+
 	private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
 	private final Map<String, ConnectionProvider> providers = new ConcurrentHashMap<>();
@@ -46,9 +49,13 @@ public final class OllamaClient implements AutoCloseable {
 	/** Own event loops: Spring's web server may dispose Reactor Netty's global ones on shutdown. */
 	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
 
-	/** @param timer scheduler for the budgets */
-	public OllamaClient(Scheduler timer) {
+	/**
+	 * @param timer scheduler for the budgets
+	 * @param nanoClock monotonic clock for the chunk timings reported in answers, ns
+	 */
+	public OllamaClient(Scheduler timer, LongSupplier nanoClock) {
 		this.timer = timer;
+		this.nanoClock = nanoClock;
 	}
 
 	/**
@@ -61,7 +68,7 @@ public final class OllamaClient implements AutoCloseable {
 	 */
 	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget) {
 		return Mono.defer(() -> {
-			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed());
+			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed(), this.nanoClock);
 			NdjsonFramer framer = new NdjsonFramer();
 			String body = JSON.writeValueAsString(call.body());
 			Flux<JsonNode> lines = client(host, baseUrl).post().uri(call.path())
@@ -108,6 +115,24 @@ public final class OllamaClient implements AutoCloseable {
 			});
 		}).timeout(timeout, this.timer).onErrorMap(error -> error instanceof OllamaCallException ? error
 				: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "/api/ps: " + error));
+	}
+
+	/**
+	 * {@code GET /}: Ollama's liveness answer, the cheapest call there is.
+	 * @param host host id
+	 * @param baseUrl base URL
+	 * @param timeout budget
+	 * @return completes empty on 200; errors otherwise
+	 */
+	public Mono<Void> ping(String host, URI baseUrl, Duration timeout) {
+		return client(host, baseUrl).get().uri("/").responseSingle((response, content) -> {
+			if (response.status().code() != 200) {
+				return Mono.<Void>error(new OllamaCallException(host, FailureKind.SERVER_ERROR, response.status().code(), 0,
+						"GET / answered " + response.status().code()));
+			}
+			return content.then();
+		}).timeout(timeout, this.timer).onErrorMap(error -> error instanceof OllamaCallException ? error
+				: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "GET /: " + error));
 	}
 
 	@Override

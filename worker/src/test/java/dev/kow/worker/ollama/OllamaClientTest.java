@@ -20,7 +20,7 @@ class OllamaClientTest {
 
 	private final OllamaSimulator sim = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01));
 
-	private final OllamaClient client = new OllamaClient(Schedulers.parallel());
+	private final OllamaClient client = new OllamaClient(Schedulers.parallel(), System::nanoTime);
 
 	private final CallBudget budget = new CallBudget(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(20));
 

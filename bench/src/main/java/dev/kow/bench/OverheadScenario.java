@@ -25,8 +25,9 @@ import reactor.netty.resources.LoopResources;
 /**
  * {@code overhead}: a simulator with (nearly) zero latency, so the system's own cost shows: requests
  * per second and process CPU seconds per 1,000 requests, against a plain HTTP client loop to the same
- * simulator with the same concurrency as the limit. CPU is the whole process (broker and simulator
- * included), the same for every row.
+ * simulator with the same concurrency as the limit. Every row is measured at the host after its first
+ * {@code warmup} requests, so start-up and JIT warm-up are not counted. CPU is the whole process
+ * (broker and simulator included), the same for every row.
  */
 @Command(name = "overhead", mixinStandardHelpOptions = true, description = "Requests/s and CPU per request against a plain HTTP loop.")
 final class OverheadScenario implements Callable<Integer> {
@@ -43,12 +44,15 @@ final class OverheadScenario implements Callable<Integer> {
 	@Option(names = "--num-predict", defaultValue = "8", description = "Tokens per answer (default ${DEFAULT-VALUE}).")
 	int numPredict;
 
+	@Option(names = "--warmup", defaultValue = "2000", description = "Requests served before measuring, so start-up and JIT warm-up are not counted (default ${DEFAULT-VALUE}).")
+	int warmup;
+
 	@Override
 	public Integer call() throws Exception {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 1e-6;
 		Report report = new Report("overhead");
-		report.config.putAll(Map.of("requests", this.requests, "hosts", 1, "slots", this.slots, "num_predict",
-				this.numPredict, "time_scale", timeScale));
+		report.config.putAll(Map.of("requests", this.requests, "warmup", this.warmup, "hosts", 1, "slots", this.slots,
+				"num_predict", this.numPredict, "time_scale", timeScale));
 		try (BenchEnvironment env = new BenchEnvironment()) {
 			Map<String, Object> limit = limit(env, timeScale);
 			report.root.put("limit", limit);
@@ -74,8 +78,7 @@ final class OverheadScenario implements Callable<Integer> {
 		LoopResources loops = LoopResources.create("limit", 2, true);
 		ConnectionProvider pool = ConnectionProvider.builder("limit").maxConnections(this.slots).build();
 		try {
-			loop(env, timeScale, loops, pool, this.requests / 2);
-			return loop(env, timeScale, loops, pool, this.requests);
+			return loop(env, timeScale, loops, pool, this.warmup + this.requests);
 		}
 		finally {
 			pool.dispose();
@@ -93,23 +96,29 @@ final class OverheadScenario implements Callable<Integer> {
 						+ "\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"l-" + i
 						+ " hello\"}],\"options\":{\"num_predict\":" + this.numPredict + "}}")))
 				.responseSingle((res, body) -> body.asString(StandardCharsets.UTF_8)), this.slots).blockLast();
-			HostLogs logs = new HostLogs(sims);
-			long first = logs.firstArrivalMs();
-			long last = logs.lastFinishMs();
-			Map<String, Object> figures = new LinkedHashMap<>();
-			figures.put("rps", HostLogs.round(logs.served.size() * 1000.0 / (last - first), 1));
-			figures.put("cpu_s_per_1k", HostLogs.round(sampler.cpuSeconds(first, last) * 1000 / logs.served.size(), 3));
-			return figures;
+			return measured(new HostLogs(sims), sampler);
 		}
 		finally {
 			sims.forEach(OllamaSimulator::close);
 		}
 	}
 
+	/** Requests per second and CPU per 1,000 requests after the first {@code warmup} arrivals at the host. */
+	private Map<String, Object> measured(HostLogs logs, Sampler sampler) {
+		List<Long> arrivals = logs.served.stream().map(dev.kow.sim.RequestLog.Entry::arrivedAtMs).sorted().toList();
+		long first = arrivals.get(Math.min(this.warmup, arrivals.size() - 1));
+		long last = logs.lastFinishMs();
+		int counted = arrivals.size() - Math.min(this.warmup, arrivals.size() - 1);
+		Map<String, Object> figures = new LinkedHashMap<>();
+		figures.put("rps", HostLogs.round(counted * 1000.0 / (last - first), 1));
+		figures.put("cpu_s_per_1k", HostLogs.round(sampler.cpuSeconds(first, last) * 1000 / counted, 3));
+		return figures;
+	}
+
 	private Map<String, Object> run(BenchEnvironment env, String system, double timeScale) throws Exception {
 		Topics topics = env.topics(system, 12);
 		Set<String> ids = new HashSet<>();
-		for (int i = 0; i < this.requests; i++) {
+		for (int i = 0; i < this.warmup + this.requests; i++) {
 			String id = BenchEnvironment.id(Lane.BATCH, i);
 			ids.add(id);
 			env.send(topics.batch(), BenchEnvironment.request(id, "hello", this.numPredict));
@@ -121,12 +130,7 @@ final class OverheadScenario implements Callable<Integer> {
 			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
 				complete = reader.awaitAll(ids, Duration.ofMinutes(10));
 			}
-			HostLogs logs = new HostLogs(sims);
-			long first = logs.firstArrivalMs();
-			long last = logs.lastFinishMs();
-			Map<String, Object> figures = new LinkedHashMap<>();
-			figures.put("rps", HostLogs.round(logs.served.size() * 1000.0 / (last - first), 1));
-			figures.put("cpu_s_per_1k", HostLogs.round(sampler.cpuSeconds(first, last) * 1000 / logs.served.size(), 3));
+			Map<String, Object> figures = measured(new HostLogs(sims), sampler);
 			figures.put("lost", reader.lost(ids));
 			figures.put("complete", complete);
 			figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));

@@ -34,7 +34,8 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 
 	private boolean isKey;
 
-	private final Map<String, Integer> latestIds = new ConcurrentHashMap<>();
+	/** Schema ids by subject and schema; Avro schemas cache their hash, so this costs no rendering. */
+	private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
 
 	/** For Kafka's reflective construction; call {@link #configure} before use. */
 	public KafkaAvroSerializer() {
@@ -72,7 +73,8 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 		Schema writerSchema = schema;
 		int id;
 		if (this.config.autoRegister()) {
-			id = this.registry.register(subject, schema);
+			id = this.ids.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
+				.computeIfAbsent(schema, s -> this.registry.register(subject, s));
 		}
 		else if (this.config.useLatestVersion()) {
 			RegisteredSchema latest = this.registry.latest(subject);
@@ -80,7 +82,8 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 			writerSchema = latest.schema();
 		}
 		else {
-			id = this.latestIds.computeIfAbsent(subject + '\u0000' + schema, key -> this.registry.idOf(subject, schema));
+			id = this.ids.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
+				.computeIfAbsent(schema, s -> this.registry.idOf(subject, s));
 		}
 		try {
 			ByteArrayOutputStream out = new ByteArrayOutputStream(256);

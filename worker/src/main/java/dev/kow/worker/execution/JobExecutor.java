@@ -12,6 +12,7 @@ import dev.kow.avro.ErrorCategory;
 import dev.kow.avro.InferenceRequest;
 import dev.kow.avro.Mode;
 import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.hosts.AdaptiveLimit;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.hosts.SlotLease;
@@ -112,7 +113,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 					budget(job, host, now))
 			.doOnCancel(() -> this.pool.release(lease, HostPool.Result.CANCELLED, null))
 			.subscribe(answer -> {
-				host.limit().onSuccess(answer.evalCount() > 0 ? (double) answer.evalDurationNanos() / answer.evalCount() : 0);
+				host.limit().onSuccess(AdaptiveLimit.nanosPerToken(answer.evalCount(), answer.evalDurationNanos()));
 				this.pool.release(lease, HostPool.Result.OK, null);
 				host.markWarm(job.request().getModel());
 				this.timeouts.observe(host.id(), ModelNames.normalize(job.request().getModel()),

@@ -40,6 +40,23 @@ public final class AdaptiveLimit {
 		this.limit = max;
 	}
 
+	/** Generations shorter than this many tokens are too short to measure time per token. */
+	static final int MIN_SIGNAL_TOKENS = 16;
+
+	/** Generations shorter than this are too short to measure time per token, ns. */
+	static final long MIN_SIGNAL_NANOS = 20_000_000;
+
+	/**
+	 * The congestion signal of one answer.
+	 * @param evalCount Ollama's {@code eval_count}
+	 * @param evalNanos Ollama's {@code eval_duration}, ns
+	 * @return ns per generated token, or 0 when the generation is too short to tell (embeddings, a few
+	 * tokens): timer noise would otherwise read as congestion
+	 */
+	public static double nanosPerToken(int evalCount, long evalNanos) {
+		return evalCount >= MIN_SIGNAL_TOKENS && evalNanos >= MIN_SIGNAL_NANOS ? (double) evalNanos / evalCount : 0;
+	}
+
 	/** @return calls allowed in flight now, 1 to the configured slots */
 	public synchronized int current() {
 		return Math.max(1, Math.min(this.max, (int) Math.floor(this.limit)));

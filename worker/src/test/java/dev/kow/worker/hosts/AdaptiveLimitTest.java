@@ -38,4 +38,16 @@ class AdaptiveLimitTest {
 		}
 		assertThat(limit.current()).isLessThan(4);
 	}
+
+	@Test
+	void shortGenerationsGiveNoSignal() {
+		assertThat(AdaptiveLimit.nanosPerToken(8, 400_000)).isZero();
+		assertThat(AdaptiveLimit.nanosPerToken(200, 2_000_000_000L)).isEqualTo(10_000_000);
+		AdaptiveLimit limit = new AdaptiveLimit(4, 2.0);
+		limit.onSuccess(AdaptiveLimit.nanosPerToken(20, 21_000_000));
+		for (int i = 0; i < 50; i++) {
+			limit.onSuccess(AdaptiveLimit.nanosPerToken(8, 9_000_000)); // noise-sized samples are ignored
+		}
+		assertThat(limit.current()).isEqualTo(4);
+	}
 }

@@ -30,35 +30,32 @@ final class BacklogScenario implements Callable<Integer> {
 	@Option(names = "--seconds", defaultValue = "30", description = "How long each system runs (default ${DEFAULT-VALUE}).")
 	int seconds;
 
-	@Option(names = "--hosts", defaultValue = "3", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
-	int hosts;
-
-	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
-	int slots;
+	@Mixin
+	FleetOptions fleet = new FleetOptions();
 
 	@Override
 	public Integer call() throws Exception {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
 		Report report = new Report("backlog");
-		report.config.putAll(Map.of("backlog", this.backlog, "seconds", this.seconds, "hosts", this.hosts,
-				"slots_per_host", this.slots, "time_scale", timeScale));
+		report.config.putAll(Map.of("backlog", this.backlog, "seconds", this.seconds, "hosts", this.fleet.hosts,
+				"slots_per_host", this.fleet.slots, "time_scale", timeScale));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
 			for (String system : this.options.systems) {
 				System.out.printf("backlog: %s ...%n", system);
-				Topics topics = env.topics(system, 12);
+				Topics topics = env.topics(system, this.fleet.partitions);
 				for (int i = 0; i < this.backlog; i++) {
 					env.send(topics.batch(), BenchEnvironment.request(BenchEnvironment.id(Lane.BATCH, i),
 							prompts.get(i % prompts.size()).text(), 0));
 				}
 				env.flush();
-				List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
 					System.gc();
 					double before = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()
 							/ 1048576.0;
 					try (Sampler sampler = new Sampler();
-							SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+							SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
 						BenchEnvironment.sleep(this.seconds * 1000L);
 						Map<String, Object> figures = new LinkedHashMap<>();
 						figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));

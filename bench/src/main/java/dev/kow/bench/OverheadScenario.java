@@ -25,7 +25,8 @@ import reactor.netty.resources.LoopResources;
 /**
  * {@code overhead}: a simulator with (nearly) zero latency, so the system's own cost shows: requests
  * per second and process CPU seconds per 1,000 requests, against a plain HTTP client loop to the same
- * simulator with the same concurrency as the limit. Every row is measured at the host after its first
+ * simulator with the same concurrency as the limit, sending the system's request shape (the worker streams,
+ * the peers do not). Every row is measured at the host after its first
  * {@code warmup} requests, so start-up and JIT warm-up are not counted. CPU is the whole process
  * (broker and simulator included), the same for every row.
  */
@@ -54,13 +55,18 @@ final class OverheadScenario implements Callable<Integer> {
 		report.config.putAll(Map.of("requests", this.requests, "warmup", this.warmup, "hosts", 1, "slots", this.slots,
 				"num_predict", this.numPredict, "time_scale", timeScale));
 		try (BenchEnvironment env = new BenchEnvironment()) {
-			Map<String, Object> limit = limit(env, timeScale);
+			Map<String, Object> limit = limit(env, timeScale, false);
+			Map<String, Object> streamingLimit = limit(env, timeScale, true);
 			report.root.put("limit", limit);
-			double limitRps = (double) limit.get("rps");
+			report.root.put("limit_streaming", streamingLimit);
+			System.out.printf("overhead: limit %s, streaming limit %s%n", limit, streamingLimit);
 			for (String system : this.options.systems) {
 				System.out.printf("overhead: %s ...%n", system);
 				Map<String, Object> figures = run(env, system, timeScale);
+				// the worker always streams (stream:true); both peers send stream:false
+				double limitRps = (double) (system.equals("worker") ? streamingLimit : limit).get("rps");
 				figures.put("limit_rps", limitRps);
+				figures.put("limit_request_shape", system.equals("worker") ? "stream:true" : "stream:false");
 				figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
 				report.systems.put(system, figures);
 				System.out.printf("overhead: %s %s%n", system, figures);
@@ -74,11 +80,11 @@ final class OverheadScenario implements Callable<Integer> {
 	 * A plain HTTP client loop to the same simulator with the same concurrency, measured like the systems
 	 * (first arrival to last finish at the host) after a warm-up pass, so JIT warm-up does not count.
 	 */
-	private Map<String, Object> limit(BenchEnvironment env, double timeScale) throws Exception {
+	private Map<String, Object> limit(BenchEnvironment env, double timeScale, boolean stream) throws Exception {
 		LoopResources loops = LoopResources.create("limit", 2, true);
 		ConnectionProvider pool = ConnectionProvider.builder("limit").maxConnections(this.slots).build();
 		try {
-			return loop(env, timeScale, loops, pool, this.warmup + this.requests);
+			return loop(env, timeScale, loops, pool, this.warmup + this.requests, stream);
 		}
 		finally {
 			pool.dispose();
@@ -87,13 +93,13 @@ final class OverheadScenario implements Callable<Integer> {
 	}
 
 	private Map<String, Object> loop(BenchEnvironment env, double timeScale, LoopResources loops, ConnectionProvider pool,
-			int count) throws Exception {
+			int count, boolean stream) throws Exception {
 		List<OllamaSimulator> sims = env.hosts(1, this.slots, timeScale);
 		try (Sampler sampler = new Sampler()) {
 			HttpClient client = HttpClient.create(pool).runOn(loops).baseUrl(sims.get(0).baseUrl()).protocol(HttpProtocol.HTTP11);
 			Flux.range(0, count).flatMap(i -> client.post().uri("/api/chat")
 				.send(ByteBufMono.fromString(Mono.just("{\"model\":\"" + BenchEnvironment.MODEL
-						+ "\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"l-" + i
+						+ "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"l-" + i
 						+ " hello\"}],\"options\":{\"num_predict\":" + this.numPredict + "}}")))
 				.responseSingle((res, body) -> body.asString(StandardCharsets.UTF_8)), this.slots).blockLast();
 			return measured(new HostLogs(sims), sampler);

@@ -38,21 +38,15 @@ final class PriorityScenario implements Callable<Integer> {
 	@Option(names = "--duration", defaultValue = "20", description = "Seconds of trickle (default ${DEFAULT-VALUE}).")
 	int duration;
 
-	@Option(names = "--hosts", defaultValue = "3", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
-	int hosts;
-
-	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
-	int slots;
-
-	@Option(names = "--partitions", defaultValue = "12", description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
-	int partitions;
+	@Mixin
+	FleetOptions fleet = new FleetOptions();
 
 	@Override
 	public Integer call() throws Exception {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
 		Report report = new Report("priority");
 		report.config.putAll(Map.of("backlog", this.backlog, "rate_per_lane_per_s", this.rate, "duration_s", this.duration,
-				"hosts", this.hosts, "slots_per_host", this.slots, "partitions_per_lane", this.partitions,
+				"hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots, "partitions_per_lane", this.fleet.partitions,
 				"time_scale", timeScale, "worker_weights", "8:3:1"));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
@@ -68,19 +62,19 @@ final class PriorityScenario implements Callable<Integer> {
 
 	private Map<String, Object> run(BenchEnvironment env, String system, List<SamplePrompts.Prompt> prompts,
 			double timeScale) throws Exception {
-		Topics topics = env.topics(system, this.partitions);
+		Topics topics = env.topics(system, this.fleet.partitions);
 		for (int i = 0; i < this.backlog; i++) {
 			env.send(topics.batch(), BenchEnvironment.request(BenchEnvironment.id(Lane.BATCH, i),
 					prompts.get(i % prompts.size()).text(), 0));
 		}
 		env.flush();
-		List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 		Map<String, Long> createdAt = new HashMap<>();
 		long trickleStart;
 		long trickleEnd;
 		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
 			boolean complete;
-			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
 				awaitBusy(sims, Duration.ofSeconds(60));
 				trickleStart = System.currentTimeMillis();
 				long periodNanos = (long) (1e9 / (2 * this.rate));

@@ -28,28 +28,22 @@ final class SaturationScenario implements Callable<Integer> {
 	@Option(names = "--requests", defaultValue = "6000", description = "Requests (default ${DEFAULT-VALUE}).")
 	int requests;
 
-	@Option(names = "--hosts", defaultValue = "3", description = "Simulated hosts (default ${DEFAULT-VALUE}).")
-	int hosts;
-
-	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
-	int slots;
-
-	@Option(names = "--partitions", defaultValue = "12", description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
-	int partitions;
+	@Mixin
+	FleetOptions fleet = new FleetOptions();
 
 	@Override
 	public Integer call() throws Exception {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
 		Report report = new Report("saturation");
-		report.config.putAll(Map.of("requests", this.requests, "hosts", this.hosts, "slots_per_host", this.slots,
-				"partitions_per_lane", this.partitions, "time_scale", timeScale, "lanes", "10% high, 30% normal, 60% batch"));
+		report.config.putAll(Map.of("requests", this.requests, "hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots,
+				"partitions_per_lane", this.fleet.partitions, "time_scale", timeScale, "lanes", "10% high, 30% normal, 60% batch"));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
 			report.root.put("limit", limit(env, prompts, timeScale));
 			System.out.printf("saturation: limit %s%n", report.root.get("limit"));
 			for (String system : this.options.systems) {
 				System.out.printf("saturation: %s ...%n", system);
-				Topics topics = env.topics(system, this.partitions);
+				Topics topics = env.topics(system, this.fleet.partitions);
 				Set<String> ids = new HashSet<>();
 				for (int i = 0; i < this.requests; i++) {
 					int slot = i % 10;
@@ -59,10 +53,10 @@ final class SaturationScenario implements Callable<Integer> {
 					env.send(topics.of(lane), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0));
 				}
 				env.flush();
-				List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
 					boolean complete;
-					try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
+					try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
 						complete = reader.awaitAll(ids, Duration.ofMinutes(15));
 					}
 					HostLogs logs = new HostLogs(sims);
@@ -93,22 +87,22 @@ final class SaturationScenario implements Callable<Integer> {
 
 	/** A plain HTTP loop with exactly the slots' concurrency per host: what a perfect client gets. */
 	private Map<String, Object> limit(BenchEnvironment env, List<SamplePrompts.Prompt> prompts, double timeScale) {
-		List<OllamaSimulator> sims = env.hosts(this.hosts, this.slots, timeScale);
+		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 		reactor.netty.resources.LoopResources loops = reactor.netty.resources.LoopResources.create("limit", 2, true);
 		reactor.netty.resources.ConnectionProvider pool = reactor.netty.resources.ConnectionProvider.builder("limit")
-			.maxConnections(this.slots).build();
+			.maxConnections(this.fleet.slots).build();
 		try {
 			List<reactor.netty.http.client.HttpClient> clients = sims.stream()
 				.map(s -> reactor.netty.http.client.HttpClient.create(pool).runOn(loops).baseUrl(s.baseUrl()))
 				.toList();
-			reactor.core.publisher.Flux.range(0, this.hosts)
-				.flatMap(h -> reactor.core.publisher.Flux.range(0, this.requests / this.hosts)
+			reactor.core.publisher.Flux.range(0, this.fleet.hosts)
+				.flatMap(h -> reactor.core.publisher.Flux.range(0, this.requests / this.fleet.hosts)
 					.flatMap(i -> clients.get(h).post().uri("/api/chat")
 						.send(reactor.netty.ByteBufMono.fromString(reactor.core.publisher.Mono.just(
 								tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(Map.of("model",
 										BenchEnvironment.MODEL, "stream", false, "messages", List.of(Map.of("role", "user",
-												"content", "l-" + i + " " + prompts.get((i * this.hosts + h) % prompts.size()).text())))))))
-						.responseSingle((res, body) -> body.asString()), this.slots))
+												"content", "l-" + i + " " + prompts.get((i * this.fleet.hosts + h) % prompts.size()).text())))))))
+						.responseSingle((res, body) -> body.asString()), this.fleet.slots))
 				.blockLast();
 			HostLogs logs = new HostLogs(sims);
 			long makespan = logs.lastFinishMs() - logs.firstArrivalMs();

@@ -10,7 +10,7 @@ else
   done
   if [ -z "$JAVA_HOME" ]; then
     echo "No JDK >= 21 found (looked in /usr/lib/jvm, /opt/java). Install one and set JAVA_HOME." >&2
-    exit 1
+    return 1 2>/dev/null || exit 1
   fi
 fi
 export JAVA_HOME

@@ -64,24 +64,6 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	}
 
 	/**
-	 * @param newPort the port
-	 * @return a copy bound to that port
-	 */
-	public SimConfig withPort(int newPort) {
-		return new SimConfig(this.host, newPort, this.profile, this.timeScale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
-	}
-
-	/**
-	 * @param newProfile the speeds
-	 * @return a copy with that profile
-	 */
-	public SimConfig withProfile(Profile newProfile) {
-		return new SimConfig(this.host, this.port, newProfile, this.timeScale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
-	}
-
-	/**
 	 * @param interval shortest gap between stream chunks
 	 * @return a copy with that interval
 	 */

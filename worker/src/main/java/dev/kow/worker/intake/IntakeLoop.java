@@ -98,8 +98,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private volatile boolean running = true;
 
-	private volatile boolean stopped;
-
 	private long lastCommitNanos;
 
 	/**
@@ -139,11 +137,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		this.running = false;
 	}
 
-	/** @return true once the loop has committed, closed the consumer and exited */
-	public boolean stopped() {
-		return this.stopped;
-	}
-
 	/**
 	 * @param lane a lane
 	 * @return records of that lane read and not yet done (waiting, in flight or being published)
@@ -173,12 +166,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			log.error("intake loop failed; leaving the group so another worker takes over", ex);
 		}
 		finally {
-			try {
-				this.consumer.close(Duration.ofSeconds(10));
-			}
-			finally {
-				this.stopped = true;
-			}
+			this.consumer.close(Duration.ofSeconds(10));
 		}
 	}
 

@@ -50,8 +50,6 @@ public final class LaneScheduler {
 
 	private final double[] pass;
 
-	private final long[] dispatched;
-
 	private double virtualTime;
 
 	private final AtomicInteger wip = new AtomicInteger();
@@ -78,7 +76,6 @@ public final class LaneScheduler {
 		this.queues = new ArrayDeque[lanes];
 		this.stride = new double[lanes];
 		this.pass = new double[lanes];
-		this.dispatched = new long[lanes];
 		for (int i = 0; i < lanes; i++) {
 			this.queues[i] = new ArrayDeque<>();
 			this.stride[i] = 1.0 / weights[i];
@@ -135,14 +132,6 @@ public final class LaneScheduler {
 		return this.queues[lane.ordinal()].size();
 	}
 
-	/**
-	 * @param lane a lane
-	 * @return jobs dispatched from it since start (retries included)
-	 */
-	public synchronized long dispatched(Lane lane) {
-		return this.dispatched[lane.ordinal()];
-	}
-
 	private synchronized void enqueue(Job job, boolean front) {
 		int lane = job.lane().ordinal();
 		ArrayDeque<Job> queue = this.queues[lane];
@@ -188,7 +177,6 @@ public final class LaneScheduler {
 								job = this.queues[lane].pollFirst();
 								this.virtualTime = this.pass[lane];
 								this.pass[lane] += this.stride[lane];
-								this.dispatched[lane]++;
 							}
 							break;
 						}

@@ -16,12 +16,15 @@ import org.springframework.validation.annotation.Validated;
  * uncommitted; default 30s
  * @param registryRetry wait before re-reading a record whose schema could not be fetched; default 2s
  * @param workerId identifies this worker in results and dead letters; default the host name
+ * @param revokeGrace when partitions are revoked, how long their in-flight calls may finish before the
+ * commit (queued jobs are dropped at once); what is still running then is cancelled and redone by the new
+ * owner; default 10s, well under {@code max.poll.interval.ms}
  */
 @Validated
 @ConfigurationProperties("worker.intake")
 public record IntakeProperties(@DefaultValue(DEFAULT_GROUP) @NotBlank String groupId,
 		@DefaultValue("1s") Duration commitInterval, @DefaultValue("30s") Duration drainTimeout,
-		@DefaultValue("2s") Duration registryRetry, String workerId) {
+		@DefaultValue("2s") Duration registryRetry, String workerId, @DefaultValue("10s") Duration revokeGrace) {
 
 	/** The default consumer group. */
 	public static final String DEFAULT_GROUP = "kafka-ollama-worker";

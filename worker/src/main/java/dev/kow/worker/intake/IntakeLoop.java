@@ -48,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * <li><b>Bounded memory:</b> a partition with {@code max-buffered-per-partition} records in progress,
  * or whose lane holds {@code max-buffered-per-lane}, is paused and resumed at half. Pausing is per
  * lane, so a batch backlog never stops high-priority records from being read.</li>
- * <li><b>Rebalance:</b> on revocation, completed offsets are committed synchronously, queued jobs of
- * the partition are dropped and running ones cancelled; only an outcome already being published in
- * that instant can be published again by the new owner (the duplicate window).</li>
+ * <li><b>Rebalance:</b> on revocation, the partition's queued jobs are dropped (never started, the new
+ * owner runs them), its in-flight calls get up to {@code revoke-grace} to finish, then the completed
+ * offsets are committed synchronously and whatever still runs is cancelled. Because a partition's jobs
+ * are dispatched in offset order, the commit then reaches the first dropped job, so only calls still
+ * running after the grace are done twice (the duplicate window).</li>
  * <li><b>Shutdown:</b> {@link #stop()} pauses everything, lets in-flight work finish for up to
  * {@code drain-timeout} while still committing, then cancels the rest, commits and leaves the
  * group.</li>
@@ -354,7 +356,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 		@Override
 		public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-			applyCompletions();
+			awaitInFlight(partitions);
 			Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
 			for (TopicPartition partition : partitions) {
 				PartitionOffsets tracker = IntakeLoop.this.trackers.get(partition);
@@ -372,6 +374,30 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			}
 			forget(partitions);
 			log.info("partitions revoked: {} (committed {})", partitions, offsets);
+		}
+
+		/** Drops queued jobs of the partitions and lets their in-flight ones finish, up to the grace. */
+		private void awaitInFlight(Collection<TopicPartition> partitions) {
+			Set<Job> dropped = new HashSet<>();
+			for (TopicPartition partition : partitions) {
+				dropped.addAll(IntakeLoop.this.scheduler.removePartition(partition));
+			}
+			long until = IntakeLoop.this.nanoClock.getAsLong() + IntakeLoop.this.intake.revokeGrace().toNanos();
+			while (true) {
+				applyCompletions();
+				boolean running = partitions.stream().map(IntakeLoop.this.jobs::get).filter(m -> m != null)
+					.flatMap(m -> m.values().stream()).anyMatch(job -> !dropped.contains(job));
+				if (!running || IntakeLoop.this.nanoClock.getAsLong() > until) {
+					return;
+				}
+				try {
+					Thread.sleep(10);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
 		}
 
 		@Override

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 
 import dev.kow.prompts.SamplePrompts;
 import dev.kow.sim.OllamaSimulator;
-import dev.kow.worker.scheduling.Lane;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,11 +43,7 @@ final class BacklogScenario implements Callable<Integer> {
 			for (String system : this.options.systems) {
 				System.out.printf("backlog: %s ...%n", system);
 				Topics topics = env.topics(system, this.fleet.partitions);
-				for (int i = 0; i < this.backlog; i++) {
-					env.send(topics.batch(), BenchEnvironment.request(BenchEnvironment.id(Lane.BATCH, i),
-							prompts.get(i % prompts.size()).text(), 0));
-				}
-				env.flush();
+				env.sendBacklog(topics, this.backlog, prompts);
 				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
 					System.gc();

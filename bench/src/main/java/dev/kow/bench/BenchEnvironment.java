@@ -158,6 +158,19 @@ final class BenchEnvironment implements AutoCloseable {
 		});
 	}
 
+	/**
+	 * Produces a batch backlog (ids {@code b-000000} on) and waits until the broker has it.
+	 * @param topics the system's topics
+	 * @param count requests
+	 * @param prompts prompt texts, used in turn
+	 */
+	void sendBacklog(Topics topics, int count, List<dev.kow.prompts.SamplePrompts.Prompt> prompts) {
+		for (int i = 0; i < count; i++) {
+			send(topics.batch(), request(id(Lane.BATCH, i), prompts.get(i % prompts.size()).text(), 0));
+		}
+		flush();
+	}
+
 	/** Flushes the producer; fails when any request could not be written, so no input goes missing unseen. */
 	void flush() {
 		this.producer.flush();

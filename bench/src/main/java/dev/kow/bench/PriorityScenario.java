@@ -63,11 +63,7 @@ final class PriorityScenario implements Callable<Integer> {
 	private Map<String, Object> run(BenchEnvironment env, String system, List<SamplePrompts.Prompt> prompts,
 			double timeScale) throws Exception {
 		Topics topics = env.topics(system, this.fleet.partitions);
-		for (int i = 0; i < this.backlog; i++) {
-			env.send(topics.batch(), BenchEnvironment.request(BenchEnvironment.id(Lane.BATCH, i),
-					prompts.get(i % prompts.size()).text(), 0));
-		}
-		env.flush();
+		env.sendBacklog(topics, this.backlog, prompts);
 		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 		Map<String, Long> createdAt = new HashMap<>();
 		long trickleStart;

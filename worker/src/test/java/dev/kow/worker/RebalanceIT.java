@@ -57,8 +57,8 @@ class RebalanceIT {
 
 		assertThat(all).as("every request answered across two rebalances").hasSize(total);
 		int duplicates = all.values().stream().mapToInt(list -> list.size() - 1).sum();
-		assertThat(duplicates).as("in-flight calls finish within the revoke grace, so nothing completed is redone")
-			.isLessThanOrEqualTo(2);
+		assertThat(duplicates).as("at most the calls cancelled at the two rebalances (2 slots each) are redone")
+			.isLessThanOrEqualTo(2 * 2);
 		assertThat(second.isRunning()).isTrue();
 	}
 

@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -318,21 +319,53 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private void drain() {
 		log.info("draining: no new records; waiting up to {} for in-flight work", this.intake.drainTimeout());
-		this.consumer.pause(this.consumer.assignment());
 		long until = this.nanoClock.getAsLong() + this.intake.drainTimeout().toNanos();
 		while (this.nanoClock.getAsLong() < until && this.trackers.values().stream().anyMatch(t -> t.pendingCount() > 0)) {
 			applyCompletions();
-			this.consumer.poll(POLL);
+			pollDiscarding();
 		}
 		applyCompletions();
 		for (TopicPartition partition : List.copyOf(this.trackers.keySet())) {
 			release(partition);
 		}
-		Map<TopicPartition, OffsetAndMetadata> offsets = committable(this.trackers.values());
-		if (!offsets.isEmpty()) {
-			this.consumer.commitSync(offsets, Duration.ofSeconds(10));
+		commitBeforeLeaving(this.nanoClock.getAsLong() + Duration.ofSeconds(10).toNanos());
+	}
+
+	/**
+	 * Commits what is complete. A commit is refused while a rebalance is between its rounds
+	 * ({@link RebalanceInProgressException}) until {@code poll()} completes it, so poll and try again (a
+	 * revocation during that poll commits its own partitions) until the commit succeeds or the deadline
+	 * passes.
+	 */
+	private void commitBeforeLeaving(long deadlineNanos) {
+		while (true) {
+			Map<TopicPartition, OffsetAndMetadata> offsets = committable(this.trackers.values());
+			if (offsets.isEmpty()) {
+				return;
+			}
+			try {
+				this.consumer.commitSync(offsets, Duration.ofSeconds(10));
+				log.info("drained; committed {}", offsets);
+				return;
+			}
+			catch (RebalanceInProgressException ex) {
+				if (this.nanoClock.getAsLong() > deadlineNanos) {
+					log.warn("could not commit before leaving ({}); the next owner redoes {}", ex.getMessage(), offsets);
+					return;
+				}
+				pollDiscarding();
+			}
 		}
-		log.info("drained; committed {}", offsets);
+	}
+
+	/**
+	 * Polls to keep the membership alive (and let a rebalance complete) while draining. Records can come
+	 * only from partitions assigned meanwhile; they are not registered, so they are neither run nor
+	 * committed here and the next owner reads them again.
+	 */
+	private void pollDiscarding() {
+		this.consumer.pause(this.consumer.assignment());
+		this.consumer.poll(POLL);
 	}
 
 	private void release(TopicPartition partition) {

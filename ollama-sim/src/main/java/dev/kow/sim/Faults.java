@@ -64,12 +64,6 @@ public final class Faults {
 		return this.slowFirstToken;
 	}
 
-	/** Removes every scripted fault and rate. */
-	public synchronized void clear() {
-		this.scripted.clear();
-		this.rates.clear();
-	}
-
 	/** @return the fault for the next inference request, or null */
 	synchronized Fault draw() {
 		Fault next = this.scripted.pollFirst();

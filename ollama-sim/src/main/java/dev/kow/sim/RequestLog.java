@@ -64,11 +64,4 @@ public final class RequestLog {
 	public synchronized int peakInFlight() {
 		return this.peakInFlight;
 	}
-
-	/** Forgets entries and the peak. */
-	public synchronized void clear() {
-		this.entries.clear();
-		this.peakInFlight = this.inFlight;
-	}
-
 }

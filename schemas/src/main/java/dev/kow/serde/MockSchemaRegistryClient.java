@@ -37,14 +37,6 @@ public final class MockSchemaRegistryClient implements SchemaRegistryClient {
 		return SCOPES.computeIfAbsent(scope, name -> new MockSchemaRegistryClient());
 	}
 
-	/**
-	 * Forgets a scope, so that a later {@link #forScope} starts empty.
-	 * @param scope the scope name
-	 */
-	public static void dropScope(String scope) {
-		SCOPES.remove(scope);
-	}
-
 	@Override
 	public synchronized int register(String subject, Schema schema) {
 		int id = this.idsBySchemaText.computeIfAbsent(schema.toString(), text -> {

@@ -92,11 +92,6 @@ public final class ApicurioRegistry implements AutoCloseable {
 		return this.baseUrl + "/apis/ccompat/v7";
 	}
 
-	/** @return the process id */
-	public long pid() {
-		return this.process.pid();
-	}
-
 	private void awaitReady(Duration timeout, Path logFile) {
 		Instant until = Instant.now().plus(timeout);
 		HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -171,5 +166,4 @@ public final class ApicurioRegistry implements AutoCloseable {
 			Thread.currentThread().interrupt();
 		}
 	}
-
 }

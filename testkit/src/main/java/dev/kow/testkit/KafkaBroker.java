@@ -30,12 +30,9 @@ public final class KafkaBroker implements AutoCloseable {
 
 	private final AutoCloseable stopper;
 
-	private final String kind;
-
-	private KafkaBroker(String bootstrapServers, AutoCloseable stopper, String kind) {
+	private KafkaBroker(String bootstrapServers, AutoCloseable stopper) {
 		this.bootstrapServers = bootstrapServers;
 		this.stopper = stopper;
-		this.kind = kind;
 	}
 
 	/**
@@ -51,7 +48,7 @@ public final class KafkaBroker implements AutoCloseable {
 		KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
 		container.start();
 		log.info("Kafka broker: container {} at {}", KAFKA_IMAGE, container.getBootstrapServers());
-		return new KafkaBroker(container.getBootstrapServers(), container::stop, "container");
+		return new KafkaBroker(container.getBootstrapServers(), container::stop);
 	}
 
 	/** @return a running in-JVM KRaft broker */
@@ -62,7 +59,7 @@ public final class KafkaBroker implements AutoCloseable {
 		broker.afterPropertiesSet();
 		String servers = broker.getBrokersAsString().replace("localhost", "127.0.0.1");
 		log.info("Kafka broker: in-JVM KRaft at {}", servers);
-		return new KafkaBroker(servers, broker::destroy, "embedded");
+		return new KafkaBroker(servers, broker::destroy);
 	}
 
 	/** @return true when Testcontainers finds a Docker engine */
@@ -78,11 +75,6 @@ public final class KafkaBroker implements AutoCloseable {
 	/** @return {@code host:port} list for {@code bootstrap.servers} */
 	public String bootstrapServers() {
 		return this.bootstrapServers;
-	}
-
-	/** @return "container" or "embedded" */
-	public String kind() {
-		return this.kind;
 	}
 
 	/**

@@ -37,6 +37,12 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 	/** Schema ids by subject and schema; Avro schemas cache their hash, so this costs no rendering. */
 	private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
 
+	/**
+	 * Datum writers by writer schema and data model: building one resolves the schema, so it is done
+	 * once, as Confluent's serializer does (writers keep no state between writes).
+	 */
+	private final Map<WriterKey, GenericDatumWriter<IndexedRecord>> writers = new ConcurrentHashMap<>();
+
 	/** For Kafka's reflective construction; call {@link #configure} before use. */
 	public KafkaAvroSerializer() {
 	}
@@ -91,12 +97,18 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 			BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
 			GenericData model = record instanceof SpecificRecordBase specific ? specific.getSpecificData()
 					: GenericData.get();
-			new GenericDatumWriter<IndexedRecord>(writerSchema, model).write(record, encoder);
+			this.writers
+				.computeIfAbsent(new WriterKey(writerSchema, model),
+						key -> new GenericDatumWriter<>(key.schema(), key.model()))
+				.write(record, encoder);
 			encoder.flush();
 			return out.toByteArray();
 		}
 		catch (IOException | RuntimeException ex) {
 			throw new SerializationException("could not write " + schema.getFullName() + " for topic " + topic, ex);
 		}
+	}
+
+	private record WriterKey(Schema schema, GenericData model) {
 	}
 }

@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 import io.netty.channel.ChannelOption;
@@ -29,10 +28,11 @@ import tools.jackson.databind.json.JsonMapper;
  * Calls Ollama hosts over HTTP/1.1 with Reactor Netty, always streaming ({@code stream:true}) where the
  * endpoint streams, so a failure shows early and a stall is told apart from a long generation.
  *
- * <p>Budgets, all on the injected {@link Scheduler} (so tests can use virtual time): the first line
- * must arrive within {@link CallBudget#timeToFirstToken()} (Ollama sends headers with the first
- * token), each next line within {@link CallBudget#streamStall()}, the whole answer within
- * {@link CallBudget#total()}. Failures are {@link OllamaCallException}s. Thread-safe.
+ * <p>Budgets: the first line must arrive within {@link CallBudget#timeToFirstToken()} (Ollama sends
+ * headers with the first token), each next line within {@link CallBudget#streamStall()}, the whole
+ * answer within {@link CallBudget#total()}; one {@link CallWatchdog} task per call on the injected
+ * {@link Scheduler} enforces all three against the injected clock. Failures are
+ * {@link OllamaCallException}s. Thread-safe.
  */
 public final class OllamaClient implements AutoCloseable {
 
@@ -69,12 +69,13 @@ public final class OllamaClient implements AutoCloseable {
 	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget) {
 		return Mono.defer(() -> {
 			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed(), this.nanoClock);
+			CallWatchdog watchdog = new CallWatchdog(host, budget, this.timer, this.nanoClock);
 			NdjsonFramer framer = new NdjsonFramer();
 			String body = JSON.writeValueAsString(call.body());
-			Flux<JsonNode> lines = client(host, baseUrl).post().uri(call.path())
+			Mono<OllamaAnswer> response = client(host, baseUrl).post().uri(call.path())
 				.send(ByteBufMono.fromString(Mono.just(body)))
-				.response((response, content) -> {
-					int status = response.status().code();
+				.response((head, content) -> {
+					int status = head.status().code();
 					if (status != 200) {
 						return content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
 							.flatMapMany(text -> Flux.error(httpError(host, status, text)));
@@ -82,14 +83,15 @@ public final class OllamaClient implements AutoCloseable {
 					return content.asByteArray().concatMapIterable(framer::push)
 						.concatWith(Flux.defer(() -> Flux.fromIterable(framer.finish())));
 				})
-				.map(line -> parse(host, line, answer))
-				.timeout(Mono.delay(budget.timeToFirstToken(), this.timer), line -> Mono.delay(budget.streamStall(), this.timer))
-				.onErrorMap(error -> classify(host, error, answer, budget));
-			return lines.doOnNext(answer::accept)
-				.then(Mono.fromCallable(answer::finish))
-				.timeout(budget.total(), Mono.defer(() -> Mono.error(new OllamaCallException(host,
-						FailureKind.TOTAL_TIMEOUT, 0, answer.chunks(), "no complete answer within " + budget.total()))),
-						this.timer);
+				.doOnNext(line -> {
+					answer.accept(parse(host, line, answer));
+					watchdog.lineArrived(answer.chunks());
+				})
+				.onErrorMap(error -> classify(host, error, answer))
+				.then(Mono.fromCallable(answer::finish));
+			return Mono.firstWithSignal(response, watchdog.expired())
+				.doOnSubscribe(subscription -> watchdog.start())
+				.doFinally(signal -> watchdog.stop());
 		});
 	}
 
@@ -168,16 +170,9 @@ public final class OllamaClient implements AutoCloseable {
 		}
 	}
 
-	private static Throwable classify(String host, Throwable error, AnswerAccumulator answer, CallBudget budget) {
+	private static Throwable classify(String host, Throwable error, AnswerAccumulator answer) {
 		if (error instanceof OllamaCallException) {
 			return error;
-		}
-		if (error instanceof TimeoutException) {
-			return answer.chunks() == 0
-					? new OllamaCallException(host, FailureKind.TTFT_TIMEOUT, 0, 0,
-							"no first token within " + budget.timeToFirstToken())
-					: new OllamaCallException(host, FailureKind.STREAM_STALL, 200, answer.chunks(),
-							"no chunk for " + budget.streamStall() + " after " + answer.chunks() + " chunks");
 		}
 		if (error instanceof IOException || error.getCause() instanceof IOException
 				|| error.getClass().getName().contains("PrematureClose")) {

@@ -1,0 +1,88 @@
+package dev.kow.worker.ollama;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CallWatchdogTest {
+
+	private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+
+	private final CallBudget budget = new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(30));
+
+	private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+	private final AtomicReference<Long> failedAtMs = new AtomicReference<>();
+
+	private CallWatchdog start(CallBudget budget) {
+		CallWatchdog watchdog = new CallWatchdog("h1", budget, this.time, () -> this.time.now(TimeUnit.NANOSECONDS));
+		watchdog.expired().subscribe(answer -> { }, error -> {
+			this.failure.set(error);
+			this.failedAtMs.set(this.time.now(TimeUnit.MILLISECONDS));
+		});
+		watchdog.start();
+		return watchdog;
+	}
+
+	@AfterEach
+	void dispose() {
+		this.time.dispose();
+	}
+
+	@Test
+	void noFirstLineWithinTimeToFirstTokenFailsAtThatBudget() {
+		start(this.budget);
+		this.time.advanceTimeBy(Duration.ofMillis(1999));
+		assertThat(this.failure.get()).isNull();
+		this.time.advanceTimeBy(Duration.ofMillis(1));
+		assertKind(FailureKind.TTFT_TIMEOUT);
+		assertThat(this.failedAtMs.get()).isEqualTo(2000);
+	}
+
+	@Test
+	void steadyLinesKeepALongGenerationAliveAndAStallIsSeenOneBudgetAfterTheLastLine() {
+		CallWatchdog watchdog = start(this.budget);
+		this.time.advanceTimeBy(Duration.ofMillis(1500));
+		for (int i = 1; i <= 200; i++) { // 20 s of lines 100 ms apart, far past the first-token budget
+			watchdog.lineArrived(i);
+			this.time.advanceTimeBy(Duration.ofMillis(100));
+		}
+		assertThat(this.failure.get()).isNull();
+		long lastLineMs = this.time.now(TimeUnit.MILLISECONDS) - 100;
+		this.time.advanceTimeBy(Duration.ofSeconds(1));
+		assertKind(FailureKind.STREAM_STALL);
+		assertThat(this.failedAtMs.get()).isEqualTo(lastLineMs + 250);
+		assertThat(((OllamaCallException) this.failure.get()).chunksBeforeFailure()).isEqualTo(200);
+	}
+
+	@Test
+	void theTotalBudgetEndsACallThatStreamsForever() {
+		CallWatchdog watchdog = start(new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(5)));
+		for (int i = 1; i <= 100 && this.failure.get() == null; i++) {
+			watchdog.lineArrived(i);
+			this.time.advanceTimeBy(Duration.ofMillis(100));
+		}
+		assertKind(FailureKind.TOTAL_TIMEOUT);
+		assertThat(this.failedAtMs.get()).isEqualTo(5000);
+	}
+
+	@Test
+	void aStoppedWatchdogNeverFires() {
+		CallWatchdog watchdog = start(this.budget);
+		watchdog.lineArrived(1);
+		watchdog.stop();
+		this.time.advanceTimeBy(Duration.ofMinutes(5));
+		assertThat(this.failure.get()).isNull();
+	}
+
+	private void assertKind(FailureKind kind) {
+		assertThat(this.failure.get()).isInstanceOfSatisfying(OllamaCallException.class,
+				e -> assertThat(e.kind()).isEqualTo(kind));
+	}
+}

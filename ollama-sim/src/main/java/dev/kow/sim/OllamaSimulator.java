@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import io.netty.channel.ChannelOption;
@@ -50,6 +49,9 @@ public final class OllamaSimulator implements AutoCloseable {
 	private final Faults faults = new Faults(42);
 
 	private final RequestLog log = new RequestLog();
+
+	/** Whether {@link #downFor} has the host down now: connections it closes are not the client's doing. */
+	private volatile boolean down;
 
 	private final Scheduler timer;
 
@@ -115,11 +117,13 @@ public final class OllamaSimulator implements AutoCloseable {
 	 * @param downtime how long connections are refused
 	 */
 	public synchronized void downFor(Duration downtime) {
+		this.down = true;
 		this.server.disposeNow(Duration.ofSeconds(1));
 		this.connections.close();
 		this.timer.schedule(() -> {
 			synchronized (this) {
 				this.server = bind(this.port);
+				this.down = false;
 			}
 		}, downtime.toMillis(), TimeUnit.MILLISECONDS);
 	}
@@ -321,7 +325,7 @@ public final class OllamaSimulator implements AutoCloseable {
 		Fault fault = this.faults.draw();
 		AtomicInteger status = new AtomicInteger(200);
 		long arrivedAtMs = this.clock.millis();
-		AtomicLong grantedAtMs = new AtomicLong();
+		Trace trace = new Trace();
 		this.log.started();
 		Mono<Void> run = switch (fault) {
 			case BUSY_503 -> Mono.error(new SimHttpError(503, SimHttpError.BUSY));
@@ -329,19 +333,52 @@ public final class OllamaSimulator implements AutoCloseable {
 			case CONNECTION_RESET -> reset(res);
 			case null, default -> Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
 				.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
-				.doOnNext(lease -> grantedAtMs.set(lease.grantedAtMs()))
+				.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
 				.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
 						l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, fault, arrival,
-								chat),
+								chat, trace),
 						l -> Mono.fromRunnable(l::release), (l, e) -> Mono.fromRunnable(l::release),
 						l -> Mono.fromRunnable(l::release)));
 		};
 		return run.onErrorResume(SimHttpError.class, e -> {
 			status.set(e.status());
 			return error(res, e.status(), e.getMessage());
-		}).doFinally(signal -> this.log.finished(new RequestLog.Entry(request.path(), request.modelEcho(), status.get(),
-				fault, promptTokens, fault == null ? outTokens : 0, tag, arrivedAtMs, grantedAtMs.get(),
-				this.clock.millis())));
+		}).doFinally(signal -> this.log.finished(trace.entry(request.path(), request.modelEcho(), status.get(), fault,
+				promptTokens, fault == null ? outTokens : 0, tag, arrivedAtMs, this.clock.millis(),
+				!this.down && (fault == null || fault == Fault.SLOW_FIRST_TOKEN || fault == Fault.STALL_MIDSTREAM))));
+	}
+
+	/**
+	 * What happened to one request, for its {@link RequestLog.Entry}; written by its own pipeline only.
+	 * An answer that ends unfinished while the host is up, without a fault that ends it by itself, ended
+	 * because the client left (Reactor Netty completes the handler when the connection closes).
+	 */
+	private static final class Trace {
+
+		volatile long grantedAtMs;
+
+		volatile long firstChunkAtMs;
+
+		volatile long lastChunkAtMs;
+
+		volatile int chunks;
+
+		volatile boolean completed;
+
+		void chunk(long nowMs) {
+			if (this.chunks == 0) {
+				this.firstChunkAtMs = nowMs;
+			}
+			this.lastChunkAtMs = nowMs;
+			this.chunks++;
+		}
+
+		RequestLog.Entry entry(String path, String model, int status, Fault fault, int promptTokens, int evalTokens,
+				String tag, long arrivedAtMs, long finishedAtMs, boolean clientGone) {
+			return new RequestLog.Entry(path, model, status, fault, promptTokens, evalTokens, tag, arrivedAtMs,
+					this.grantedAtMs, finishedAtMs, this.firstChunkAtMs, this.lastChunkAtMs, this.chunks,
+					this.completed, clientGone && !this.completed);
+		}
 	}
 
 	/** Decode progress of one stream. */
@@ -361,7 +398,8 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	private Mono<Void> stream(HttpServerResponse res, Request request, Runners.Lease lease, List<String> tokens,
-			int thinkingTokens, int promptTokens, String doneReason, Fault fault, long arrival, boolean chat) {
+			int thinkingTokens, int promptTokens, String doneReason, Fault fault, long arrival, boolean chat,
+			Trace trace) {
 		double speed = this.config.profile().decodeTokensPerSecond() * request.spec().speedFactor();
 		Duration prefill = this.config.scaled(Duration.ofNanos(
 				(long) (promptTokens * 1e9 / (this.config.profile().prefillTokensPerSecond() * request.spec().speedFactor()))));
@@ -384,7 +422,10 @@ public final class OllamaSimulator implements AutoCloseable {
 			progress.chunks++;
 			progress.dueNanos += tokenNanos * (to - from);
 			return Mono.delay(Duration.ofNanos(Math.max(0, progress.dueNanos - this.nanoClock.getAsLong())), this.timer)
-				.map(tick -> delta(request, chat, tokens.subList(from, to), from < thinkingTokens, progress));
+				.map(tick -> {
+					trace.chunk(this.clock.millis());
+					return delta(request, chat, tokens.subList(from, to), from < thinkingTokens, progress);
+				});
 		}).repeat(() -> progress.next < tokens.size() && progress.chunks < chunkLimit);
 		long prefillDue = lease.grantedNanos() + prefill.toNanos();
 		Flux<ObjectNode> body = Mono.defer(() -> Mono.delay(Duration.ofNanos(Math.max(0, prefillDue - this.nanoClock.getAsLong())), this.timer))
@@ -394,7 +435,7 @@ public final class OllamaSimulator implements AutoCloseable {
 			})
 			.thenMany(chunks);
 		Mono<ObjectNode> last = Mono.fromCallable(() -> finalChunk(request, chat, lease, promptTokens, tokens.size(),
-				doneReason, arrival, progress));
+				doneReason, arrival, progress)).doOnNext(chunk -> trace.completed = true);
 		if (!request.stream()) {
 			return switch (fault) {
 				case STALL_MIDSTREAM -> body.then(Mono.never());
@@ -516,10 +557,10 @@ public final class OllamaSimulator implements AutoCloseable {
 		this.log.started();
 		AtomicInteger status = new AtomicInteger(200);
 		long arrivedAtMs = this.clock.millis();
-		AtomicLong grantedAtMs = new AtomicLong();
+		Trace trace = new Trace();
 		String tag = inputs.isEmpty() ? "" : tag(inputs.get(0));
 		return this.runners.acquire(spec, this.config.defaultNumCtx(), keepAlive, arrival)
-			.doOnNext(lease -> grantedAtMs.set(lease.grantedAtMs()))
+			.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
 			.flatMap(lease -> Mono.delay(this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
 					/ (this.config.profile().prefillTokensPerSecond() * spec.speedFactor())))), this.timer)
 				.then(Mono.fromCallable(() -> {
@@ -540,13 +581,13 @@ public final class OllamaSimulator implements AutoCloseable {
 					return answer;
 				}))
 				.doFinally(s -> lease.release()))
-			.flatMap(answer -> json(res, 200, answer))
+			.flatMap(answer -> json(res, 200, answer).doOnSuccess(sent -> trace.completed = true))
 			.onErrorResume(SimHttpError.class, e -> {
 				status.set(e.status());
 				return error(res, e.status(), e.getMessage());
 			})
-			.doFinally(s -> this.log.finished(new RequestLog.Entry("/api/embed", modelName, status.get(), null,
-					promptTokens, 0, tag, arrivedAtMs, grantedAtMs.get(), this.clock.millis())));
+			.doFinally(signal -> this.log.finished(trace.entry("/api/embed", modelName, status.get(), null, promptTokens,
+					0, tag, arrivedAtMs, this.clock.millis(), !this.down)));
 	}
 
 	private Mono<Void> legacyEmbeddings(JsonNode body, HttpServerResponse res, long arrival) {

@@ -24,9 +24,16 @@ public final class RequestLog {
 	 * @param arrivedAtMs when the request arrived
 	 * @param grantedAtMs when it got a slot (GPU work started), 0 when it never did
 	 * @param finishedAtMs when the answer ended
+	 * @param firstChunkAtMs when the first streamed token chunk was sent, 0 when none was
+	 * @param lastChunkAtMs when the last token chunk was sent, 0 when none was
+	 * @param chunks token chunks sent (the final {@code done} chunk not counted)
+	 * @param completed whether the whole answer was sent (the final chunk, or the whole JSON body)
+	 * @param clientGone whether the client closed the connection before the answer ended, while the host
+	 * was up (a client-side timeout or cancellation; not a host going down)
 	 */
 	public record Entry(String path, String model, int status, Fault fault, int promptTokens, int evalTokens,
-			String tag, long arrivedAtMs, long grantedAtMs, long finishedAtMs) {
+			String tag, long arrivedAtMs, long grantedAtMs, long finishedAtMs, long firstChunkAtMs,
+			long lastChunkAtMs, int chunks, boolean completed, boolean clientGone) {
 
 		/** @return GPU time of the request (slot grant to end), ms, 0 when it never got a slot */
 		public long serviceMs() {

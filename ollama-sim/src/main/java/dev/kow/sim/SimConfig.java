@@ -64,6 +64,15 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	}
 
 	/**
+	 * @param speeds the speed profile
+	 * @return a copy with that profile
+	 */
+	public SimConfig withProfile(Profile speeds) {
+		return new SimConfig(this.host, this.port, speeds, this.timeScale, this.numParallel, this.maxQueue,
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
+	}
+
+	/**
 	 * @param interval shortest gap between stream chunks
 	 * @return a copy with that interval
 	 */

@@ -83,6 +83,66 @@ class OllamaSimulatorTest {
 	}
 
 	@Test
+	void theRequestLogTellsCompletedAnswersFromClientsThatLeftAndHostsThatWentDown() throws Exception {
+		post("/api/generate", "{\"model\":\"llama3.1:8b\",\"prompt\":\"done hi\",\"options\":{\"num_predict\":5}}");
+		this.sim.faults().next(Fault.STALL_MIDSTREAM, Fault.STALL_MIDSTREAM);
+		readFirstLineThenClose("left");
+		readFirstLineThenDown("down");
+		await(() -> this.sim.requestLog().entries().size() == 3);
+		List<RequestLog.Entry> entries = this.sim.requestLog().entries();
+		RequestLog.Entry done = entry(entries, "done");
+		assertThat(done.completed()).isTrue();
+		assertThat(done.clientGone()).isFalse();
+		assertThat(done.chunks()).isPositive();
+		assertThat(done.lastChunkAtMs()).isGreaterThanOrEqualTo(done.firstChunkAtMs()).isPositive();
+		RequestLog.Entry left = entry(entries, "left");
+		assertThat(left.completed()).isFalse();
+		assertThat(left.clientGone()).isTrue();
+		assertThat(left.finishedAtMs()).isGreaterThanOrEqualTo(left.lastChunkAtMs());
+		RequestLog.Entry down = entry(entries, "down");
+		assertThat(down.completed()).isFalse();
+		assertThat(down.clientGone()).as("closed by the host going down, not by the client").isFalse();
+	}
+
+	private void readFirstLineThenClose(String tag) throws Exception {
+		try (java.net.Socket socket = openStream(tag)) {
+			// closing the socket is the client leaving
+		}
+	}
+
+	private void readFirstLineThenDown(String tag) throws Exception {
+		try (java.net.Socket socket = openStream(tag)) {
+			this.sim.downFor(Duration.ofMillis(200));
+		}
+	}
+
+	/** A raw HTTP/1.1 request whose answer stalls; returns once the first chunk arrived. */
+	private java.net.Socket openStream(String tag) throws Exception {
+		java.net.Socket socket = new java.net.Socket("127.0.0.1", this.sim.port());
+		String body = "{\"model\":\"llama3.1:8b\",\"prompt\":\"" + tag + " hi\"}";
+		socket.getOutputStream().write(("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+				+ "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+		BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+		String line;
+		while ((line = reader.readLine()) != null && !line.contains("\"done\":false")) {
+			// status line, headers, chunk sizes
+		}
+		return socket;
+	}
+
+	private static RequestLog.Entry entry(List<RequestLog.Entry> entries, String tag) {
+		return entries.stream().filter(e -> e.tag().equals(tag)).findFirst().orElseThrow();
+	}
+
+	private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (!condition.getAsBoolean() && System.nanoTime() < until) {
+			Thread.sleep(20);
+		}
+		assertThat(condition.getAsBoolean()).isTrue();
+	}
+
+	@Test
 	void headersWaitForTheFirstToken() throws Exception {
 		this.sim.close();
 		this.sim = OllamaSimulator.start(SimConfig.defaults().withTimeScale(1.0));

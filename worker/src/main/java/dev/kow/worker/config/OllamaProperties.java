@@ -47,12 +47,13 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 	 * @param failureRateThreshold percentage of failed calls that opens the breaker; default 50
 	 * @param window calls in the sliding window; default 10
 	 * @param minimumCalls calls before the rate is evaluated; default 4
-	 * @param openFor time an open breaker rejects calls before half-open probing; default 5s
+	 * @param openFor time an open breaker rejects calls before half-open probing (probes are cheap {@code GET /}
+	 * calls, so a host that is back gets work again within about {@code open-for + probe-interval}); default 1s
 	 * @param probeInterval how often half-open hosts are probed with {@code GET /}; default 1s
 	 */
 	public record Breaker(@DefaultValue("50") @Min(1) @Max(100) int failureRateThreshold,
 			@DefaultValue("10") @Min(1) int window, @DefaultValue("4") @Min(1) int minimumCalls,
-			@DefaultValue("5s") Duration openFor, @DefaultValue("1s") Duration probeInterval) {
+			@DefaultValue("1s") Duration openFor, @DefaultValue("1s") Duration probeInterval) {
 	}
 
 	/** Applies the default host and checks the cross-field rules. */

@@ -21,11 +21,11 @@ import org.springframework.validation.annotation.Validated;
  * @param minSamples successful calls per (host, model) before learned budgets apply; default 5
  * @param safety multiplier on learned prefill and decode times; default 3.0
  * @param stallMultiple stall budget as a multiple of the mean chunk gap (the budget is at least 1.5 x the
- * high estimate of gaps seen); default 4.0
+ * high estimate of the longest gap per answer); default 4.0
  * @param ttftFloor lowest learned time-to-first-token budget; default 2s
  * @param ttftCeiling highest; default 10m
  * @param stallFloor lowest learned stall budget: network jitter and pauses on either side must fit under it;
- * default 250ms
+ * default 250ms (jitter measured by the faults benchmark on a busy machine reaches 60-90 ms)
  * @param stallCeiling highest; default 60s
  * @param totalFloor lowest learned total budget; default 5s
  * @param totalCeiling highest; default 30m

@@ -1,5 +1,7 @@
 package dev.kow.worker.ollama;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -13,14 +15,16 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>A generation of n tokens streams n lines; re-arming a timer on every line (what Reactor's
  * per-item {@code timeout} does) costs a schedule and a cancel per token. Here a line only stores its
- * arrival time; the one pending task, when it fires, computes the call's current deadline:
+ * arrival time (the first line also re-arms the task, since it brings the deadline forward); the one
+ * pending task, when it fires, computes the call's current deadline:
  * {@code min(start + total, start + timeToFirstToken)} before the first line and
  * {@code min(start + total, lastLine + streamStall)} after it. If that deadline has passed the call
  * fails; otherwise the task re-arms itself for the time left. So a healthy call schedules about
  * {@code elapsed / streamStall + 1} tasks, and a stall is still reported within one stall budget of
  * the last line.
  *
- * <p>Thread-safe: lines arrive on an event loop, the task runs on the timer.
+ * <p>Thread-safe (one monitor, uncontended but for the rare moment the task runs): lines arrive on an
+ * event loop, the task runs on the timer.
  */
 final class CallWatchdog {
 
@@ -36,15 +40,19 @@ final class CallWatchdog {
 
 	private final Sinks.One<OllamaAnswer> expiry = Sinks.one();
 
-	private volatile long lastLineNanos;
+	private long lastLineNanos;
 
-	private volatile int lines;
+	private int lines;
 
-	private volatile int chunks;
+	private int chunks;
 
-	private volatile Disposable pending;
+	private Disposable pending;
 
-	private volatile boolean stopped;
+	private long pendingDueNanos = Long.MAX_VALUE;
+
+	private boolean stopped;
+
+	private Executor eventLoop;
 
 	/**
 	 * @param host host id, for the errors
@@ -61,26 +69,43 @@ final class CallWatchdog {
 	}
 
 	/** Arms the timer; call once, when the request is sent. */
-	void start() {
-		arm(deadlineNanos() - this.startNanos);
+	synchronized void start() {
+		arm(this.startNanos, deadlineNanos());
 	}
 
 	/**
-	 * Records a line.
+	 * Names the event loop of the call's connection. From then on an expiry seen by the timer is only
+	 * final once that loop confirms it: the loop reads the socket before it runs queued tasks, so lines
+	 * that arrived while the worker was paused (a GC pause, a busy loop) count before the verdict, and
+	 * a pause on our side is not taken for a stall at the host.
+	 * @param loop the connection's event loop
+	 */
+	synchronized void confirmOn(Executor loop) {
+		this.eventLoop = loop;
+	}
+
+	/**
+	 * Records a line. The first line usually brings the deadline forward (from the first-token budget
+	 * to one stall budget after it), so the task is re-armed then; later lines only push it back.
 	 * @param chunksSoFar text chunks received so far, reported with a stall
 	 */
-	void lineArrived(int chunksSoFar) {
-		this.lastLineNanos = this.nanoClock.getAsLong();
+	synchronized void lineArrived(int chunksSoFar) {
+		long now = this.nanoClock.getAsLong();
+		this.lastLineNanos = now;
 		this.chunks = chunksSoFar;
-		this.lines++; // only the event loop of the call writes it
+		this.lines++;
+		long deadline = deadlineNanos();
+		if (deadline < this.pendingDueNanos && this.pending != null) {
+			this.pending.dispose();
+			arm(now, deadline);
+		}
 	}
 
 	/** Cancels the pending task; the call ended. */
-	void stop() {
+	synchronized void stop() {
 		this.stopped = true;
-		Disposable task = this.pending;
-		if (task != null) {
-			task.dispose();
+		if (this.pending != null) {
+			this.pending.dispose();
 		}
 	}
 
@@ -100,27 +125,61 @@ final class CallWatchdog {
 		return Math.min(total, step);
 	}
 
-	private void arm(long delayNanos) {
+	/** Caller holds the monitor. */
+	private void arm(long now, long deadline) {
 		if (this.stopped) {
 			return;
 		}
-		this.pending = this.timer.schedule(this::check, Math.max(delayNanos, 0), TimeUnit.NANOSECONDS);
-		if (this.stopped) {
-			this.pending.dispose();
+		this.pendingDueNanos = deadline;
+		this.pending = this.timer.schedule(this::check, Math.max(deadline - now, 0), TimeUnit.NANOSECONDS);
+	}
+
+	/** Runs on the timer: re-arms while time is left, else asks the event loop (if known) to confirm. */
+	private void check() {
+		Executor loop;
+		synchronized (this) {
+			if (!due()) {
+				return;
+			}
+			loop = this.eventLoop;
+		}
+		if (loop == null) {
+			expire();
+			return;
+		}
+		try {
+			loop.execute(this::expire);
+		}
+		catch (RejectedExecutionException shuttingDown) {
+			expire();
 		}
 	}
 
-	private void check() {
+	/** Fails the call unless a line arrived since the deadline was checked. */
+	private void expire() {
+		OllamaCallException failure;
+		synchronized (this) {
+			if (!due()) {
+				return;
+			}
+			this.stopped = true;
+			failure = failure(this.nanoClock.getAsLong());
+		}
+		this.expiry.tryEmitError(failure);
+	}
+
+	/** @return whether the deadline has passed; re-arms while time is left. Caller holds the monitor. */
+	private boolean due() {
 		if (this.stopped) {
-			return;
+			return false;
 		}
 		long now = this.nanoClock.getAsLong();
 		long deadline = deadlineNanos();
 		if (now < deadline) {
-			arm(deadline - now);
-			return;
+			arm(now, deadline);
+			return false;
 		}
-		this.expiry.tryEmitError(failure(now));
+		return true;
 	}
 
 	private OllamaCallException failure(long now) {

@@ -74,13 +74,15 @@ public final class OllamaClient implements AutoCloseable {
 			String body = JSON.writeValueAsString(call.body());
 			Mono<OllamaAnswer> response = client(host, baseUrl).post().uri(call.path())
 				.send(ByteBufMono.fromString(Mono.just(body)))
-				.response((head, content) -> {
+				.responseConnection((head, connection) -> {
+					watchdog.confirmOn(connection.channel().eventLoop());
 					int status = head.status().code();
 					if (status != 200) {
-						return content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+						return connection.inbound().receive().aggregate().asString(StandardCharsets.UTF_8)
+							.defaultIfEmpty("")
 							.flatMapMany(text -> Flux.error(httpError(host, status, text)));
 					}
-					return content.asByteArray().concatMapIterable(framer::push)
+					return connection.inbound().receive().asByteArray().concatMapIterable(framer::push)
 						.concatWith(Flux.defer(() -> Flux.fromIterable(framer.finish())));
 				})
 				.doOnNext(line -> {

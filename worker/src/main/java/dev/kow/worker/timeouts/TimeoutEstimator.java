@@ -15,12 +15,15 @@ import dev.kow.worker.ollama.CallBudget;
  * from {@code load_duration} samples over 1 s, else {@code cold-load}), the warm-load estimate
  * otherwise;</li>
  * <li><b>stream stall</b> = the larger of {@code stall-multiple} x the mean chunk gap and 1.5 x the high
- * estimate of the gaps seen, so a link with jitter gets room for it and a clean one a tight budget;</li>
+ * estimate of each answer's longest gap, so a host or link with jitter gets room for it and a clean
+ * one a tight budget;</li>
  * <li><b>total</b> = time to first token + tokens to come x decode ns/token (high estimate) x safety,
  * where tokens to come are {@code num_predict} when set, else the high estimate of past answers;</li>
  * </ul>
  * each clamped to its configured floor and ceiling. Until a (host, model) has {@code min-samples}
- * samples, the configured static budgets apply. Thread-safe.
+ * samples, the configured static budgets apply to the first token and the total; the stall budget is
+ * learned from the first streamed answer on, because chunk gaps are measured directly (a stall in the
+ * first calls would otherwise wait for the static {@code stream-stall}). Thread-safe.
  */
 public final class TimeoutEstimator {
 
@@ -46,7 +49,11 @@ public final class TimeoutEstimator {
 
 		final Ewma coldLoadNanos = new Ewma(0.3);
 
+		/** Mean gap between chunks, one sample per answer. */
 		final Ewma chunkGapNanos = new Ewma(0.1);
+
+		/** Longest gap of each answer: the host's and the network's jitter. */
+		final Ewma maxChunkGapNanos = new Ewma(0.1);
 
 		final Ewma outputTokens = new Ewma(0.05);
 	}
@@ -75,7 +82,7 @@ public final class TimeoutEstimator {
 			}
 			if (sample.meanChunkGapNanos() > 0) {
 				s.chunkGapNanos.add(sample.meanChunkGapNanos());
-				s.chunkGapNanos.add(sample.maxChunkGapNanos());
+				s.maxChunkGapNanos.add(sample.maxChunkGapNanos());
 			}
 		}
 	}
@@ -97,7 +104,9 @@ public final class TimeoutEstimator {
 		}
 		synchronized (s) {
 			if (s.decodeNanosPerToken.count() < p.minSamples()) {
-				return staticBudget(warm);
+				CallBudget fixed = staticBudget(warm);
+				return s.chunkGapNanos.count() == 0 ? fixed
+						: new CallBudget(fixed.timeToFirstToken(), Duration.ofNanos((long) stall(s, p)), fixed.total());
 			}
 			double promptTokens = promptChars / 4.0 + 16;
 			double load = warm ? orDefault(s.warmLoadNanos.high(), 0)
@@ -105,14 +114,19 @@ public final class TimeoutEstimator {
 			double prefill = promptTokens * orDefault(s.prefillNanosPerToken.high(), 0);
 			double ttft = clamp(load + p.safety() * (prefill + orDefault(s.chunkGapNanos.high(), 0)),
 					p.ttftFloor(), p.ttftCeiling());
-			double stall = clamp(Math.max(p.stallMultiple() * orDefault(s.chunkGapNanos.mean(), 0),
-					1.5 * orDefault(s.chunkGapNanos.high(), 0)), p.stallFloor(), p.stallCeiling());
+			double stall = stall(s, p);
 			double tokens = numPredict != null && numPredict > 0 ? numPredict : orDefault(s.outputTokens.high(), 0);
 			double total = clamp(ttft + p.safety() * tokens * s.decodeNanosPerToken.high(), p.totalFloor(),
 					p.totalCeiling());
 			return new CallBudget(Duration.ofNanos((long) ttft), Duration.ofNanos((long) stall),
 					Duration.ofNanos((long) Math.max(total, ttft)));
 		}
+	}
+
+	/** Caller holds the monitor of {@code s}. */
+	private static double stall(Stats s, TimeoutProperties p) {
+		return clamp(Math.max(p.stallMultiple() * orDefault(s.chunkGapNanos.mean(), 0),
+				1.5 * orDefault(s.maxChunkGapNanos.high(), 0)), p.stallFloor(), p.stallCeiling());
 	}
 
 	private CallBudget staticBudget(boolean warm) {

@@ -62,6 +62,36 @@ class CallWatchdogTest {
 	}
 
 	@Test
+	void aStreamThatStopsAfterItsFirstLinesIsCutOneStallBudgetLaterNotAtTheFirstTokenBudget() {
+		CallWatchdog watchdog = start(this.budget);
+		this.time.advanceTimeBy(Duration.ofMillis(100));
+		watchdog.lineArrived(1);
+		this.time.advanceTimeBy(Duration.ofMillis(10));
+		watchdog.lineArrived(2);
+		this.time.advanceTimeBy(Duration.ofSeconds(5));
+		assertKind(FailureKind.STREAM_STALL);
+		assertThat(this.failedAtMs.get()).isEqualTo(110 + 250);
+	}
+
+	@Test
+	void aLineTheEventLoopReadsBeforeConfirmingTheExpiryKeepsTheCallAlive() {
+		java.util.List<Runnable> loop = new java.util.ArrayList<>();
+		CallWatchdog watchdog = start(this.budget);
+		watchdog.confirmOn(loop::add);
+		watchdog.lineArrived(1);
+		this.time.advanceTimeBy(Duration.ofMillis(300));
+		assertThat(this.failure.get()).as("the verdict waits for the event loop").isNull();
+		assertThat(loop).hasSize(1);
+		watchdog.lineArrived(2); // the loop read a line that waited in the socket during a pause
+		loop.remove(0).run();
+		assertThat(this.failure.get()).isNull();
+		this.time.advanceTimeBy(Duration.ofMillis(300));
+		loop.remove(0).run();
+		assertKind(FailureKind.STREAM_STALL);
+		assertThat(this.failedAtMs.get()).as("given when the loop confirms it").isEqualTo(600);
+	}
+
+	@Test
 	void theTotalBudgetEndsACallThatStreamsForever() {
 		CallWatchdog watchdog = start(new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(5)));
 		for (int i = 1; i <= 100 && this.failure.get() == null; i++) {

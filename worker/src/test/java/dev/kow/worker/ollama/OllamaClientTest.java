@@ -69,6 +69,16 @@ class OllamaClientTest {
 		assertThat(FailureKind.STREAM_STALL.retryable()).isTrue();
 	}
 
+	@Test
+	void aStreamThatStopsIsCutOneStallBudgetAfterItsLastLineNotAtTheFirstTokenBudget() {
+		this.sim.faults().next(Fault.STALL_MIDSTREAM);
+		long start = System.nanoTime();
+		assertKind(generate("llama3.1:8b"), FailureKind.STREAM_STALL);
+		assertThat(Duration.ofNanos(System.nanoTime() - start))
+			.isGreaterThanOrEqualTo(this.budget.streamStall())
+			.isLessThan(this.budget.timeToFirstToken());
+	}
+
 	private void assertKind(OllamaCall call, FailureKind kind) {
 		assertThatThrownBy(() -> call(call)).isInstanceOfSatisfying(OllamaCallException.class,
 				e -> assertThat(e.kind()).isEqualTo(kind));

@@ -25,13 +25,18 @@ class TimeoutEstimatorTest {
 	}
 
 	@Test
-	void staticBudgetsUntilEnoughSamples() {
+	void staticBudgetsUntilEnoughSamplesButTheStallBudgetFromTheFirstAnswer() {
 		TimeoutEstimator estimator = new TimeoutEstimator(properties());
+		assertThat(estimator.budget("h", "m", 400, null, true))
+			.isEqualTo(new CallBudget(Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofMinutes(10)));
 		for (int i = 0; i < 4; i++) {
 			estimator.observe("h", "m", healthy());
 		}
 		CallBudget budget = estimator.budget("h", "m", 400, null, true);
-		assertThat(budget).isEqualTo(new CallBudget(Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofMinutes(10)));
+		assertThat(budget.timeToFirstToken()).isEqualTo(Duration.ofSeconds(120));
+		assertThat(budget.total()).isEqualTo(Duration.ofMinutes(10));
+		assertThat(budget.streamStall()).as("chunk gaps are measured, not derived: learned at once")
+			.isLessThan(Duration.ofSeconds(1));
 		assertThat(estimator.budget("h", "m", 400, null, false).timeToFirstToken())
 			.as("a cold model gets the cold-load allowance").isEqualTo(Duration.ofSeconds(180));
 	}
@@ -43,7 +48,7 @@ class TimeoutEstimatorTest {
 			estimator.observe("h", "m", healthy());
 		}
 		CallBudget budget = estimator.budget("h", "m", 400, null, true);
-		// gaps seen: 10 ms mean and 14 ms max per call -> mean of the mixed series 12 ms
+		// 10 ms mean gap and 14 ms longest gap per call: max(4 x 10, 1.5 x 14) = 40 ms
 		assertThat(budget.streamStall()).isBetween(Duration.ofMillis(40), Duration.ofMillis(60));
 		assertThat(budget.streamStall().toNanos()).as("within 5 x the expected gap").isLessThan(5 * 12 * MS);
 	}

@@ -111,10 +111,16 @@ final class BenchEnvironment implements AutoCloseable {
 
 	/** Starts {@code count} simulated hosts with {@code slots} slots each. */
 	List<OllamaSimulator> hosts(int count, int slots, double timeScale) {
+		return hosts(count, slots, timeScale, host -> dev.kow.sim.Profile.GPU_4090);
+	}
+
+	/** Starts {@code count} simulated hosts with {@code slots} slots each, host i with {@code profileOf(i)}. */
+	List<OllamaSimulator> hosts(int count, int slots, double timeScale,
+			java.util.function.IntFunction<dev.kow.sim.Profile> profileOf) {
 		List<OllamaSimulator> hosts = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
-			hosts.add(OllamaSimulator.start(SimConfig.defaults().withTimeScale(timeScale).withNumParallel(slots)
-				.withMinChunkInterval(CHUNK_INTERVAL)));
+			hosts.add(OllamaSimulator.start(SimConfig.defaults().withProfile(profileOf.apply(i)).withTimeScale(timeScale)
+				.withNumParallel(slots).withMinChunkInterval(CHUNK_INTERVAL)));
 		}
 		return hosts;
 	}
@@ -151,9 +157,23 @@ final class BenchEnvironment implements AutoCloseable {
 	private final java.util.concurrent.atomic.AtomicReference<Exception> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
 	void send(String topic, InferenceRequest request) {
+		send(topic, request, (id, metadata) -> { });
+	}
+
+	/**
+	 * Sends a request and reports where the broker put it.
+	 * @param topic the lane topic
+	 * @param request the request
+	 * @param onAck told the request id and its partition and offset once written
+	 */
+	void send(String topic, InferenceRequest request,
+			java.util.function.BiConsumer<String, org.apache.kafka.clients.producer.RecordMetadata> onAck) {
 		this.producer.send(new ProducerRecord<>(topic, request.getId(), request), (metadata, error) -> {
 			if (error != null) {
 				this.sendFailure.compareAndSet(null, error);
+			}
+			else {
+				onAck.accept(request.getId(), metadata);
 			}
 		});
 	}
@@ -183,7 +203,20 @@ final class BenchEnvironment implements AutoCloseable {
 	/** Reads a results topic in the background, counting results per request id. */
 	final class ResultReader implements AutoCloseable {
 
+		/** Results per request id (the results topic only). */
 		final Map<String, Integer> counts = new ConcurrentHashMap<>();
+
+		/** Request ids with a SUCCEEDED result. */
+		final Set<String> succeeded = ConcurrentHashMap.newKeySet();
+
+		/** Request ids with a dead letter (keyed by the request id, as every system's dead letters are). */
+		final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
+
+		/** Failed attempts recorded in results (our worker records them), by error class. */
+		final Map<String, Integer> failedAttempts = new ConcurrentHashMap<>();
+
+		/** When each request's first outcome (result or dead letter) was read, epoch ms. */
+		final Map<String, Long> outcomeAtMs = new ConcurrentHashMap<>();
 
 		private volatile boolean running = true;
 
@@ -199,13 +232,26 @@ final class BenchEnvironment implements AutoCloseable {
 			config.put("schema.registry.url", BenchEnvironment.this.registry);
 			config.put("specific.avro.reader", "true");
 			KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(config);
-			consumer.subscribe(List.of(topics.results()));
+			consumer.subscribe(List.of(topics.results(), topics.deadLetter()));
 			this.thread = Thread.ofPlatform().name("bench-results").start(() -> {
 				try (consumer) {
 					while (this.running) {
 						for (ConsumerRecord<String, Object> record : consumer.poll(java.time.Duration.ofMillis(100))) {
+							long now = System.currentTimeMillis();
+							if (record.topic().equals(topics.deadLetter())) {
+								this.deadLettered.add(record.key());
+								this.outcomeAtMs.putIfAbsent(record.key(), now);
+								continue;
+							}
 							InferenceResult result = (InferenceResult) record.value();
 							this.counts.merge(result.getRequestId(), 1, Integer::sum);
+							for (dev.kow.avro.Attempt attempt : result.getAttemptLog()) {
+								this.failedAttempts.merge(attempt.getErrorCategory(), 1, Integer::sum);
+							}
+							this.outcomeAtMs.putIfAbsent(result.getRequestId(), now);
+							if (result.getStatus() == dev.kow.avro.Status.SUCCEEDED) {
+								this.succeeded.add(result.getRequestId());
+							}
 						}
 					}
 				}
@@ -214,9 +260,18 @@ final class BenchEnvironment implements AutoCloseable {
 
 		/** Waits until every id has a result or the timeout passes; returns whether all arrived. */
 		boolean awaitAll(Set<String> ids, java.time.Duration timeout) {
+			return await(this.counts.keySet(), ids, timeout);
+		}
+
+		/** Waits until every id has a result or a dead letter, or the timeout passes; returns whether all did. */
+		boolean awaitOutcomes(Set<String> ids, java.time.Duration timeout) {
+			return await(this.outcomeAtMs.keySet(), ids, timeout);
+		}
+
+		private static boolean await(Set<String> seen, Set<String> ids, java.time.Duration timeout) {
 			long until = System.nanoTime() + timeout.toNanos();
 			while (System.nanoTime() < until) {
-				if (this.counts.keySet().containsAll(ids)) {
+				if (seen.containsAll(ids)) {
 					return true;
 				}
 				sleep(50);

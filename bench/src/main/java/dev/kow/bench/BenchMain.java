@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
  * {@code java -jar bench/target/bench.jar <scenario> --json out.json}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-		subcommands = { SaturationScenario.class, PriorityScenario.class, OverheadScenario.class, BacklogScenario.class },
+		subcommands = { SaturationScenario.class, PriorityScenario.class, OverheadScenario.class, BacklogScenario.class,
+				FaultsScenario.class },
 		description = "End-to-end benchmarks of the worker against peers, side by side in one run.")
 public final class BenchMain {
 

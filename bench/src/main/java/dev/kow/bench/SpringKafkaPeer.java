@@ -80,7 +80,7 @@ final class SpringKafkaPeer implements SystemUnderTest {
 		ConcurrentKafkaListenerContainerFactory<String, Object> kafkaListenerContainerFactory(
 				@Value("${peer.bootstrap}") String bootstrap, @Value("${peer.registry}") String registry,
 				@Value("${peer.group}") String group, @Value("${peer.concurrency}") int concurrency,
-				KafkaTemplate<String, Object> template) {
+				@Value("${peer.dlq}") String deadLetterTopic, KafkaTemplate<String, Object> template) {
 			Map<String, Object> config = new HashMap<>();
 			config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
 			config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -92,7 +92,9 @@ final class SpringKafkaPeer implements SystemUnderTest {
 			ConcurrentKafkaListenerContainerFactory<String, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
 			factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(config));
 			factory.setConcurrency(concurrency);
-			factory.setCommonErrorHandler(new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template),
+			// the bench's dead-letter topic rather than the default "<topic>.DLT" (topics are not auto-created)
+			factory.setCommonErrorHandler(new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template,
+					(record, error) -> new org.apache.kafka.common.TopicPartition(deadLetterTopic, 0)),
 					new FixedBackOff(1000, 3)));
 			return factory;
 		}

@@ -120,12 +120,20 @@ public final class OllamaSimulator implements AutoCloseable {
 		this.down = true;
 		this.server.disposeNow(Duration.ofSeconds(1));
 		this.connections.close();
-		this.timer.schedule(() -> {
+		// binding blocks, which Reactor forbids on its timer threads: a virtual thread sleeps and binds
+		Thread.ofVirtual().name("ollama-sim-up").start(() -> {
+			try {
+				Thread.sleep(downtime);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
 			synchronized (this) {
 				this.server = bind(this.port);
 				this.down = false;
 			}
-		}, downtime.toMillis(), TimeUnit.MILLISECONDS);
+		});
 	}
 
 	@Override

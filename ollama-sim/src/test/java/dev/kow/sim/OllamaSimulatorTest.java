@@ -83,7 +83,7 @@ class OllamaSimulatorTest {
 	}
 
 	@Test
-	void theRequestLogTellsCompletedAnswersFromClientsThatLeftAndHostsThatWentDown() throws Exception {
+	void theRequestLogTellsCompletedAnswersFromClientsThatLeftAndHostsThatWentDownAndCameBack() throws Exception {
 		post("/api/generate", "{\"model\":\"llama3.1:8b\",\"prompt\":\"done hi\",\"options\":{\"num_predict\":5}}");
 		this.sim.faults().next(Fault.STALL_MIDSTREAM, Fault.STALL_MIDSTREAM);
 		readFirstLineThenClose("left");
@@ -102,6 +102,14 @@ class OllamaSimulatorTest {
 		RequestLog.Entry down = entry(entries, "down");
 		assertThat(down.completed()).isFalse();
 		assertThat(down.clientGone()).as("closed by the host going down, not by the client").isFalse();
+		await(() -> {
+			try {
+				return get("/").statusCode() == 200;
+			}
+			catch (Exception stillDown) {
+				return false;
+			}
+		});
 	}
 
 	private void readFirstLineThenClose(String tag) throws Exception {

@@ -13,7 +13,8 @@ import org.springframework.validation.annotation.Validated;
  * (host, model) has {@code min-samples} successful calls, or always when {@code adaptive=false}; after
  * that the budgets are learned (see {@code TimeoutEstimator}) and clamped to the floors and ceilings.
  * @param timeToFirstToken static budget from sending a request to its first chunk; default 120s
- * @param streamStall static budget for the gap between two chunks; default 30s
+ * @param streamStall static budget for the gap between two chunks, used only until the first streamed answer
+ * from the (host, model) was seen; default 10s
  * @param total static budget for a whole call; default 10m
  * @param coldLoad allowance added to the time to first token when the model is not loaded on the host and
  * no cold load was measured there yet; default 60s
@@ -33,7 +34,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("worker.timeouts")
 public record TimeoutProperties(@DefaultValue("120s") Duration timeToFirstToken,
-		@DefaultValue("30s") Duration streamStall, @DefaultValue("10m") Duration total,
+		@DefaultValue("10s") Duration streamStall, @DefaultValue("10m") Duration total,
 		@DefaultValue("60s") Duration coldLoad, @DefaultValue("true") boolean adaptive,
 		@DefaultValue("5") @Min(1) int minSamples, @DefaultValue("3.0") @DecimalMin("1.0") double safety,
 		@DefaultValue("4.0") @DecimalMin("1.0") double stallMultiple, @DefaultValue("2s") Duration ttftFloor,

@@ -70,6 +70,9 @@ final class FaultsScenario implements Callable<Integer> {
 	@Option(names = "--drain-timeout", defaultValue = "45", description = "Seconds to wait for outstanding outcomes after the last arrival (default ${DEFAULT-VALUE}).")
 	int drainSeconds;
 
+	@Option(names = "--warmup", defaultValue = "8", description = "Seconds of fault-free arrivals per system before the cases, not reported, so the first case does not pay for JIT compilation (default ${DEFAULT-VALUE}).")
+	int warmupSeconds;
+
 	static final class CaseNames extends ArrayList<String> {
 		CaseNames() {
 			super(CASES);
@@ -88,6 +91,12 @@ final class FaultsScenario implements Callable<Integer> {
 		report.root.put("cases", results);
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
+			if (this.warmupSeconds > 0) {
+				for (String system : this.options.systems) {
+					System.out.printf("faults: warm-up / %s ...%n", system);
+					run(env, "warmup", system, timeScale, prompts, this.warmupSeconds);
+				}
+			}
 			for (String name : this.cases) {
 				if (!CASES.contains(name)) {
 					throw new IllegalArgumentException("unknown case '" + name + "'; known: " + CASES);
@@ -96,7 +105,7 @@ final class FaultsScenario implements Callable<Integer> {
 				results.put(name, bySystem);
 				for (String system : this.options.systems) {
 					System.out.printf("faults: %s / %s ...%n", name, system);
-					Map<String, Object> figures = run(env, name, system, timeScale, prompts);
+					Map<String, Object> figures = run(env, name, system, timeScale, prompts, this.durationSeconds);
 					bySystem.put(system, figures);
 					System.out.printf("faults: %s / %s %s%n", name, system, figures);
 				}
@@ -107,7 +116,7 @@ final class FaultsScenario implements Callable<Integer> {
 	}
 
 	private Map<String, Object> run(BenchEnvironment env, String name, String system, double timeScale,
-			List<SamplePrompts.Prompt> prompts) throws Exception {
+			List<SamplePrompts.Prompt> prompts, int seconds) throws Exception {
 		Topics topics = env.topics(system, this.fleet.partitions);
 		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale, host -> profile(name, host));
 		Map<String, Long> sentAtMs = new ConcurrentHashMap<>();
@@ -119,7 +128,7 @@ final class FaultsScenario implements Callable<Integer> {
 			long closeStartMs;
 			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
 				failedAtMs[0] = schedule(name, sims, clock);
-				int total = this.rate * this.durationSeconds;
+				int total = this.rate * seconds;
 				long start = System.nanoTime();
 				for (int i = 0; i < total; i++) {
 					long due = start + (long) (i * 1e9 / this.rate);
@@ -190,8 +199,8 @@ final class FaultsScenario implements Callable<Integer> {
 			case "slow-first-token" -> sick.faults().slowFirstToken(Duration.ofSeconds(60)).rate(Fault.SLOW_FIRST_TOKEN, 0.2);
 			// the third host is down at the start and comes up cold after 6 s, once budgets were learned elsewhere
 			case "cold-loads" -> sims.get(2).downFor(Duration.ofSeconds(6));
-			case "slow-healthy-host" -> {
-				// no fault: the host is healthy, only slow
+			case "slow-healthy-host", "warmup" -> {
+				// no fault: the host is healthy (in slow-healthy-host only slow)
 			}
 			default -> throw new IllegalArgumentException(name);
 		}

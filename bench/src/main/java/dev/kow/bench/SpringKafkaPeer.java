@@ -139,17 +139,17 @@ final class SpringKafkaPeer implements SystemUnderTest {
 			this.template = template;
 		}
 
-		@KafkaListener(id = "high", topics = "${peer.high}", concurrency = "${peer.concurrency}")
+		@KafkaListener(id = "high", idIsGroup = false, topics = "${peer.high}", concurrency = "${peer.concurrency}")
 		void high(InferenceRequest request, @Header(KafkaHeaders.RECEIVED_TOPIC) String topic) throws Exception {
 			handle(request, topic);
 		}
 
-		@KafkaListener(id = "normal", topics = "${peer.normal}", concurrency = "${peer.concurrency}")
+		@KafkaListener(id = "normal", idIsGroup = false, topics = "${peer.normal}", concurrency = "${peer.concurrency}")
 		void normal(InferenceRequest request, @Header(KafkaHeaders.RECEIVED_TOPIC) String topic) throws Exception {
 			handle(request, topic);
 		}
 
-		@KafkaListener(id = "batch", topics = "${peer.batch}", concurrency = "${peer.concurrency}")
+		@KafkaListener(id = "batch", idIsGroup = false, topics = "${peer.batch}", concurrency = "${peer.concurrency}")
 		void batch(InferenceRequest request, @Header(KafkaHeaders.RECEIVED_TOPIC) String topic) throws Exception {
 			handle(request, topic);
 		}

@@ -1,0 +1,178 @@
+package dev.kow.deploy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import dev.kow.worker.config.IntakeProperties;
+import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.config.SchedulingProperties;
+import dev.kow.worker.config.TimeoutProperties;
+import dev.kow.worker.config.TopicsProperties;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.ByteArrayResource;
+import org.yaml.snakeyaml.Yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The Helm chart, linted strictly and rendered with Helm's own code (helm-java) for the default values
+ * and for production-like ones; the rendered {@code application.yaml} is bound to the worker's
+ * configuration records, so the chart and the worker agree on every key they share.
+ */
+class HelmChartTest {
+
+	private static final Path CHART = Path.of("helm", "kafka-ollama-worker");
+
+	private static final Path PRODUCTION = Path.of("src", "test", "resources", "production-values.yaml");
+
+	@Test
+	void lintsStrictly() {
+		LintResult lint = new Helm(CHART).lint().strict().call();
+		assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+	}
+
+	@Test
+	void defaultValuesRenderAHardenedDeploymentWithoutAutoscaling() {
+		Manifests manifests = render(false);
+		Map<String, Object> deployment = manifests.one("Deployment");
+		assertThat(path(deployment, "spec", "replicas")).isEqualTo(2);
+		Map<String, Object> pod = map(path(deployment, "spec", "template", "spec"));
+		assertThat(path(pod, "securityContext", "runAsNonRoot")).isEqualTo(true);
+		assertThat(pod.get("terminationGracePeriodSeconds")).as("drain timeout + 15 s").isEqualTo(45);
+		Map<String, Object> container = map(list(pod.get("containers")).get(0));
+		assertThat(path(container, "securityContext", "readOnlyRootFilesystem")).isEqualTo(true);
+		assertThat(path(container, "securityContext", "allowPrivilegeEscalation")).isEqualTo(false);
+		assertThat(path(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
+		assertThat(path(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
+		assertThat(manifests.all("PodDisruptionBudget")).hasSize(1);
+		assertThat(manifests.all("ScaledObject")).isEmpty();
+		assertThat(manifests.all("HorizontalPodAutoscaler")).isEmpty();
+		assertThat(manifests.all("ServiceMonitor")).isEmpty();
+		Binder config = manifests.workerConfig();
+		assertThat(config.bindOrCreate("worker.ollama", OllamaProperties.class).hosts()).singleElement()
+			.satisfies(host -> assertThat(host.slots()).isEqualTo(4));
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).high()).isEqualTo("inference.requests.high");
+	}
+
+	@Test
+	void productionValuesRenderSaslTlsSecretsKedaOnTheThreeLanesAndAServiceMonitor() {
+		Manifests manifests = render(true);
+		Map<String, Object> deployment = manifests.one("Deployment");
+		assertThat(path(deployment, "spec", "replicas")).as("KEDA owns the replica count").isNull();
+		Map<String, Object> container = map(list(path(deployment, "spec", "template", "spec", "containers")).get(0));
+		assertThat(container.get("image")).isEqualTo("registry.example.com/ml/kafka-ollama-worker:1.4.2");
+		List<Map<String, Object>> env = list(container.get("env")).stream().map(HelmChartTest::map).toList();
+		assertThat(env).filteredOn(e -> "KAFKA_SASL_PASSWORD".equals(e.get("name"))).singleElement()
+			.satisfies(e -> assertThat(path(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("kow-kafka-user"));
+		assertThat(env).filteredOn(e -> "KAFKA_KEYSTORE_PASSWORD".equals(e.get("name"))).hasSize(1);
+		assertThat(env).filteredOn(e -> "SCHEMA_REGISTRY_USER_INFO".equals(e.get("name"))).hasSize(1);
+
+		List<Object> triggers = list(path(manifests.one("ScaledObject"), "spec", "triggers"));
+		assertThat(triggers).extracting(t -> path(map(t), "metadata", "topic"))
+			.containsExactly("llm.jobs.high", "llm.jobs.normal", "llm.jobs.batch");
+		assertThat(triggers).allSatisfy(t -> {
+			assertThat(path(map(t), "metadata", "consumerGroup")).isEqualTo("llm-workers");
+			assertThat(path(map(t), "metadata", "sasl")).isEqualTo("scram_sha512");
+		});
+		assertThat(manifests.all("TriggerAuthentication")).hasSize(1);
+		assertThat(manifests.all("HorizontalPodAutoscaler")).as("KEDA present: no HPA").isEmpty();
+		assertThat(path(manifests.one("ServiceMonitor"), "spec", "endpoints")).asString().contains("/actuator/prometheus");
+
+		String applicationYaml = (String) path(manifests.one("ConfigMap"), "data", "application.yaml");
+		assertThat(applicationYaml).contains("${KAFKA_SASL_PASSWORD}").doesNotContainIgnoringCase("password=\"s");
+		Binder config = manifests.workerConfig();
+		assertThat(config.bind("spring.kafka.security.protocol", String.class).get()).isEqualTo("SASL_SSL");
+		assertThat(config.bind("spring.kafka.properties.sasl.mechanism", String.class).get()).isEqualTo("SCRAM-SHA-512");
+		OllamaProperties ollama = config.bindOrCreate("worker.ollama", OllamaProperties.class);
+		assertThat(ollama.hosts()).extracting(h -> h.id() + "/" + h.slots()).containsExactly("a100-0/4", "a100-1/4", "h100-0/8");
+		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).drainTimeout()).isEqualTo(Duration.ofSeconds(120));
+		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).groupId()).isEqualTo("llm-workers");
+		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).highWeight()).isEqualTo(10);
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).deadLetter()).isEqualTo("llm.dead-letter");
+		assertThat(config.bindOrCreate("worker.timeouts", TimeoutProperties.class).stallFloor())
+			.as("extraConfig is merged").isEqualTo(Duration.ofMillis(500));
+	}
+
+	@Test
+	void invalidValuesAreRefusedByTheSchemaOrByName() {
+		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("ollama.hosts[0].slots", 0).call())
+			.hasMessageContaining("slots");
+		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL_SSL").call())
+			.hasMessageContaining("kafka.sasl.existingSecret is required");
+		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL").call())
+			.hasMessageContaining("securityProtocol");
+	}
+
+	private static Manifests render(boolean production) {
+		var template = new Helm(CHART).template().withName("kow").withNamespace("ml");
+		if (production) {
+			template = template.withValuesFile(PRODUCTION);
+		}
+		List<Map<String, Object>> documents = new ArrayList<>();
+		for (Object document : new Yaml().loadAll(template.call())) {
+			if (document != null) {
+				documents.add(map(document));
+			}
+		}
+		return new Manifests(documents);
+	}
+
+	private record Manifests(List<Map<String, Object>> documents) {
+
+		List<Map<String, Object>> all(String kind) {
+			return this.documents.stream().filter(d -> kind.equals(d.get("kind"))).toList();
+		}
+
+		Map<String, Object> one(String kind) {
+			assertThat(all(kind)).as(kind).hasSize(1);
+			return all(kind).get(0);
+		}
+
+		/** The ConfigMap's application.yaml as Spring Boot reads it. */
+		Binder workerConfig() {
+			String yaml = (String) path(one("ConfigMap"), "data", "application.yaml");
+			StandardEnvironment environment = new StandardEnvironment();
+			try {
+				new YamlPropertySourceLoader()
+					.load("chart", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))
+					.forEach(source -> environment.getPropertySources().addFirst(source));
+			}
+			catch (java.io.IOException ex) {
+				throw new IllegalStateException(ex);
+			}
+			return Binder.get(environment);
+		}
+	}
+
+	private static Object path(Object root, String... keys) {
+		Object current = root;
+		for (String key : keys) {
+			if (current == null) {
+				return null;
+			}
+			current = map(current).get(key);
+		}
+		return current;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> map(Object value) {
+		return (Map<String, Object>) Objects.requireNonNull(value);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Object> list(Object value) {
+		return (List<Object>) Objects.requireNonNull(value);
+	}
+}

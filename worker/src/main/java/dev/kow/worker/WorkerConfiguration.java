@@ -1,6 +1,7 @@
 package dev.kow.worker;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,9 @@ import dev.kow.worker.config.RegistryProperties;
 import dev.kow.worker.config.SchedulingProperties;
 import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.config.TopicsProperties;
+import dev.kow.worker.execution.ExecutionMetrics;
+import dev.kow.worker.health.HostPoolHealthIndicator;
+import dev.kow.worker.health.IntakeHealthIndicator;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
@@ -31,6 +35,7 @@ import dev.kow.worker.timeouts.TimeoutEstimator;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -102,7 +107,7 @@ public class WorkerConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
-	KafkaProducer<byte[], byte[]> outcomeProducer(KafkaProperties kafka, IntakeProperties intake) {
+	KafkaProducer<byte[], byte[]> outcomeProducer(KafkaProperties kafka, IntakeProperties intake, MeterRegistry meters) {
 		Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
 		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -110,7 +115,9 @@ public class WorkerConfiguration {
 		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
 		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
 		config.put(ProducerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-outcomes");
-		return new KafkaProducer<>(config);
+		KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config);
+		new KafkaClientMetrics(producer).bindTo(meters);
+		return producer;
 	}
 
 	@Bean
@@ -135,9 +142,10 @@ public class WorkerConfiguration {
 
 	@Bean
 	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
-			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock) {
+			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock,
+			MeterRegistry meters) {
 		return new JobExecutor(client, pool, outcomes, ollama, timeoutEstimator, workerTimer, workerClock, nanoClock,
-				new java.util.Random());
+				new java.util.Random(), new ExecutionMetrics(meters));
 	}
 
 	@Bean
@@ -172,16 +180,34 @@ public class WorkerConfiguration {
 		deserializer.configure(registry.serdeConfig(), false);
 		Map<String, Lane> lanes = Map.of(topics.high(), Lane.HIGH, topics.normal(), Lane.NORMAL, topics.batch(),
 				Lane.BATCH);
-		IntakeLoop loop = new IntakeLoop(new KafkaConsumer<>(config), lanes, deserializer,
+		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config);
+		// the Kafka client's own metrics (kafka.consumer.*: records-lag per partition, fetch and commit rates)
+		new KafkaClientMetrics(consumer).bindTo(meters);
+		IntakeLoop loop = new IntakeLoop(consumer, lanes, deserializer,
 				new RequestValidator(ollama.maxPromptChars()), scheduler, outcomes, intake, scheduling, workerClock,
 				nanoClock);
 		completions.target(loop);
 		for (Lane lane : Lane.values()) {
 			Gauge.builder("kow.lane.buffered", loop, l -> l.buffered(lane)).tag("lane", lane.key()).register(meters);
+			Gauge.builder("kow.lane.backlog", loop, l -> l.backlog(lane)).tag("lane", lane.key())
+				.description("Records of the lane not yet done: on Kafka past the fetch position, or read and not done")
+				.register(meters);
 		}
 		io.micrometer.core.instrument.FunctionCounter.builder("kow.intake.partition.pauses", loop, IntakeLoop::pauses)
 			.register(meters);
 		return loop;
+	}
+
+	/** Actuator {@code hostPool}: in the readiness group (application.yml). */
+	@Bean
+	HostPoolHealthIndicator hostPoolHealthIndicator(HostPool pool) {
+		return new HostPoolHealthIndicator(pool);
+	}
+
+	/** Actuator {@code intake}: in the liveness and readiness groups (application.yml). */
+	@Bean
+	IntakeHealthIndicator intakeHealthIndicator(IntakeLoop intakeLoop) {
+		return new IntakeHealthIndicator(intakeLoop, Duration.ofSeconds(60));
 	}
 
 	@Bean

@@ -48,8 +48,8 @@ class PipelineIT {
 	}
 
 	@Test
-	void everyModeSucceedsAndCarriesOllamaMetrics() {
-		this.pipeline.startWorker(2, this.host);
+	void everyModeSucceedsAndCarriesOllamaMetrics() throws Exception {
+		var context = this.pipeline.startWorker(2, this.host);
 		for (int i = 0; i < 10; i++) {
 			this.pipeline.send(this.pipeline.high, i % 2, Pipeline.generate("g" + i, "Say something " + i).build());
 			this.pipeline.send(this.pipeline.normal, i % 2, Pipeline.chat("c" + i, "Hello " + i).build());
@@ -72,6 +72,39 @@ class PipelineIT {
 		double norm = vectors.get(0).stream().mapToDouble(f -> f * f).sum();
 		assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
 		assertThat(this.host.requestLog().peakInFlight()).isLessThanOrEqualTo(2);
+
+		int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+		assertThat(get(port, "/actuator/health/readiness")).startsWith("200 ").contains("UP");
+		assertThat(get(port, "/actuator/health/liveness")).startsWith("200 ").contains("UP");
+		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+				get(port, "/actuator/prometheus")).contains("kow_lane_backlog{lane=\"batch\"} 0.0"));
+		assertThat(get(port, "/actuator/prometheus")).contains("kow_lane_queue_wait_seconds_bucket{lane=\"high\"",
+				"kow_host_ttft_seconds_bucket{host=\"sim0\"", "kow_host_call_duration_seconds_count{host=\"sim0\",outcome=\"ok\"} 30",
+				"kow_host_tokens_per_second_count{host=\"sim0\"}", "kow_lane_in_flight{lane=\"normal\"} 0.0",
+				"kow_results_total", "kafka_consumer_");
+	}
+
+	@Test
+	void readinessIsDownWhileEveryHostsBreakerIsOpen() throws Exception {
+		OllamaSimulator gone = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01));
+		gone.close(); // nothing listens on its port any more
+		var context = this.pipeline.startWorker(2, gone);
+		int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+		assertThat(get(port, "/actuator/health/readiness")).startsWith("200 ");
+		for (int i = 0; i < 6; i++) {
+			this.pipeline.send(this.pipeline.normal, 0, Pipeline.chat("r" + i, "Hello " + i).build());
+		}
+		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(
+				() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("503 ").contains("DOWN"));
+		assertThat(get(port, "/actuator/health/liveness")).as("a host outage is no reason to restart the worker")
+			.startsWith("200 ");
+	}
+
+	private static String get(int port, String path) throws Exception {
+		var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+			.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+				java.net.http.HttpResponse.BodyHandlers.ofString());
+		return response.statusCode() + " " + response.body();
 	}
 
 	@Test

@@ -68,6 +68,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	private final LongSupplier nanoClock;
 
+	private final ExecutionMetrics metrics;
+
 	private LaneScheduler scheduler;
 
 	/**
@@ -80,9 +82,11 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	 * @param clock wall clock
 	 * @param nanoClock monotonic clock, ns
 	 * @param jitter random source of the backoff jitter (thread-safe)
+	 * @param metrics lane, host and retry meters
 	 */
 	public JobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
-			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter) {
+			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter,
+			ExecutionMetrics metrics) {
 		this.client = client;
 		this.pool = pool;
 		this.outcomes = outcomes;
@@ -95,6 +99,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.backoff = IntervalFunction.ofExponentialBackoff(retry.initialBackoff(), retry.multiplier(),
 				retry.maxBackoff());
 		this.jitter = jitter;
+		this.metrics = metrics;
 	}
 
 	/** @param scheduler where retried jobs go back to (set once, before the first dispatch) */
@@ -107,12 +112,17 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		OllamaHost host = lease.host();
 		Instant now = this.clock.instant();
 		job.dispatched(host.id(), now);
+		this.metrics.dispatched(job.lane(), job.attempts() == 1, Duration.between(job.readAt(), now));
 		long start = this.nanoClock.getAsLong();
 		Disposable call = this.client
 			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive()),
 					budget(job, host, now))
-			.doOnCancel(() -> this.pool.release(lease, HostPool.Result.CANCELLED, null))
+			.doOnCancel(() -> {
+				this.metrics.cancelled(job.lane());
+				this.pool.release(lease, HostPool.Result.CANCELLED, null);
+			})
 			.subscribe(answer -> {
+				this.metrics.succeeded(job.lane(), host.id(), this.nanoClock.getAsLong() - start, answer);
 				host.limit().onSuccess(AdaptiveLimit.nanosPerToken(answer.evalCount(), answer.evalDurationNanos()));
 				this.pool.release(lease, HostPool.Result.OK, null);
 				host.markWarm(job.request().getModel());
@@ -124,6 +134,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			}, error -> {
 				OllamaCallException failure = error instanceof OllamaCallException e ? e
 						: new OllamaCallException(host.id(), FailureKind.PROTOCOL, 0, 0, error.toString());
+				this.metrics.failed(job.lane(), host.id(), this.nanoClock.getAsLong() - start, failure.kind());
 				if (failure.kind() == FailureKind.SERVER_BUSY) {
 					host.limit().onBusy();
 				}
@@ -209,6 +220,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 					job.attempts() + " attempts failed; last: " + failure.getMessage());
 			return;
 		}
+		this.metrics.retrying(failure.kind());
 		job.running(this.timer.schedule(() -> this.scheduler.resubmit(job), wait.toMillis(), TimeUnit.MILLISECONDS));
 	}
 

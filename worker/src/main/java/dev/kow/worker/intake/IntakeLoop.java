@@ -65,6 +65,15 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private static final Duration POLL = Duration.ofMillis(50);
 
+	private volatile long lastPollNanos;
+
+	private volatile int assigned;
+
+	private volatile RuntimeException failure;
+
+	/** Per lane, records past the fetch position of the assigned partitions, as of the last poll. */
+	private final Map<Lane, Long> laneUnread = new java.util.concurrent.ConcurrentHashMap<>();
+
 	private final Consumer<byte[], byte[]> consumer;
 
 	private final Map<String, Lane> lanes;
@@ -148,6 +157,38 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		return this.laneBuffered.getOrDefault(lane, 0);
 	}
 
+	/**
+	 * The lane's true backlog: records not yet done, whether still on Kafka past this worker's fetch
+	 * position (the consumer's {@code currentLag}, from its last fetch) or read and not yet done. The
+	 * committed lag ({@code log end - committed}) overstates it while completions above a gap wait for
+	 * a contiguous commit.
+	 * @param lane a lane
+	 * @return records of the lane's assigned partitions not yet done
+	 */
+	public long backlog(Lane lane) {
+		return this.laneUnread.getOrDefault(lane, 0L) + buffered(lane);
+	}
+
+	/**
+	 * @param maxSincePoll longest acceptable time since the last poll
+	 * @return null while the loop polls, else why it does not: it failed (the error), or its last poll
+	 *         is older than {@code maxSincePoll}
+	 */
+	public String unhealthy(Duration maxSincePoll) {
+		RuntimeException failed = this.failure;
+		if (failed != null) {
+			return "intake loop failed: " + failed;
+		}
+		long since = this.nanoClock.getAsLong() - this.lastPollNanos;
+		return this.lastPollNanos != 0 && since > maxSincePoll.toNanos()
+				? "no poll for " + Duration.ofNanos(since).toSeconds() + " s" : null;
+	}
+
+	/** @return partitions assigned to this worker at the last poll */
+	public int assigned() {
+		return this.assigned;
+	}
+
 	/** @return how many times a partition was paused because its partition or lane was full */
 	public long pauses() {
 		return this.pauses.get();
@@ -166,6 +207,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			// shutting down
 		}
 		catch (RuntimeException ex) {
+			this.failure = ex;
 			log.error("intake loop failed; leaving the group so another worker takes over", ex);
 		}
 		finally {
@@ -178,6 +220,8 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		commitIfDue(false);
 		applyBackpressure();
 		ConsumerRecords<byte[], byte[]> records = this.consumer.poll(POLL);
+		this.lastPollNanos = this.nanoClock.getAsLong();
+		measureUnread();
 		Set<TopicPartition> rewound = new HashSet<>();
 		for (ConsumerRecord<byte[], byte[]> record : records) {
 			TopicPartition partition = new TopicPartition(record.topic(), record.partition());
@@ -185,6 +229,21 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 				rewound.add(partition);
 			}
 		}
+	}
+
+	/** Sums, per lane, what the assigned partitions hold past the fetch position (no broker call). */
+	private void measureUnread() {
+		Map<Lane, Long> unread = new java.util.EnumMap<>(Lane.class);
+		for (TopicPartition partition : this.consumer.assignment()) {
+			java.util.OptionalLong lag = this.consumer.currentLag(partition);
+			if (lag.isPresent()) {
+				unread.merge(this.lanes.get(partition.topic()), lag.getAsLong(), Long::sum);
+			}
+		}
+		for (Lane lane : Lane.values()) {
+			this.laneUnread.put(lane, unread.getOrDefault(lane, 0L));
+		}
+		this.assigned = this.consumer.assignment().size();
 	}
 
 	/** @return false when the partition was rewound to this record (registry outage) */

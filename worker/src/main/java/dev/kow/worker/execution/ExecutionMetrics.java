@@ -1,0 +1,126 @@
+package dev.kow.worker.execution;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.kow.worker.ollama.FailureKind;
+import dev.kow.worker.ollama.OllamaAnswer;
+import dev.kow.worker.scheduling.Lane;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * What the execution of jobs shows, for Prometheus (histograms publish percentile buckets):
+ * <ul>
+ * <li>{@code kow.lane.in.flight{lane}}: jobs of the lane on a host slot now;</li>
+ * <li>{@code kow.lane.queue.wait{lane}} (timer): from reading a record to its first dispatch;</li>
+ * <li>{@code kow.host.ttft{host}} (timer): time to first token of successful calls, as the worker saw
+ * it (request sent to first streamed chunk);</li>
+ * <li>{@code kow.host.call.duration{host,outcome}} (timer): every attempt, {@code outcome} = {@code ok}
+ * or the failure class ({@code STREAM_STALL}, {@code SERVER_BUSY}, ...);</li>
+ * <li>{@code kow.host.tokens.per.second{host}} (summary): decode speed of successful calls, from
+ * Ollama's {@code eval_count} / {@code eval_duration};</li>
+ * <li>{@code kow.retries{reason}} (counter): attempts that will be retried, by failure class.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class ExecutionMetrics {
+
+	private final MeterRegistry registry;
+
+	private final Map<Lane, AtomicInteger> inFlight = new EnumMap<>(Lane.class);
+
+	private final Map<Lane, Timer> queueWait = new EnumMap<>(Lane.class);
+
+	private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+	private final Map<String, DistributionSummary> speeds = new ConcurrentHashMap<>();
+
+	private final Map<FailureKind, Counter> retries = new ConcurrentHashMap<>();
+
+	/** @param registry where the meters go */
+	public ExecutionMetrics(MeterRegistry registry) {
+		this.registry = registry;
+		for (Lane lane : Lane.values()) {
+			AtomicInteger count = new AtomicInteger();
+			this.inFlight.put(lane, count);
+			Gauge.builder("kow.lane.in.flight", count, AtomicInteger::get).tag("lane", lane.key())
+				.description("Jobs of the lane on a host slot now").register(registry);
+			this.queueWait.put(lane, Timer.builder("kow.lane.queue.wait").tag("lane", lane.key())
+				.description("From reading a record to its first dispatch").publishPercentileHistogram()
+				.register(registry));
+		}
+	}
+
+	/**
+	 * A job got a slot.
+	 * @param lane its lane
+	 * @param firstAttempt whether this is its first attempt
+	 * @param waited since the record was read (recorded for the first attempt only)
+	 */
+	void dispatched(Lane lane, boolean firstAttempt, Duration waited) {
+		this.inFlight.get(lane).incrementAndGet();
+		if (firstAttempt) {
+			this.queueWait.get(lane).record(waited);
+		}
+	}
+
+	/**
+	 * A successful attempt ended.
+	 * @param lane its lane
+	 * @param host host id
+	 * @param took the attempt, ns
+	 * @param answer Ollama's answer
+	 */
+	void succeeded(Lane lane, String host, long took, OllamaAnswer answer) {
+		this.inFlight.get(lane).decrementAndGet();
+		timer("kow.host.call.duration", host, "ok").record(Duration.ofNanos(took));
+		if (answer.timeToFirstChunkNanos() > 0) {
+			timer("kow.host.ttft", host, null).record(Duration.ofNanos(answer.timeToFirstChunkNanos()));
+		}
+		if (answer.evalCount() > 0 && answer.evalDurationNanos() > 0) {
+			this.speeds.computeIfAbsent(host, id -> DistributionSummary.builder("kow.host.tokens.per.second")
+				.tag("host", id).description("Decode speed, from Ollama's eval_count / eval_duration")
+				.register(this.registry)).record(answer.evalCount() * 1e9 / answer.evalDurationNanos());
+		}
+	}
+
+	/**
+	 * A failed attempt ended.
+	 * @param lane its lane
+	 * @param host host id
+	 * @param took the attempt, ns
+	 * @param kind the failure class
+	 */
+	void failed(Lane lane, String host, long took, FailureKind kind) {
+		this.inFlight.get(lane).decrementAndGet();
+		timer("kow.host.call.duration", host, kind.name()).record(Duration.ofNanos(took));
+	}
+
+	/** @param lane the lane of a job whose call was cancelled (its partition was revoked) */
+	void cancelled(Lane lane) {
+		this.inFlight.get(lane).decrementAndGet();
+	}
+
+	/** @param reason the failure class of an attempt that will be retried */
+	void retrying(FailureKind reason) {
+		this.retries.computeIfAbsent(reason, kind -> Counter.builder("kow.retries").tag("reason", kind.name())
+			.description("Attempts that will be retried").register(this.registry)).increment();
+	}
+
+	private Timer timer(String name, String host, String outcome) {
+		return this.timers.computeIfAbsent(name + '\u0000' + host + '\u0000' + outcome, key -> {
+			Timer.Builder builder = Timer.builder(name).tag("host", host).publishPercentileHistogram();
+			if (outcome != null) {
+				builder.tag("outcome", outcome);
+			}
+			return builder.register(this.registry);
+		});
+	}
+}

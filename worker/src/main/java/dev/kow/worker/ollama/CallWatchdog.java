@@ -15,13 +15,13 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>A generation of n tokens streams n lines; re-arming a timer on every line (what Reactor's
  * per-item {@code timeout} does) costs a schedule and a cancel per token. Here a line only stores its
- * arrival time (the first line also re-arms the task, since it brings the deadline forward); the one
- * pending task, when it fires, computes the call's current deadline:
+ * arrival time; the one pending task, when it runs, computes the call's current deadline:
  * {@code min(start + total, start + timeToFirstToken)} before the first line and
  * {@code min(start + total, lastLine + streamStall)} after it. If that deadline has passed the call
- * fails; otherwise the task re-arms itself for the time left. So a healthy call schedules about
- * {@code elapsed / streamStall + 1} tasks, and a stall is still reported within one stall budget of
- * the last line.
+ * fails; otherwise the task re-arms itself for the deadline (before the first line: for at most one
+ * stall budget ahead, so the first line, which brings the deadline forward, needs no re-arming). A
+ * call shorter than one stall budget schedules one task; a stall is reported exactly one stall budget
+ * after the last line.
  *
  * <p>Thread-safe (one monitor, uncontended but for the rare moment the task runs): lines arrive on an
  * event loop, the task runs on the timer.
@@ -48,8 +48,6 @@ final class CallWatchdog {
 
 	private Disposable pending;
 
-	private long pendingDueNanos = Long.MAX_VALUE;
-
 	private boolean stopped;
 
 	private Executor eventLoop;
@@ -70,7 +68,7 @@ final class CallWatchdog {
 
 	/** Arms the timer; call once, when the request is sent. */
 	synchronized void start() {
-		arm(this.startNanos, deadlineNanos());
+		arm(this.startNanos, nextCheck(this.startNanos));
 	}
 
 	/**
@@ -85,20 +83,14 @@ final class CallWatchdog {
 	}
 
 	/**
-	 * Records a line. The first line usually brings the deadline forward (from the first-token budget
-	 * to one stall budget after it), so the task is re-armed then; later lines only push it back.
+	 * Records a line. It costs no timer work: the pending task is never due later than one stall
+	 * budget after the last line it knows of, and re-arms itself for the exact deadline when it runs.
 	 * @param chunksSoFar text chunks received so far, reported with a stall
 	 */
 	synchronized void lineArrived(int chunksSoFar) {
-		long now = this.nanoClock.getAsLong();
-		this.lastLineNanos = now;
+		this.lastLineNanos = this.nanoClock.getAsLong();
 		this.chunks = chunksSoFar;
 		this.lines++;
-		long deadline = deadlineNanos();
-		if (deadline < this.pendingDueNanos && this.pending != null) {
-			this.pending.dispose();
-			arm(now, deadline);
-		}
 	}
 
 	/** Cancels the pending task; the call ended. */
@@ -118,6 +110,16 @@ final class CallWatchdog {
 		return this.expiry.asMono();
 	}
 
+	/**
+	 * When the task should run next: the deadline once a line arrived; before that, no later than one
+	 * stall budget from now, so the first line (which brings the deadline forward from the first-token
+	 * budget) is seen in time without re-arming on it.
+	 */
+	private long nextCheck(long now) {
+		long deadline = deadlineNanos();
+		return this.lines > 0 ? deadline : Math.min(deadline, now + this.budget.streamStall().toNanos());
+	}
+
 	private long deadlineNanos() {
 		long total = this.startNanos + this.budget.total().toNanos();
 		long step = this.lines == 0 ? this.startNanos + this.budget.timeToFirstToken().toNanos()
@@ -126,12 +128,11 @@ final class CallWatchdog {
 	}
 
 	/** Caller holds the monitor. */
-	private void arm(long now, long deadline) {
+	private void arm(long now, long due) {
 		if (this.stopped) {
 			return;
 		}
-		this.pendingDueNanos = deadline;
-		this.pending = this.timer.schedule(this::check, Math.max(deadline - now, 0), TimeUnit.NANOSECONDS);
+		this.pending = this.timer.schedule(this::check, Math.max(due - now, 0), TimeUnit.NANOSECONDS);
 	}
 
 	/** Runs on the timer: re-arms while time is left, else asks the event loop (if known) to confirm. */
@@ -174,9 +175,8 @@ final class CallWatchdog {
 			return false;
 		}
 		long now = this.nanoClock.getAsLong();
-		long deadline = deadlineNanos();
-		if (now < deadline) {
-			arm(now, deadline);
+		if (now < deadlineNanos()) {
+			arm(now, nextCheck(now));
 			return false;
 		}
 		return true;

@@ -2,6 +2,7 @@ package dev.kow.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +29,9 @@ import reactor.netty.resources.LoopResources;
  * simulator with the same concurrency as the limit, sending the system's request shape (the worker streams,
  * the peers do not). Every row is measured at the host after its first
  * {@code warmup} requests, so start-up and JIT warm-up are not counted. CPU is the whole process
- * (broker and simulator included), the same for every row.
+ * (broker and simulator included), the same for every row. The limits and the systems run in
+ * {@code rounds} interleaved rounds; each round's ratio uses that round's limit, and the report gives
+ * the median of each figure with every round beside it.
  */
 @Command(name = "overhead", mixinStandardHelpOptions = true, description = "Requests/s and CPU per request against a plain HTTP loop.")
 final class OverheadScenario implements Callable<Integer> {
@@ -45,6 +48,9 @@ final class OverheadScenario implements Callable<Integer> {
 	@Option(names = "--num-predict", defaultValue = "8", description = "Tokens per answer (default ${DEFAULT-VALUE}).")
 	int numPredict;
 
+	@Option(names = "--rounds", defaultValue = "3", description = "Rounds of limit and systems, interleaved; the report gives medians, since the 2-core machine's figures move between runs (default ${DEFAULT-VALUE}).")
+	int rounds;
+
 	@Option(names = "--warmup", defaultValue = "2000", description = "Requests served before measuring, so start-up and JIT warm-up are not counted (default ${DEFAULT-VALUE}).")
 	int warmup;
 
@@ -53,27 +59,50 @@ final class OverheadScenario implements Callable<Integer> {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 1e-6;
 		Report report = new Report("overhead");
 		report.config.putAll(Map.of("requests", this.requests, "warmup", this.warmup, "hosts", 1, "slots", this.slots,
-				"num_predict", this.numPredict, "time_scale", timeScale));
+				"num_predict", this.numPredict, "time_scale", timeScale, "rounds", this.rounds));
+		Map<String, List<Map<String, Object>>> rounds = new LinkedHashMap<>();
 		try (BenchEnvironment env = new BenchEnvironment()) {
-			Map<String, Object> limit = limit(env, timeScale, false);
-			Map<String, Object> streamingLimit = limit(env, timeScale, true);
-			report.root.put("limit", limit);
-			report.root.put("limit_streaming", streamingLimit);
-			System.out.printf("overhead: limit %s, streaming limit %s%n", limit, streamingLimit);
-			for (String system : this.options.systems) {
-				System.out.printf("overhead: %s ...%n", system);
-				Map<String, Object> figures = run(env, system, timeScale);
-				// the worker always streams (stream:true); both peers send stream:false
-				double limitRps = (double) (system.equals("worker") ? streamingLimit : limit).get("rps");
-				figures.put("limit_rps", limitRps);
-				figures.put("limit_request_shape", system.equals("worker") ? "stream:true" : "stream:false");
-				figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
-				report.systems.put(system, figures);
-				System.out.printf("overhead: %s %s%n", system, figures);
+			for (int round = 1; round <= this.rounds; round++) {
+				Map<String, Object> limit = limit(env, timeScale, false);
+				Map<String, Object> streamingLimit = limit(env, timeScale, true);
+				rounds.computeIfAbsent("limit", k -> new ArrayList<>()).add(limit);
+				rounds.computeIfAbsent("limit_streaming", k -> new ArrayList<>()).add(streamingLimit);
+				System.out.printf("overhead: round %d: limit %s, streaming limit %s%n", round, limit, streamingLimit);
+				for (String system : this.options.systems) {
+					Map<String, Object> figures = run(env, system, timeScale);
+					// the worker always streams (stream:true); both peers send stream:false
+					double limitRps = (double) (system.equals("worker") ? streamingLimit : limit).get("rps");
+					figures.put("limit_rps", limitRps);
+					figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
+					rounds.computeIfAbsent(system, k -> new ArrayList<>()).add(figures);
+					System.out.printf("overhead: round %d: %s %s%n", round, system, figures);
+				}
 			}
+		}
+		report.root.put("limit", medians(rounds.get("limit")));
+		report.root.put("limit_streaming", medians(rounds.get("limit_streaming")));
+		for (String system : this.options.systems) {
+			Map<String, Object> figures = medians(rounds.get(system));
+			figures.put("limit_request_shape", system.equals("worker") ? "stream:true" : "stream:false");
+			figures.put("lost", rounds.get(system).stream().mapToInt(f -> (int) f.get("lost")).sum());
+			figures.put("rounds", rounds.get(system));
+			report.systems.put(system, figures);
 		}
 		report.write(this.options);
 		return 0;
+	}
+
+	/** Per numeric figure, the median over the rounds (each round's ratio uses that round's limit). */
+	private static Map<String, Object> medians(List<Map<String, Object>> rounds) {
+		Map<String, Object> out = new LinkedHashMap<>();
+		for (String key : List.of("rps", "limit_rps", "rps_vs_limit", "cpu_s_per_1k", "peak_heap_mb")) {
+			List<Double> values = rounds.stream().filter(r -> r.get(key) instanceof Number)
+				.map(r -> ((Number) r.get(key)).doubleValue()).sorted().toList();
+			if (!values.isEmpty()) {
+				out.put(key, values.get(values.size() / 2));
+			}
+		}
+		return out;
 	}
 
 	/**

@@ -52,6 +52,9 @@ public final class OllamaSimulator implements AutoCloseable {
 	/** Whether {@link #downFor} has the host down now: connections it closes are not the client's doing. */
 	private volatile boolean down;
 
+	/** Set by {@link #close}: a host that is down stays down. Guarded by this. */
+	private boolean closed;
+
 	private final Scheduler timer;
 
 	private final LongSupplier nanoClock = System::nanoTime;
@@ -117,8 +120,11 @@ public final class OllamaSimulator implements AutoCloseable {
 	 */
 	public synchronized void downFor(Duration downtime) {
 		this.down = true;
-		this.server.disposeNow(Duration.ofSeconds(1));
+		// like a crashed server: stop accepting and cut every open connection at once (disposeNow alone
+		// would first let in-flight answers finish, for up to its timeout)
+		this.server.channel().close().syncUninterruptibly();
 		this.connections.close();
+		this.server.disposeNow(Duration.ofSeconds(1));
 		// binding blocks, which Reactor forbids on its timer threads: a virtual thread sleeps and binds
 		Thread.ofVirtual().name("ollama-sim-up").start(() -> {
 			try {
@@ -129,6 +135,9 @@ public final class OllamaSimulator implements AutoCloseable {
 				return;
 			}
 			synchronized (this) {
+				if (this.closed) {
+					return;
+				}
 				this.server = bind(this.port);
 				this.down = false;
 			}
@@ -137,6 +146,9 @@ public final class OllamaSimulator implements AutoCloseable {
 
 	@Override
 	public void close() {
+		synchronized (this) {
+			this.closed = true;
+		}
 		this.server.disposeNow(Duration.ofSeconds(2));
 		this.connections.close();
 		this.timer.dispose();

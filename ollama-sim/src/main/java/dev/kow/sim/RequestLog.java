@@ -67,6 +67,31 @@ public final class RequestLog {
 		return this.inFlight;
 	}
 
+	/**
+	 * The most requests that overlapped on the host, each counted from its arrival to its last token
+	 * (or to its end when it streamed none). A client that waits for an answer's last line before
+	 * sending the next request on a slot never overlaps two requests on it, whereas
+	 * {@link #peakInFlight()} also counts the moment the host is still writing the final chunk.
+	 * @return the peak overlap
+	 */
+	public synchronized int peakOverlap() {
+		java.util.List<long[]> events = new java.util.ArrayList<>();
+		for (Entry entry : this.entries) {
+			long end = entry.lastChunkAtMs() > 0 ? entry.lastChunkAtMs() : entry.finishedAtMs();
+			events.add(new long[] { entry.arrivedAtMs(), 1 });
+			events.add(new long[] { end, -1 });
+		}
+		// at the same millisecond an end comes before an arrival: ms resolution cannot order them
+		events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+		int current = 0;
+		int peak = 0;
+		for (long[] event : events) {
+			current += (int) event[1];
+			peak = Math.max(peak, current);
+		}
+		return peak;
+	}
+
 	/** @return the most inference requests ever in progress at once */
 	public synchronized int peakInFlight() {
 		return this.peakInFlight;

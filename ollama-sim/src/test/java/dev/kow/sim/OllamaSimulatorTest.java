@@ -225,6 +225,7 @@ class OllamaSimulatorTest {
 		}
 		assertThat(this.sim.requestLog().entries()).hasSize(8);
 		assertThat(this.sim.requestLog().peakInFlight()).isEqualTo(8);
+		assertThat(this.sim.requestLog().peakOverlap()).as("8 sent at once overlap on 2 slots").isGreaterThan(2);
 	}
 
 	@Test

@@ -71,7 +71,7 @@ class PipelineIT {
 		assertThat(vectors).hasSize(1);
 		double norm = vectors.get(0).stream().mapToDouble(f -> f * f).sum();
 		assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
-		assertThat(this.host.requestLog().peakInFlight()).isLessThanOrEqualTo(2);
+		assertThat(this.host.requestLog().peakOverlap()).as("never more requests on the host than its slots").isLessThanOrEqualTo(2);
 
 		int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
 		assertThat(get(port, "/actuator/health/readiness")).startsWith("200 ").contains("UP");

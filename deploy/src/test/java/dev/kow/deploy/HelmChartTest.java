@@ -77,6 +77,8 @@ class HelmChartTest {
 			.satisfies(e -> assertThat(path(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("kow-kafka-user"));
 		assertThat(env).filteredOn(e -> "KAFKA_KEYSTORE_PASSWORD".equals(e.get("name"))).hasSize(1);
 		assertThat(env).filteredOn(e -> "SCHEMA_REGISTRY_USER_INFO".equals(e.get("name"))).hasSize(1);
+		assertThat(env).filteredOn(e -> "KOW_OLLAMA_HOST_2_BEARER_TOKEN".equals(e.get("name"))).singleElement()
+			.satisfies(e -> assertThat(path(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("gpu-proxy"));
 
 		List<Object> triggers = list(path(manifests.one("ScaledObject"), "spec", "triggers"));
 		assertThat(triggers).extracting(t -> path(map(t), "metadata", "topic"))
@@ -96,6 +98,9 @@ class HelmChartTest {
 		assertThat(config.bind("spring.kafka.properties.sasl.mechanism", String.class).get()).isEqualTo("SCRAM-SHA-512");
 		OllamaProperties ollama = config.bindOrCreate("worker.ollama", OllamaProperties.class);
 		assertThat(ollama.hosts()).extracting(h -> h.id() + "/" + h.slots()).containsExactly("a100-0/4", "a100-1/4", "h100-0/8");
+		assertThat(ollama.hosts().get(2).bearerToken()).as("only the variable's name is in the ConfigMap")
+			.isEqualTo("${KOW_OLLAMA_HOST_2_BEARER_TOKEN}");
+		assertThat(ollama.hosts().get(0).authorization()).isNull();
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).drainTimeout()).isEqualTo(Duration.ofSeconds(120));
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).groupId()).isEqualTo("llm-workers");
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).highWeight()).isEqualTo(10);

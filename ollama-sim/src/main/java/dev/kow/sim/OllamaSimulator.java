@@ -52,6 +52,8 @@ public final class OllamaSimulator implements AutoCloseable {
 	/** Whether {@link #downFor} has the host down now: connections it closes are not the client's doing. */
 	private volatile boolean down;
 
+	private volatile String requiredAuthorization;
+
 	/** Set by {@link #close}: a host that is down stays down. Guarded by this. */
 	private boolean closed;
 
@@ -166,21 +168,42 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	private void routes(HttpServerRoutes routes) {
-		routes.get("/", (req, res) -> text(res, 200, "Ollama is running"))
-			.head("/", (req, res) -> text(res, 200, "Ollama is running"))
-			.get("/api/version", (req, res) -> json(res, 200, Json.object().put("version", this.config.version())))
-			.head("/api/version", (req, res) -> json(res, 200, Json.object().put("version", this.config.version())))
-			.get("/api/tags", (req, res) -> json(res, 200, tags()))
-			.get("/api/ps", (req, res) -> json(res, 200, ps()))
-			.post("/api/generate", (req, res) -> handle(req, res, this::generate))
-			.post("/api/chat", (req, res) -> handle(req, res, this::chat))
-			.post("/api/embed", (req, res) -> handle(req, res, this::embed))
-			.post("/api/embeddings", (req, res) -> handle(req, res, this::legacyEmbeddings))
-			.route(req -> true, (req, res) -> {
+		routes.get("/", guard((req, res) -> text(res, 200, "Ollama is running")))
+			.head("/", guard((req, res) -> text(res, 200, "Ollama is running")))
+			.get("/api/version", guard((req, res) -> json(res, 200, Json.object().put("version", this.config.version()))))
+			.head("/api/version", guard((req, res) -> json(res, 200, Json.object().put("version", this.config.version()))))
+			.get("/api/tags", guard((req, res) -> json(res, 200, tags())))
+			.get("/api/ps", guard((req, res) -> json(res, 200, ps())))
+			.post("/api/generate", guard((req, res) -> handle(req, res, this::generate)))
+			.post("/api/chat", guard((req, res) -> handle(req, res, this::chat)))
+			.post("/api/embed", guard((req, res) -> handle(req, res, this::embed)))
+			.post("/api/embeddings", guard((req, res) -> handle(req, res, this::legacyEmbeddings)))
+			.route(req -> true, guard((req, res) -> {
 				String path = req.fullPath().isEmpty() ? "/" : req.fullPath();
 				return KNOWN_PATHS.contains(path) ? text(res, 405, "405 method not allowed")
 						: text(res, 404, "404 page not found");
-			});
+			}));
+	}
+
+	/**
+	 * Stands in for a reverse proxy in front of Ollama (Ollama itself has no authentication): every
+	 * request must carry this {@code Authorization} header value, else it gets {@code 401} with a plain
+	 * text body, as nginx or Caddy answer.
+	 * @param authorization the expected header value, for example {@code Bearer s3cret}; null: none needed
+	 */
+	public void requireAuthorization(String authorization) {
+		this.requiredAuthorization = authorization;
+	}
+
+	private java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, org.reactivestreams.Publisher<Void>> guard(
+			java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+		return (req, res) -> {
+			String required = this.requiredAuthorization;
+			if (required != null && !required.equals(req.requestHeaders().get("Authorization"))) {
+				return req.receive().then(text(res, 401, "401 Unauthorized"));
+			}
+			return handler.apply(req, res);
+		};
 	}
 
 	@FunctionalInterface

@@ -75,8 +75,14 @@ public class WorkerConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
-	OllamaClient ollamaClient(Scheduler workerTimer) {
-		return new OllamaClient(workerTimer, System::nanoTime);
+	OllamaClient ollamaClient(Scheduler workerTimer, OllamaProperties ollama) {
+		Map<String, String> authorization = new HashMap<>();
+		for (var host : ollama.hosts()) {
+			if (host.authorization() != null) {
+				authorization.put(host.id(), host.authorization());
+			}
+		}
+		return new OllamaClient(workerTimer, System::nanoTime, authorization);
 	}
 
 	@Bean

@@ -46,6 +46,21 @@ class ConfigurationValidationTest {
 	}
 
 	@Test
+	void hostCredentialsBecomeAnAuthorizationHeaderAndNeverShowInToString() {
+		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t0k3n",
+				"worker.ollama.hosts[1].url=https://gpu-2", "worker.ollama.hosts[1].basic-auth=kow:pa55")
+			.run(context -> {
+				OllamaProperties ollama = context.getBean(OllamaProperties.class);
+				assertThat(ollama.hosts().get(0).authorization()).isEqualTo("Bearer t0k3n");
+				assertThat(ollama.hosts().get(1).authorization()).isEqualTo("Basic a293OnBhNTU=");
+				assertThat(ollama.toString()).doesNotContain("t0k3n", "pa55");
+			});
+		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t",
+				"worker.ollama.hosts[0].basic-auth=u:p")
+			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("bearer-token and .basic-auth are exclusive"));
+	}
+
+	@Test
 	void duplicateTopicsAreRejected() {
 		this.runner.withPropertyValues("worker.topics.high=same", "worker.topics.normal=same")
 			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("worker.topics.high"));

@@ -16,9 +16,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param slots requests this host runs at once; set it to the host's {@code OLLAMA_NUM_PARALLEL} so that no
  * queue builds up inside Ollama (where priority would be lost); default 1, 1 to 64
  * @param models models this host serves; empty (the default) means any
+ * @param bearerToken sent as {@code Authorization: Bearer <token>} to an Ollama behind a reverse proxy
+ * that requires it; never logged; default none
+ * @param basicAuth {@code user:password} sent as HTTP basic authentication instead; never logged;
+ * default none
  */
 public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Min(1) @Max(64) int slots,
-		@DefaultValue List<@NotBlank String> models) {
+		@DefaultValue List<@NotBlank String> models, String bearerToken, String basicAuth) {
 
 	/** Fills the id from the URL when absent. */
 	public HostProperties {
@@ -29,5 +33,34 @@ public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Mi
 			throw new IllegalArgumentException("worker.ollama.hosts[].url must be http or https, but was " + url);
 		}
 		models = models == null ? List.of() : List.copyOf(models);
+		if (bearerToken != null && !bearerToken.isBlank() && basicAuth != null && !basicAuth.isBlank()) {
+			throw new IllegalArgumentException(
+					"worker.ollama.hosts[].bearer-token and .basic-auth are exclusive, but host " + id + " has both");
+		}
+		if (basicAuth != null && !basicAuth.isBlank() && !basicAuth.contains(":")) {
+			throw new IllegalArgumentException(
+					"worker.ollama.hosts[].basic-auth must be user:password, but host " + id + " has no ':' in it");
+		}
+	}
+
+	/**
+	 * @return the {@code Authorization} header value for this host, or null when it needs none
+	 */
+	public String authorization() {
+		if (this.bearerToken != null && !this.bearerToken.isBlank()) {
+			return "Bearer " + this.bearerToken;
+		}
+		if (this.basicAuth != null && !this.basicAuth.isBlank()) {
+			return "Basic " + java.util.Base64.getEncoder()
+				.encodeToString(this.basicAuth.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		}
+		return null;
+	}
+
+	/** Without the credentials, which must never reach a log. */
+	@Override
+	public String toString() {
+		return "HostProperties[id=" + this.id + ", url=" + this.url + ", slots=" + this.slots + ", models="
+				+ this.models + ", authorization=" + (authorization() == null ? "none" : "***") + "]";
 	}
 }

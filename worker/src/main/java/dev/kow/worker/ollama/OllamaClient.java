@@ -49,13 +49,28 @@ public final class OllamaClient implements AutoCloseable {
 	/** Own event loops: Spring's web server may dispose Reactor Netty's global ones on shutdown. */
 	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
 
+	/** {@code Authorization} header values by host id (Ollama behind an authenticating proxy). */
+	private final Map<String, String> authorization;
+
 	/**
+	 * A client for hosts that need no authentication.
 	 * @param timer scheduler for the budgets
 	 * @param nanoClock monotonic clock for the chunk timings reported in answers, ns
 	 */
 	public OllamaClient(Scheduler timer, LongSupplier nanoClock) {
+		this(timer, nanoClock, Map.of());
+	}
+
+	/**
+	 * @param timer scheduler for the budgets
+	 * @param nanoClock monotonic clock for the chunk timings reported in answers, ns
+	 * @param authorization {@code Authorization} header value by host id, for hosts behind a reverse
+	 * proxy that requires one (bearer or basic); hosts not in the map get none
+	 */
+	public OllamaClient(Scheduler timer, LongSupplier nanoClock, Map<String, String> authorization) {
 		this.timer = timer;
 		this.nanoClock = nanoClock;
+		this.authorization = Map.copyOf(authorization);
 	}
 
 	/**
@@ -158,7 +173,13 @@ public final class OllamaClient implements AutoCloseable {
 				.baseUrl(baseUrl.toString())
 				.protocol(HttpProtocol.HTTP11)
 				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-				.headers(h -> h.set("Content-Type", "application/json").set("Accept", "application/x-ndjson"));
+				.headers(h -> {
+					h.set("Content-Type", "application/json").set("Accept", "application/x-ndjson");
+					String credentials = this.authorization.get(id);
+					if (credentials != null) {
+						h.set("Authorization", credentials);
+					}
+				});
 		});
 	}
 

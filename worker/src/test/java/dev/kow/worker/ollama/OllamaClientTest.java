@@ -79,6 +79,19 @@ class OllamaClientTest {
 			.isLessThan(this.budget.timeToFirstToken());
 	}
 
+	@Test
+	void aHostBehindAnAuthenticatingProxyGetsItsAuthorizationHeader() {
+		this.sim.requireAuthorization("Bearer t0k3n");
+		assertThatThrownBy(() -> call(generate("llama3.1:8b"))).isInstanceOfSatisfying(OllamaCallException.class,
+				e -> assertThat(e.status()).isEqualTo(401));
+		try (OllamaClient authorized = new OllamaClient(Schedulers.parallel(), System::nanoTime,
+				java.util.Map.of("sim", "Bearer t0k3n"))) {
+			OllamaAnswer answer = authorized.call("sim", URI.create(this.sim.baseUrl()), generate("llama3.1:8b"), this.budget)
+				.block(Duration.ofSeconds(30));
+			assertThat(answer.text()).isNotBlank();
+		}
+	}
+
 	private void assertKind(OllamaCall call, FailureKind kind) {
 		assertThatThrownBy(() -> call(call)).isInstanceOfSatisfying(OllamaCallException.class,
 				e -> assertThat(e.kind()).isEqualTo(kind));

@@ -102,6 +102,14 @@ final class Pipeline implements AutoCloseable {
 	}
 
 	private ConfigurableApplicationContext startWorker(int slots, OllamaSimulator[] hosts, String[] extra) {
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
+			.run(WorkerApplication.arguments(workerProperties(slots, hosts, extra)));
+		this.workers.add(context);
+		return context;
+	}
+
+	/** The settings of a worker on this pipeline's broker, registry and topics, plus {@code key=value} extras. */
+	Map<String, Object> workerProperties(int slots, OllamaSimulator[] hosts, String... extra) {
 		Map<String, Object> props = new HashMap<>();
 		props.put("spring.kafka.bootstrap-servers", this.broker.bootstrapServers());
 		props.put("server.port", "0");
@@ -125,10 +133,7 @@ final class Pipeline implements AutoCloseable {
 		for (String entry : extra) {
 			props.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
 		}
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
-			.run(WorkerApplication.arguments(props));
-		this.workers.add(context);
-		return context;
+		return props;
 	}
 
 	static InferenceRequest.Builder generate(String id, String prompt) {

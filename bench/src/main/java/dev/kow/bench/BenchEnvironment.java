@@ -48,6 +48,9 @@ final class BenchEnvironment implements AutoCloseable {
 
 	private final KafkaProducer<String, Object> producer;
 
+	/** Extra {@code worker.*} or {@code spring.*} settings every worker started here gets (last word). */
+	final Map<String, String> workerProperties = new HashMap<>();
+
 	BenchEnvironment() {
 		this.broker = new EmbeddedKafkaKraftBroker(1, 1);
 		this.broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0"));

@@ -21,6 +21,7 @@ import dev.kow.sim.RequestLog;
 import dev.kow.worker.scheduling.Lane;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,6 +74,9 @@ final class FaultsScenario implements Callable<Integer> {
 	@Option(names = "--warmup", defaultValue = "8", description = "Seconds of fault-free arrivals per system before the cases, not reported, so the first case does not pay for JIT compilation (default ${DEFAULT-VALUE}).")
 	int warmupSeconds;
 
+	@Option(names = "--worker-property", description = "A worker setting for this run, key=value (repeatable), for example worker.timeouts.stall-floor=50ms.")
+	Map<String, String> workerProperties = new LinkedHashMap<>();
+
 	static final class CaseNames extends ArrayList<String> {
 		CaseNames() {
 			super(CASES);
@@ -90,7 +94,11 @@ final class FaultsScenario implements Callable<Integer> {
 		Map<String, Object> results = new LinkedHashMap<>();
 		report.root.put("cases", results);
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
+		if (!this.workerProperties.isEmpty()) {
+			report.config.put("worker_properties", this.workerProperties);
+		}
 		try (BenchEnvironment env = new BenchEnvironment()) {
+			env.workerProperties.putAll(this.workerProperties);
 			if (this.warmupSeconds > 0) {
 				for (String system : this.options.systems) {
 					System.out.printf("faults: warm-up / %s ...%n", system);
@@ -120,8 +128,7 @@ final class FaultsScenario implements Callable<Integer> {
 		Topics topics = env.topics(system, this.fleet.partitions);
 		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale, host -> profile(name, host));
 		Map<String, Long> sentAtMs = new ConcurrentHashMap<>();
-		Map<String, long[]> offsets = new ConcurrentHashMap<>();
-		Map<String, Integer> partitions = new ConcurrentHashMap<>();
+		Map<String, RecordMetadata> written = new ConcurrentHashMap<>();
 		ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
 		long[] failedAtMs = { 0 };
 		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
@@ -139,10 +146,7 @@ final class FaultsScenario implements Callable<Integer> {
 					String id = BenchEnvironment.id(Lane.BATCH, i);
 					sentAtMs.put(id, System.currentTimeMillis());
 					env.send(topics.batch(), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0),
-							(key, metadata) -> {
-								offsets.put(key, new long[] { metadata.offset() });
-								partitions.put(key, metadata.partition());
-							});
+							written::put);
 				}
 				env.flush();
 				reader.awaitOutcomes(sentAtMs.keySet(), Duration.ofSeconds(this.drainSeconds));
@@ -151,7 +155,7 @@ final class FaultsScenario implements Callable<Integer> {
 			finally {
 				clock.shutdownNow();
 			}
-			long committedLost = lost(env, topics, sentAtMs.keySet(), reader, offsets, partitions);
+			long committedLost = lost(env, topics, sentAtMs.keySet(), reader, written);
 			return figures(name, sims, reader, sentAtMs, committedLost, closeStartMs, failedAtMs[0]);
 		}
 		finally {
@@ -209,14 +213,15 @@ final class FaultsScenario implements Callable<Integer> {
 
 	/** Requests with no outcome whose offset the system's consumer group committed past. */
 	private static long lost(BenchEnvironment env, Topics topics, Set<String> ids, BenchEnvironment.ResultReader reader,
-			Map<String, long[]> offsets, Map<String, Integer> partitions) throws Exception {
+			Map<String, RecordMetadata> written) throws Exception {
 		Map<TopicPartition, OffsetAndMetadata> committed;
 		try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrap))) {
 			committed = admin.listConsumerGroupOffsets(topics.group()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
 		}
 		return ids.stream().filter(id -> !reader.outcomeAtMs.containsKey(id)).filter(id -> {
-			OffsetAndMetadata mark = committed.get(new TopicPartition(topics.batch(), partitions.get(id)));
-			return mark != null && mark.offset() > offsets.get(id)[0];
+			RecordMetadata record = written.get(id);
+			OffsetAndMetadata mark = committed.get(new TopicPartition(record.topic(), record.partition()));
+			return mark != null && mark.offset() > record.offset();
 		}).count();
 	}
 

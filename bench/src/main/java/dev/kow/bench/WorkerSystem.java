@@ -33,6 +33,7 @@ final class WorkerSystem implements SystemUnderTest {
 			props.put("worker.ollama.hosts[" + i + "].url", hosts.get(i).baseUrl());
 			props.put("worker.ollama.hosts[" + i + "].slots", Integer.toString(slotsPerHost));
 		}
+		props.putAll(env.workerProperties);
 		this.context = new SpringApplicationBuilder(WorkerApplication.class).logStartupInfo(false)
 			.run(WorkerApplication.arguments(props));
 	}

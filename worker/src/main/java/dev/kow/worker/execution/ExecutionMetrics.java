@@ -38,9 +38,8 @@ public final class ExecutionMetrics {
 
 	private final Map<Lane, Timer> queueWait = new EnumMap<>(Lane.class);
 
-	private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-
-	private final Map<String, DistributionSummary> speeds = new ConcurrentHashMap<>();
+	/** The meters of each host, built on its first call, so a call looks up one map entry. */
+	private final Map<String, HostMeters> hosts = new ConcurrentHashMap<>();
 
 	private final Map<FailureKind, Counter> retries = new ConcurrentHashMap<>();
 
@@ -80,14 +79,13 @@ public final class ExecutionMetrics {
 	 */
 	void succeeded(Lane lane, String host, long took, OllamaAnswer answer) {
 		this.inFlight.get(lane).decrementAndGet();
-		timer("kow.host.call.duration", host, "ok").record(Duration.ofNanos(took));
+		HostMeters meters = host(host);
+		meters.ok().record(Duration.ofNanos(took));
 		if (answer.timeToFirstChunkNanos() > 0) {
-			timer("kow.host.ttft", host, null).record(Duration.ofNanos(answer.timeToFirstChunkNanos()));
+			meters.ttft().record(Duration.ofNanos(answer.timeToFirstChunkNanos()));
 		}
 		if (answer.evalCount() > 0 && answer.evalDurationNanos() > 0) {
-			this.speeds.computeIfAbsent(host, id -> DistributionSummary.builder("kow.host.tokens.per.second")
-				.tag("host", id).description("Decode speed, from Ollama's eval_count / eval_duration")
-				.register(this.registry)).record(answer.evalCount() * 1e9 / answer.evalDurationNanos());
+			meters.speed().record(answer.evalCount() * 1e9 / answer.evalDurationNanos());
 		}
 	}
 
@@ -100,7 +98,8 @@ public final class ExecutionMetrics {
 	 */
 	void failed(Lane lane, String host, long took, FailureKind kind) {
 		this.inFlight.get(lane).decrementAndGet();
-		timer("kow.host.call.duration", host, kind.name()).record(Duration.ofNanos(took));
+		host(host).failures().computeIfAbsent(kind, failure -> callDuration(host, failure.name()))
+			.record(Duration.ofNanos(took));
 	}
 
 	/** @param lane the lane of a job whose call was cancelled (its partition was revoked) */
@@ -114,13 +113,21 @@ public final class ExecutionMetrics {
 			.description("Attempts that will be retried").register(this.registry)).increment();
 	}
 
-	private Timer timer(String name, String host, String outcome) {
-		return this.timers.computeIfAbsent(name + '\u0000' + host + '\u0000' + outcome, key -> {
-			Timer.Builder builder = Timer.builder(name).tag("host", host).publishPercentileHistogram();
-			if (outcome != null) {
-				builder.tag("outcome", outcome);
-			}
-			return builder.register(this.registry);
-		});
+	private HostMeters host(String host) {
+		return this.hosts.computeIfAbsent(host, id -> new HostMeters(callDuration(id, "ok"),
+				Timer.builder("kow.host.ttft").tag("host", id).publishPercentileHistogram().register(this.registry),
+				DistributionSummary.builder("kow.host.tokens.per.second").tag("host", id)
+					.description("Decode speed, from Ollama's eval_count / eval_duration")
+					.register(this.registry),
+				new ConcurrentHashMap<>()));
+	}
+
+	private Timer callDuration(String host, String outcome) {
+		return Timer.builder("kow.host.call.duration").tag("host", host).tag("outcome", outcome)
+			.publishPercentileHistogram().register(this.registry);
+	}
+
+	/** One host's meters; failure timers by class, created on first use. */
+	private record HostMeters(Timer ok, Timer ttft, DistributionSummary speed, Map<FailureKind, Timer> failures) {
 	}
 }

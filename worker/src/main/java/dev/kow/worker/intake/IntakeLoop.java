@@ -234,7 +234,8 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	/** Sums, per lane, what the assigned partitions hold past the fetch position (no broker call). */
 	private void measureUnread() {
 		Map<Lane, Long> unread = new java.util.EnumMap<>(Lane.class);
-		for (TopicPartition partition : this.consumer.assignment()) {
+		Set<TopicPartition> assignment = this.consumer.assignment();
+		for (TopicPartition partition : assignment) {
 			java.util.OptionalLong lag = this.consumer.currentLag(partition);
 			if (lag.isPresent()) {
 				unread.merge(this.lanes.get(partition.topic()), lag.getAsLong(), Long::sum);
@@ -243,7 +244,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		for (Lane lane : Lane.values()) {
 			this.laneUnread.put(lane, unread.getOrDefault(lane, 0L));
 		}
-		this.assigned = this.consumer.assignment().size();
+		this.assigned = assignment.size();
 	}
 
 	/** @return false when the partition was rewound to this record (registry outage) */

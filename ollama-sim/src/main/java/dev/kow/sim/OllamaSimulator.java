@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -195,8 +197,8 @@ public final class OllamaSimulator implements AutoCloseable {
 		this.requiredAuthorization = authorization;
 	}
 
-	private java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, org.reactivestreams.Publisher<Void>> guard(
-			java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+	private BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> guard(
+			BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
 		return (req, res) -> {
 			String required = this.requiredAuthorization;
 			if (required != null && !required.equals(req.requestHeaders().get("Authorization"))) {

@@ -1,7 +1,6 @@
 package dev.kow.testkit;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,8 +49,8 @@ public final class ApicurioRegistry implements AutoCloseable {
 			throw new IllegalStateException("no Apicurio Registry at " + jar
 					+ "; build the testkit module first (./mvnw -B verify does)");
 		}
-		int httpPort = freePort();
-		int managementPort = freePort();
+		int httpPort = Ports.free();
+		int managementPort = Ports.free();
 		String java = ProcessHandle.current().info().command().orElse("java");
 		ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx384m", "-jar", jar.toString()))
 			.directory(home.toFile())
@@ -146,15 +145,6 @@ public final class ApicurioRegistry implements AutoCloseable {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
 		}
 	}
 

@@ -1,13 +1,19 @@
 package dev.kow.testkit;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -16,8 +22,9 @@ import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * A real Kafka broker for tests: Testcontainers' {@code apache/kafka-native} image where a Docker
- * engine answers, otherwise spring-kafka-test's in-JVM KRaft broker. Tests see only
- * {@link #bootstrapServers()}, so the same test runs on both paths.
+ * engine answers, otherwise spring-kafka-test's in-JVM KRaft broker; or, for tests of separate
+ * processes, a standalone broker process ({@link #startProcess()}). Tests see only
+ * {@link #bootstrapServers()}, so the same test runs on every path.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -60,6 +67,103 @@ public final class KafkaBroker implements AutoCloseable {
 		String servers = broker.getBrokersAsString().replace("localhost", "127.0.0.1");
 		log.info("Kafka broker: in-JVM KRaft at {}", servers);
 		return new KafkaBroker(servers, broker::destroy);
+	}
+
+	/**
+	 * Starts a standalone single-node KRaft broker (combined broker and controller) as a separate JVM
+	 * process from the Kafka jars on this JVM's class path ({@code org.apache.kafka:kafka_2.13} from
+	 * Maven Central, as spring-kafka-test brings it): formats a fresh log directory with
+	 * {@code kafka.tools.StorageTool format --standalone}, runs {@code kafka.Kafka server.properties}
+	 * bound to 127.0.0.1 on free ports, and waits until it answers. {@link #close()} stops it by its
+	 * process id (SIGTERM, a controlled shutdown; SIGKILL after 20 s) and deletes the directory.
+	 * @return a running broker process
+	 * @throws IllegalStateException when formatting fails or the broker does not answer within 60 s
+	 */
+	public static KafkaBroker startProcess() {
+		int port = Ports.free();
+		int controllerPort = Ports.free();
+		try {
+			Path dir = Files.createTempDirectory("kafka-broker-");
+			Path config = dir.resolve("server.properties");
+			Files.writeString(config, String.join("\n",
+					"process.roles=broker,controller",
+					"node.id=1",
+					"controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+					"listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+					"advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+					"controller.listener.names=CONTROLLER",
+					"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+					"log.dirs=" + dir.resolve("data"),
+					"offsets.topic.replication.factor=1",
+					"offsets.topic.num.partitions=4",
+					"transaction.state.log.replication.factor=1",
+					"transaction.state.log.min.isr=1",
+					"share.coordinator.state.topic.replication.factor=1",
+					"share.coordinator.state.topic.min.isr=1",
+					"group.initial.rebalance.delay.ms=0",
+					"auto.create.topics.enable=false", ""));
+			String java = ProcessHandle.current().info().command().orElse("java");
+			String classPath = System.getProperty("java.class.path");
+			Path formatLog = dir.resolve("format.log");
+			Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format", "--standalone",
+					"-t", Uuid.randomUuid().toString(), "-c", config.toString())
+				.redirectErrorStream(true).redirectOutput(formatLog.toFile()).start();
+			if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+				format.destroyForcibly();
+				throw new IllegalStateException("kafka.tools.StorageTool format failed: " + Files.readString(formatLog));
+			}
+			Path brokerLog = dir.resolve("broker.log");
+			Process process = new ProcessBuilder(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.toString())
+				.redirectErrorStream(true).redirectOutput(brokerLog.toFile()).start();
+			String servers = "127.0.0.1:" + port;
+			KafkaBroker broker = new KafkaBroker(servers, () -> stopProcess(process, dir));
+			awaitAnswer(servers, process, brokerLog);
+			log.info("Kafka broker: standalone process pid {} at {} (log {})", process.pid(), servers, brokerLog);
+			return broker;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("could not start a Kafka broker process", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void awaitAnswer(String servers, Process process, Path brokerLog) throws IOException {
+		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+			while (true) {
+				if (!process.isAlive()) {
+					throw new IllegalStateException("the Kafka broker process exited with " + process.exitValue() + ": "
+							+ Files.readString(brokerLog));
+				}
+				try {
+					admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
+					return;
+				}
+				catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
+					if (System.nanoTime() > until) {
+						process.destroyForcibly();
+						throw new IllegalStateException("the Kafka broker process did not answer within 60 s; see " + brokerLog);
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new IllegalStateException(ex);
+				}
+			}
+		}
+	}
+
+	private static void stopProcess(Process process, Path dir) throws Exception {
+		process.destroy();
+		if (!process.waitFor(20, TimeUnit.SECONDS)) {
+			process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+		}
+		try (Stream<Path> files = Files.walk(dir)) {
+			files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+		}
 	}
 
 	/** @return true when Testcontainers finds a Docker engine */

@@ -44,14 +44,25 @@ final class BenchEnvironment implements AutoCloseable {
 
 	final String bootstrap;
 
-	final String registry = "mock://bench-" + UUID.randomUUID();
+	final String registry;
 
 	private final KafkaProducer<String, Object> producer;
 
 	/** Extra {@code worker.*} or {@code spring.*} settings every worker started here gets (last word). */
 	final Map<String, String> workerProperties = new HashMap<>();
 
+	/** An environment whose schema registry is an in-process {@code mock://} one. */
 	BenchEnvironment() {
+		this("mock://bench-" + UUID.randomUUID());
+	}
+
+	/**
+	 * An environment on a given schema registry.
+	 * @param registry {@code schema.registry.url}: a Confluent-compatible URL when systems run in other
+	 * processes, which cannot see an in-process {@code mock://} registry
+	 */
+	BenchEnvironment(String registry) {
+		this.registry = registry;
 		this.broker = new EmbeddedKafkaKraftBroker(1, 1);
 		this.broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0"));
 		this.broker.afterPropertiesSet();
@@ -149,6 +160,12 @@ final class BenchEnvironment implements AutoCloseable {
 		return lane.key().charAt(0) + "-" + String.format("%06d", n);
 	}
 
+	/** @return the lane of the {@code i}-th request of a mixed load: 10 % high, 30 % normal, 60 % batch */
+	static Lane mixedLane(int i) {
+		int slot = i % 10;
+		return slot == 0 ? Lane.HIGH : slot <= 3 ? Lane.NORMAL : Lane.BATCH;
+	}
+
 	static Lane laneOf(String id) {
 		return switch (id.charAt(0)) {
 			case 'h' -> Lane.HIGH;
@@ -218,6 +235,9 @@ final class BenchEnvironment implements AutoCloseable {
 		/** Failed attempts recorded in results (our worker records them), by error class. */
 		final Map<String, Integer> failedAttempts = new ConcurrentHashMap<>();
 
+		/** Results per the host that served them (our worker's {@code host} field). */
+		final Map<String, Integer> byHost = new ConcurrentHashMap<>();
+
 		/** When each request's first outcome (result or dead letter) was read, epoch ms. */
 		final Map<String, Long> outcomeAtMs = new ConcurrentHashMap<>();
 
@@ -248,6 +268,7 @@ final class BenchEnvironment implements AutoCloseable {
 							}
 							InferenceResult result = (InferenceResult) record.value();
 							this.counts.merge(result.getRequestId(), 1, Integer::sum);
+							this.byHost.merge(String.valueOf(result.getHost()), 1, Integer::sum);
 							for (dev.kow.avro.Attempt attempt : result.getAttemptLog()) {
 								this.failedAttempts.merge(attempt.getErrorCategory(), 1, Integer::sum);
 							}

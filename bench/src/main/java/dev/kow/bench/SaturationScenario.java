@@ -46,8 +46,7 @@ final class SaturationScenario implements Callable<Integer> {
 				Topics topics = env.topics(system, this.fleet.partitions);
 				Set<String> ids = new HashSet<>();
 				for (int i = 0; i < this.requests; i++) {
-					int slot = i % 10;
-					Lane lane = slot == 0 ? Lane.HIGH : slot <= 3 ? Lane.NORMAL : Lane.BATCH;
+					Lane lane = BenchEnvironment.mixedLane(i);
 					String id = BenchEnvironment.id(lane, i);
 					ids.add(id);
 					env.send(topics.of(lane), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0));

@@ -44,7 +44,7 @@ public final class ApicurioRegistry implements AutoCloseable {
 	 * @throws IllegalStateException when it does not come up within 90 s
 	 */
 	public static ApicurioRegistry start(Path home, Path logFile) {
-		Path jar = home.resolve("quarkus-run.jar");
+		Path jar = home.toAbsolutePath().resolve("quarkus-run.jar");
 		if (!Files.isRegularFile(jar)) {
 			throw new IllegalStateException("no Apicurio Registry at " + jar
 					+ "; build the testkit module first (./mvnw -B verify does)");

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 
+import javax.net.ssl.KeyManagerFactory;
+
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -21,6 +23,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -75,8 +78,12 @@ public final class OllamaSimulator implements AutoCloseable {
 
 	private final int port;
 
-	private OllamaSimulator(SimConfig config) {
+	/** Server-side TLS material, or null for plain HTTP. */
+	private final KeyManagerFactory tls;
+
+	private OllamaSimulator(SimConfig config, KeyManagerFactory tls) {
 		this.config = config;
+		this.tls = tls;
 		this.timer = Schedulers.newParallel("ollama-sim-timer", 2, true);
 		this.runners = new Runners(config, this.timer, this.nanoClock, this.clock);
 		this.server = bind(config.port());
@@ -89,7 +96,18 @@ public final class OllamaSimulator implements AutoCloseable {
 	 * @return the running host
 	 */
 	public static OllamaSimulator start(SimConfig config) {
-		return new OllamaSimulator(config);
+		return new OllamaSimulator(config, null);
+	}
+
+	/**
+	 * Binds and starts a simulated host that serves HTTPS only, as Ollama behind a TLS-terminating
+	 * reverse proxy does (Ollama itself speaks plain HTTP).
+	 * @param config the settings
+	 * @param keys the server's key and certificate chain
+	 * @return the running host; {@link #baseUrl()} is {@code https://HOST:PORT}
+	 */
+	public static OllamaSimulator startTls(SimConfig config, KeyManagerFactory keys) {
+		return new OllamaSimulator(config, keys);
 	}
 
 	/** @return the bound port */
@@ -97,9 +115,9 @@ public final class OllamaSimulator implements AutoCloseable {
 		return this.port;
 	}
 
-	/** @return {@code http://HOST:PORT} */
+	/** @return {@code http://HOST:PORT}, or {@code https://} when started with TLS */
 	public String baseUrl() {
-		return "http://" + this.config.host() + ":" + this.port;
+		return (this.tls == null ? "http://" : "https://") + this.config.host() + ":" + this.port;
 	}
 
 	/** @return the fault plan, changeable while running */
@@ -160,13 +178,16 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	private DisposableServer bind(int bindPort) {
-		return HttpServer.create()
+		HttpServer server = HttpServer.create()
 			.runOn(this.loops)
 			.host(this.config.host())
 			.port(bindPort)
 			.doOnConnection(connection -> this.connections.add(connection.channel()))
-			.route(this::routes)
-			.bindNow(Duration.ofSeconds(10));
+			.route(this::routes);
+		if (this.tls != null) {
+			server = server.secure(spec -> spec.sslContext(Http11SslContextSpec.forServer(this.tls)));
+		}
+		return server.bindNow(Duration.ofSeconds(10));
 	}
 
 	private void routes(HttpServerRoutes routes) {

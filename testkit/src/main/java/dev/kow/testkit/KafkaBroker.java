@@ -3,11 +3,14 @@ package dev.kow.testkit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -35,10 +38,15 @@ public final class KafkaBroker implements AutoCloseable {
 
 	private final String bootstrapServers;
 
+	private final Map<String, Object> clientConfig;
+
 	private final AutoCloseable stopper;
 
-	private KafkaBroker(String bootstrapServers, AutoCloseable stopper) {
+	private KafkaBroker(String bootstrapServers, Map<String, Object> security, AutoCloseable stopper) {
 		this.bootstrapServers = bootstrapServers;
+		Map<String, Object> config = new HashMap<>(security);
+		config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+		this.clientConfig = Map.copyOf(config);
 		this.stopper = stopper;
 	}
 
@@ -55,7 +63,7 @@ public final class KafkaBroker implements AutoCloseable {
 		KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
 		container.start();
 		log.info("Kafka broker: container {} at {}", KAFKA_IMAGE, container.getBootstrapServers());
-		return new KafkaBroker(container.getBootstrapServers(), container::stop);
+		return new KafkaBroker(container.getBootstrapServers(), Map.of(), container::stop);
 	}
 
 	/** @return a running in-JVM KRaft broker */
@@ -66,7 +74,7 @@ public final class KafkaBroker implements AutoCloseable {
 		broker.afterPropertiesSet();
 		String servers = broker.getBrokersAsString().replace("localhost", "127.0.0.1");
 		log.info("Kafka broker: in-JVM KRaft at {}", servers);
-		return new KafkaBroker(servers, broker::destroy);
+		return new KafkaBroker(servers, Map.of(), broker::destroy);
 	}
 
 	/**
@@ -76,10 +84,27 @@ public final class KafkaBroker implements AutoCloseable {
 	 * {@code kafka.tools.StorageTool format --standalone}, runs {@code kafka.Kafka server.properties}
 	 * bound to 127.0.0.1 on free ports, and waits until it answers. {@link #close()} stops it by its
 	 * process id (SIGTERM, a controlled shutdown; SIGKILL after 20 s) and deletes the directory.
-	 * @return a running broker process
+	 * @return a running broker process with a PLAINTEXT listener
 	 * @throws IllegalStateException when formatting fails or the broker does not answer within 60 s
 	 */
 	public static KafkaBroker startProcess() {
+		return startProcess("PLAINTEXT", Map.of(), Map.of());
+	}
+
+	/**
+	 * Starts a standalone broker process, as {@link #startProcess()}, whose one client listener (also
+	 * used between brokers) speaks the given security protocol.
+	 * @param protocol the listener's name and security protocol: PLAINTEXT, SSL, SASL_SSL, ...
+	 * @param brokerConfig further {@code server.properties} entries, for example
+	 * {@code ssl.keystore.location} and {@code ssl.client.auth=required}
+	 * @param clientConfig what a client needs besides {@code bootstrap.servers} to connect, for example
+	 * {@code security.protocol} and its trust and key stores; used to wait for the broker and returned
+	 * by {@link #clientConfig()}
+	 * @return a running broker process
+	 * @throws IllegalStateException when formatting fails or the broker does not answer within 60 s
+	 */
+	public static KafkaBroker startProcess(String protocol, Map<String, String> brokerConfig,
+			Map<String, Object> clientConfig) {
 		int port = Ports.free();
 		int controllerPort = Ports.free();
 		try {
@@ -89,10 +114,11 @@ public final class KafkaBroker implements AutoCloseable {
 					"process.roles=broker,controller",
 					"node.id=1",
 					"controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-					"listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-					"advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+					"listeners=" + protocol + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+					"advertised.listeners=" + protocol + "://127.0.0.1:" + port,
 					"controller.listener.names=CONTROLLER",
-					"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+					"inter.broker.listener.name=" + protocol,
+					"listener.security.protocol.map=" + protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT",
 					"log.dirs=" + dir.resolve("data"),
 					"offsets.topic.replication.factor=1",
 					"offsets.topic.num.partitions=4",
@@ -102,6 +128,8 @@ public final class KafkaBroker implements AutoCloseable {
 					"share.coordinator.state.topic.min.isr=1",
 					"group.initial.rebalance.delay.ms=0",
 					"auto.create.topics.enable=false", ""));
+			Files.writeString(config, brokerConfig.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + "\n")
+				.collect(Collectors.joining()), StandardOpenOption.APPEND);
 			String java = ProcessHandle.current().info().command().orElse("java");
 			String classPath = System.getProperty("java.class.path");
 			Path formatLog = dir.resolve("format.log");
@@ -116,8 +144,8 @@ public final class KafkaBroker implements AutoCloseable {
 			Process process = new ProcessBuilder(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.toString())
 				.redirectErrorStream(true).redirectOutput(brokerLog.toFile()).start();
 			String servers = "127.0.0.1:" + port;
-			KafkaBroker broker = new KafkaBroker(servers, () -> stopProcess(process, dir));
-			awaitAnswer(servers, process, brokerLog);
+			KafkaBroker broker = new KafkaBroker(servers, clientConfig, () -> stopProcess(process, dir));
+			awaitAnswer(broker.clientConfig(), process, brokerLog);
 			log.info("Kafka broker: standalone process pid {} at {} (log {})", process.pid(), servers, brokerLog);
 			return broker;
 		}
@@ -130,9 +158,9 @@ public final class KafkaBroker implements AutoCloseable {
 		}
 	}
 
-	private static void awaitAnswer(String servers, Process process, Path brokerLog) throws IOException {
+	private static void awaitAnswer(Map<String, Object> clientConfig, Process process, Path brokerLog) throws IOException {
 		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+		try (Admin admin = Admin.create(clientConfig)) {
 			while (true) {
 				if (!process.isAlive()) {
 					throw new IllegalStateException("the Kafka broker process exited with " + process.exitValue() + ": "
@@ -181,13 +209,18 @@ public final class KafkaBroker implements AutoCloseable {
 		return this.bootstrapServers;
 	}
 
+	/** @return what a client needs to connect: {@code bootstrap.servers} and any security settings */
+	public Map<String, Object> clientConfig() {
+		return this.clientConfig;
+	}
+
 	/**
 	 * Creates topics (replication factor 1) and waits for them.
 	 * @param partitions partitions per topic
 	 * @param names topic names
 	 */
 	public void createTopics(int partitions, String... names) {
-		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, this.bootstrapServers))) {
+		try (Admin admin = Admin.create(this.clientConfig)) {
 			admin.createTopics(java.util.Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList())
 				.all().get(30, TimeUnit.SECONDS);
 			long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
+import javax.net.ssl.SSLException;
+
 import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.worker.config.HostProperties;
@@ -25,6 +27,7 @@ import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.intake.IntakeLoop;
 import dev.kow.worker.intake.RequestValidator;
+import dev.kow.worker.ollama.HostAccess;
 import dev.kow.worker.ollama.ModelNames;
 import dev.kow.worker.ollama.OllamaClient;
 import dev.kow.worker.outcome.OutcomeMetrics;
@@ -37,6 +40,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,6 +50,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.ssl.SslManagerBundle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.scheduler.Scheduler;
@@ -74,15 +81,31 @@ public class WorkerConfiguration {
 		return Schedulers.newParallel("worker-timer", 2, true);
 	}
 
+	/**
+	 * The Ollama client, with each host's {@code Authorization} header and, for a host with an
+	 * {@code ssl-bundle}, a TLS context built from that Spring Boot SSL bundle.
+	 * @throws org.springframework.boot.ssl.NoSuchSslBundleException at startup when a host names a
+	 * bundle that is not configured
+	 */
 	@Bean(destroyMethod = "close")
-	OllamaClient ollamaClient(Scheduler workerTimer, OllamaProperties ollama) {
-		Map<String, String> authorization = new HashMap<>();
+	OllamaClient ollamaClient(Scheduler workerTimer, OllamaProperties ollama, SslBundles sslBundles) {
+		Map<String, HostAccess> access = new HashMap<>();
 		for (var host : ollama.hosts()) {
-			if (host.authorization() != null) {
-				authorization.put(host.id(), host.authorization());
+			SslContext tls = null;
+			if (host.sslBundle() != null && !host.sslBundle().isBlank()) {
+				SslManagerBundle managers = sslBundles.getBundle(host.sslBundle()).getManagers();
+				try {
+					tls = SslContextBuilder.forClient().keyManager(managers.getKeyManagerFactory())
+						.trustManager(managers.getTrustManagerFactory()).build();
+				}
+				catch (SSLException ex) {
+					throw new IllegalStateException("worker.ollama.hosts[].ssl-bundle '" + host.sslBundle() + "' of host "
+							+ host.id() + " gives no usable TLS context: " + ex.getMessage(), ex);
+				}
 			}
+			access.put(host.id(), new HostAccess(host.authorization(), tls));
 		}
-		return new OllamaClient(workerTimer, System::nanoTime, authorization);
+		return new OllamaClient(workerTimer, System::nanoTime, access);
 	}
 
 	@Bean

@@ -5,10 +5,14 @@ import dev.kow.worker.config.SchedulingProperties;
 import dev.kow.worker.config.TopicsProperties;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.DefaultSslBundleRegistry;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Schedulers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Bad configuration stops startup with an error that names the property. */
 class ConfigurationValidationTest {
@@ -58,6 +62,17 @@ class ConfigurationValidationTest {
 		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t",
 				"worker.ollama.hosts[0].basic-auth=u:p")
 			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("bearer-token and .basic-auth are exclusive"));
+	}
+
+	@Test
+	void anSslBundleNeedsAnHttpsUrlAndAnExistingBundle() {
+		this.runner.withPropertyValues("worker.ollama.hosts[0].url=http://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
+			.run(context -> assertThat(context.getStartupFailure())
+				.hasStackTraceContaining("worker.ollama.hosts[].ssl-bundle needs an https url"));
+		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
+			.run(context -> assertThatThrownBy(() -> new WorkerConfiguration()
+				.ollamaClient(Schedulers.immediate(), context.getBean(OllamaProperties.class), new DefaultSslBundleRegistry()))
+				.isInstanceOf(NoSuchSslBundleException.class).hasMessageContaining("'proxy'"));
 	}
 
 	@Test

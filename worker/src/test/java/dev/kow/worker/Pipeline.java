@@ -68,9 +68,10 @@ final class Pipeline implements AutoCloseable {
 		this.registryUrl = registryUrl;
 		broker.createTopics(lanePartitions, this.high, this.normal, this.batch);
 		broker.createTopics(1, this.results, this.deadLetter);
-		this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-				ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-				ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+		Map<String, Object> producerConfig = new HashMap<>(broker.clientConfig());
+		producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		this.producer = new KafkaProducer<>(producerConfig);
 		Map<String, Object> serde = Map.of("schema.registry.url", registryUrl, "specific.avro.reader", "true");
 		this.serializer = new KafkaAvroSerializer();
 		this.serializer.configure(serde, false);
@@ -81,12 +82,12 @@ final class Pipeline implements AutoCloseable {
 	}
 
 	private KafkaConsumer<byte[], byte[]> reader(String topic) {
-		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-				ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, this.broker.bootstrapServers(),
-				ConsumerConfig.GROUP_ID_CONFIG, this.prefix + "-reader-" + topic,
-				ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-				ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-				ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+		Map<String, Object> config = new HashMap<>(this.broker.clientConfig());
+		config.put(ConsumerConfig.GROUP_ID_CONFIG, this.prefix + "-reader-" + topic);
+		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config);
 		consumer.subscribe(List.of(topic));
 		return consumer;
 	}

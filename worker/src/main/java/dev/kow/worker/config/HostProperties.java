@@ -20,9 +20,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * that requires it; never logged; default none
  * @param basicAuth {@code user:password} sent as HTTP basic authentication instead; never logged;
  * default none
+ * @param sslBundle for an {@code https} URL, the name of a Spring Boot SSL bundle
+ * ({@code spring.ssl.bundle.jks.<name>.*} or {@code spring.ssl.bundle.pem.<name>.*}) whose trust material
+ * verifies the host's certificate (a private CA) and whose key material, when present, is the
+ * worker's client certificate (mutual TLS to the proxy); default none: the JVM's default trust store
  */
 public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Min(1) @Max(64) int slots,
-		@DefaultValue List<@NotBlank String> models, String bearerToken, String basicAuth) {
+		@DefaultValue List<@NotBlank String> models, String bearerToken, String basicAuth, String sslBundle) {
 
 	/** Fills the id from the URL when absent. */
 	public HostProperties {
@@ -31,6 +35,10 @@ public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Mi
 		}
 		if (url != null && !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
 			throw new IllegalArgumentException("worker.ollama.hosts[].url must be http or https, but was " + url);
+		}
+		if (url != null && sslBundle != null && !sslBundle.isBlank() && !"https".equals(url.getScheme())) {
+			throw new IllegalArgumentException(
+					"worker.ollama.hosts[].ssl-bundle needs an https url, but host " + id + " has " + url);
 		}
 		models = models == null ? List.of() : List.copyOf(models);
 		if (bearerToken != null && !bearerToken.isBlank() && basicAuth != null && !basicAuth.isBlank()) {
@@ -61,6 +69,7 @@ public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Mi
 	@Override
 	public String toString() {
 		return "HostProperties[id=" + this.id + ", url=" + this.url + ", slots=" + this.slots + ", models="
-				+ this.models + ", authorization=" + (authorization() == null ? "none" : "***") + "]";
+				+ this.models + ", authorization=" + (authorization() == null ? "none" : "***") + ", sslBundle=" + this.sslBundle
+				+ "]";
 	}
 }

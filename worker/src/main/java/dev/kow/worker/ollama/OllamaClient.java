@@ -50,7 +50,7 @@ public final class OllamaClient implements AutoCloseable {
 	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
 
 	/** {@code Authorization} header values by host id (Ollama behind an authenticating proxy). */
-	private final Map<String, String> authorization;
+	private final Map<String, HostAccess> access;
 
 	/**
 	 * A client for hosts that need no authentication.
@@ -64,13 +64,13 @@ public final class OllamaClient implements AutoCloseable {
 	/**
 	 * @param timer scheduler for the budgets
 	 * @param nanoClock monotonic clock for the chunk timings reported in answers, ns
-	 * @param authorization {@code Authorization} header value by host id, for hosts behind a reverse
-	 * proxy that requires one (bearer or basic); hosts not in the map get none
+	 * @param access by host id, the {@code Authorization} header and TLS context of hosts behind a
+	 * reverse proxy that requires them; hosts not in the map get {@link HostAccess#NONE}
 	 */
-	public OllamaClient(Scheduler timer, LongSupplier nanoClock, Map<String, String> authorization) {
+	public OllamaClient(Scheduler timer, LongSupplier nanoClock, Map<String, HostAccess> access) {
 		this.timer = timer;
 		this.nanoClock = nanoClock;
-		this.authorization = Map.copyOf(authorization);
+		this.access = Map.copyOf(access);
 	}
 
 	/**
@@ -168,18 +168,20 @@ public final class OllamaClient implements AutoCloseable {
 				.maxIdleTime(Duration.ofSeconds(30))
 				.build();
 			this.providers.put(id, provider);
-			return HttpClient.create(provider)
+			HostAccess access = this.access.getOrDefault(id, HostAccess.NONE);
+			HttpClient client = HttpClient.create(provider)
 				.runOn(this.loops)
 				.baseUrl(baseUrl.toString())
 				.protocol(HttpProtocol.HTTP11)
 				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
 				.headers(h -> {
 					h.set("Content-Type", "application/json").set("Accept", "application/x-ndjson");
-					String credentials = this.authorization.get(id);
-					if (credentials != null) {
-						h.set("Authorization", credentials);
+					if (access.authorization() != null) {
+						h.set("Authorization", access.authorization());
 					}
 				});
+			// an https URL without a context of ours gets Reactor Netty's default: the JVM's trust store
+			return access.tls() == null ? client : client.secure(spec -> spec.sslContext(access.tls()));
 		});
 	}
 

@@ -85,7 +85,7 @@ class OllamaClientTest {
 		assertThatThrownBy(() -> call(generate("llama3.1:8b"))).isInstanceOfSatisfying(OllamaCallException.class,
 				e -> assertThat(e.status()).isEqualTo(401));
 		try (OllamaClient authorized = new OllamaClient(Schedulers.parallel(), System::nanoTime,
-				java.util.Map.of("sim", "Bearer t0k3n"))) {
+				java.util.Map.of("sim", new HostAccess("Bearer t0k3n", null)))) {
 			OllamaAnswer answer = authorized.call("sim", URI.create(this.sim.baseUrl()), generate("llama3.1:8b"), this.budget)
 				.block(Duration.ofSeconds(30));
 			assertThat(answer.text()).isNotBlank();

@@ -10,6 +10,7 @@ import java.util.Objects;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.kow.worker.config.HostProperties;
 import dev.kow.worker.config.IntakeProperties;
 import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.config.SchedulingProperties;
@@ -79,6 +80,14 @@ class HelmChartTest {
 		assertThat(env).filteredOn(e -> "SCHEMA_REGISTRY_USER_INFO".equals(e.get("name"))).hasSize(1);
 		assertThat(env).filteredOn(e -> "KOW_OLLAMA_HOST_2_BEARER_TOKEN".equals(e.get("name"))).singleElement()
 			.satisfies(e -> assertThat(path(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("gpu-proxy"));
+		assertThat(env).filteredOn(e -> e.get("name").toString().startsWith("OLLAMA_")).extracting(e -> e.get("name")
+				+ "<-" + path(e, "valueFrom", "secretKeyRef", "name") + "/" + path(e, "valueFrom", "secretKeyRef", "key"))
+			.containsExactly("OLLAMA_TRUSTSTORE_PASSWORD<-gpu-proxy-tls/truststore-password",
+					"OLLAMA_KEYSTORE_PASSWORD<-gpu-proxy-tls/keystore-password");
+		assertThat(list(container.get("volumeMounts"))).extracting(m -> map(m).get("mountPath"))
+			.contains("/etc/kow/kafka-tls", "/etc/kow/ollama-tls");
+		assertThat(list(path(deployment, "spec", "template", "spec", "volumes"))).extracting(v -> path(map(v), "secret", "secretName"))
+			.contains("kow-kafka-tls", "gpu-proxy-tls");
 
 		List<Object> triggers = list(path(manifests.one("ScaledObject"), "spec", "triggers"));
 		assertThat(triggers).extracting(t -> path(map(t), "metadata", "topic"))
@@ -101,6 +110,12 @@ class HelmChartTest {
 		assertThat(ollama.hosts().get(2).bearerToken()).as("only the variable's name is in the ConfigMap")
 			.isEqualTo("${KOW_OLLAMA_HOST_2_BEARER_TOKEN}");
 		assertThat(ollama.hosts().get(0).authorization()).isNull();
+		assertThat(ollama.hosts()).extracting(HostProperties::sslBundle).as("every https host uses the proxies' CA")
+			.containsExactly("ollama", "ollama", "ollama");
+		assertThat(config.bind("spring.ssl.bundle.jks.ollama.keystore.location", String.class).get())
+			.isEqualTo("file:/etc/kow/ollama-tls/keystore.p12");
+		assertThat(config.bind("spring.ssl.bundle.jks.ollama.truststore.password", String.class).get())
+			.isEqualTo("${OLLAMA_TRUSTSTORE_PASSWORD}");
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).drainTimeout()).isEqualTo(Duration.ofSeconds(120));
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).groupId()).isEqualTo("llm-workers");
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).highWeight()).isEqualTo(10);

@@ -4,14 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -42,12 +40,21 @@ public final class KafkaBroker implements AutoCloseable {
 
 	private final AutoCloseable stopper;
 
+	/** The broker's process when it runs as one, else null. */
+	private final BrokerProcess process;
+
 	private KafkaBroker(String bootstrapServers, Map<String, Object> security, AutoCloseable stopper) {
+		this(bootstrapServers, security, stopper, null);
+	}
+
+	private KafkaBroker(String bootstrapServers, Map<String, Object> security, AutoCloseable stopper,
+			BrokerProcess process) {
 		this.bootstrapServers = bootstrapServers;
 		Map<String, Object> config = new HashMap<>(security);
 		config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
 		this.clientConfig = Map.copyOf(config);
 		this.stopper = stopper;
+		this.process = process;
 	}
 
 	/**
@@ -140,13 +147,12 @@ public final class KafkaBroker implements AutoCloseable {
 				format.destroyForcibly();
 				throw new IllegalStateException("kafka.tools.StorageTool format failed: " + Files.readString(formatLog));
 			}
-			Path brokerLog = dir.resolve("broker.log");
-			Process process = new ProcessBuilder(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.toString())
-				.redirectErrorStream(true).redirectOutput(brokerLog.toFile()).start();
 			String servers = "127.0.0.1:" + port;
-			KafkaBroker broker = new KafkaBroker(servers, clientConfig, () -> stopProcess(process, dir));
-			awaitAnswer(broker.clientConfig(), process, brokerLog);
-			log.info("Kafka broker: standalone process pid {} at {} (log {})", process.pid(), servers, brokerLog);
+			Map<String, Object> client = new HashMap<>(clientConfig);
+			client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+			BrokerProcess process = new BrokerProcess(java, classPath, dir, client);
+			KafkaBroker broker = new KafkaBroker(servers, clientConfig, process::close, process);
+			process.launch();
 			return broker;
 		}
 		catch (IOException ex) {
@@ -155,42 +161,6 @@ public final class KafkaBroker implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
-		}
-	}
-
-	private static void awaitAnswer(Map<String, Object> clientConfig, Process process, Path brokerLog) throws IOException {
-		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-		try (Admin admin = Admin.create(clientConfig)) {
-			while (true) {
-				if (!process.isAlive()) {
-					throw new IllegalStateException("the Kafka broker process exited with " + process.exitValue() + ": "
-							+ Files.readString(brokerLog));
-				}
-				try {
-					admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
-					return;
-				}
-				catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
-					if (System.nanoTime() > until) {
-						process.destroyForcibly();
-						throw new IllegalStateException("the Kafka broker process did not answer within 60 s; see " + brokerLog);
-					}
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					throw new IllegalStateException(ex);
-				}
-			}
-		}
-	}
-
-	private static void stopProcess(Process process, Path dir) throws Exception {
-		process.destroy();
-		if (!process.waitFor(20, TimeUnit.SECONDS)) {
-			process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-		}
-		try (Stream<Path> files = Files.walk(dir)) {
-			files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
 		}
 	}
 
@@ -207,6 +177,30 @@ public final class KafkaBroker implements AutoCloseable {
 	/** @return {@code host:port} list for {@code bootstrap.servers} */
 	public String bootstrapServers() {
 		return this.bootstrapServers;
+	}
+
+	/**
+	 * Stops a broker started by {@link #startProcess()} with a controlled shutdown, keeping its data: a
+	 * broker outage until {@link #restart()}.
+	 * @throws UnsupportedOperationException for a broker that is not a process of its own
+	 */
+	public void stop() {
+		requireProcess().stop();
+	}
+
+	/**
+	 * Starts a stopped process broker again on the same ports and data, and waits until it answers.
+	 * @throws UnsupportedOperationException for a broker that is not a process of its own
+	 */
+	public void restart() {
+		requireProcess().launch();
+	}
+
+	private BrokerProcess requireProcess() {
+		if (this.process == null) {
+			throw new UnsupportedOperationException("only a broker started by startProcess() can be stopped and restarted");
+		}
+		return this.process;
 	}
 
 	/** @return what a client needs to connect: {@code bootstrap.servers} and any security settings */

@@ -22,6 +22,7 @@ import dev.kow.worker.config.TopicsProperties;
 import dev.kow.worker.execution.ExecutionMetrics;
 import dev.kow.worker.health.HostPoolHealthIndicator;
 import dev.kow.worker.health.IntakeHealthIndicator;
+import dev.kow.worker.health.KafkaHealthIndicator;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
@@ -237,6 +238,12 @@ public class WorkerConfiguration {
 	@Bean
 	IntakeHealthIndicator intakeHealthIndicator(IntakeLoop intakeLoop) {
 		return new IntakeHealthIndicator(intakeLoop, Duration.ofSeconds(60));
+	}
+
+	/** Actuator {@code kafka}: in the readiness group (application.yml). */
+	@Bean
+	KafkaHealthIndicator kafkaHealthIndicator(IntakeLoop intakeLoop, IntakeProperties intake) {
+		return new KafkaHealthIndicator(intakeLoop, intake.kafkaHealthTimeout());
 	}
 
 	@Bean

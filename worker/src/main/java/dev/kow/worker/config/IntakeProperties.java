@@ -19,12 +19,15 @@ import org.springframework.validation.annotation.Validated;
  * @param revokeGrace when partitions are revoked, how long their in-flight calls may finish before the
  * commit (queued jobs are dropped at once); what is still running then is cancelled and redone by the new
  * owner; default 10s, well under {@code max.poll.interval.ms}
+ * @param kafkaHealthTimeout readiness reports Kafka DOWN when the consumer has had no heartbeat with
+ * its group coordinator for this long (a broker outage); default 30s
  */
 @Validated
 @ConfigurationProperties("worker.intake")
 public record IntakeProperties(@DefaultValue(DEFAULT_GROUP) @NotBlank String groupId,
 		@DefaultValue("1s") Duration commitInterval, @DefaultValue("30s") Duration drainTimeout,
-		@DefaultValue("2s") Duration registryRetry, String workerId, @DefaultValue("10s") Duration revokeGrace) {
+		@DefaultValue("2s") Duration registryRetry, String workerId, @DefaultValue("10s") Duration revokeGrace,
+		@DefaultValue("30s") Duration kafkaHealthTimeout) {
 
 	/** The default consumer group. */
 	public static final String DEFAULT_GROUP = "kafka-ollama-worker";

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -68,6 +69,15 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	private volatile long lastPollNanos;
 
 	private volatile int assigned;
+
+	/** Kafka's {@code last-heartbeat-seconds-ago} at the last check; NaN before the first heartbeat. */
+	private volatile double heartbeatAgeSeconds = Double.NaN;
+
+	private volatile long startedNanos;
+
+	private long heartbeatCheckedNanos;
+
+	private Metric heartbeatMetric;
 
 	private volatile RuntimeException failure;
 
@@ -184,6 +194,31 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 				? "no poll for " + Duration.ofNanos(since).toSeconds() + " s" : null;
 	}
 
+	/**
+	 * Whether this worker is in touch with its group coordinator, from the consumer's own metric
+	 * {@code last-heartbeat-seconds-ago} (group {@code consumer-coordinator-metrics}), read on the
+	 * intake thread at most once a second. A broker outage stops the heartbeats (no coordinator),
+	 * while the loop itself keeps polling.
+	 * @param maxHeartbeatAge longest acceptable time since the last heartbeat
+	 * @return null while heartbeats flow (or the first one is due), else why not
+	 */
+	public String kafkaUnhealthy(Duration maxHeartbeatAge) {
+		double age = this.heartbeatAgeSeconds;
+		if (Double.isNaN(age) || age < 0) {
+			long since = this.nanoClock.getAsLong() - this.startedNanos;
+			return this.startedNanos != 0 && since > maxHeartbeatAge.toNanos()
+					? "no heartbeat to the group coordinator in " + Duration.ofNanos(since).toSeconds() + " s since start"
+					: null;
+		}
+		return age > maxHeartbeatAge.toSeconds() ? "last heartbeat to the group coordinator " + (long) age + " s ago"
+				: null;
+	}
+
+	/** @return seconds since the last heartbeat to the group coordinator, NaN before the first */
+	public double heartbeatAgeSeconds() {
+		return this.heartbeatAgeSeconds;
+	}
+
 	/** @return partitions assigned to this worker at the last poll */
 	public int assigned() {
 		return this.assigned;
@@ -196,6 +231,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	@Override
 	public void run() {
+		this.startedNanos = this.nanoClock.getAsLong();
 		try {
 			this.consumer.subscribe(this.lanes.keySet(), new Rebalance());
 			while (this.running) {
@@ -221,6 +257,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		applyBackpressure();
 		ConsumerRecords<byte[], byte[]> records = this.consumer.poll(POLL);
 		this.lastPollNanos = this.nanoClock.getAsLong();
+		readHeartbeatAge();
 		measureUnread();
 		Set<TopicPartition> rewound = new HashSet<>();
 		for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -228,6 +265,23 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			if (!rewound.contains(partition) && !accept(record, partition)) {
 				rewound.add(partition);
 			}
+		}
+	}
+
+	/** Reads the consumer's heartbeat metric at most once a second; the consumer is touched on this thread only. */
+	private void readHeartbeatAge() {
+		if (this.lastPollNanos - this.heartbeatCheckedNanos < 1_000_000_000L) {
+			return;
+		}
+		this.heartbeatCheckedNanos = this.lastPollNanos;
+		if (this.heartbeatMetric == null) {
+			this.heartbeatMetric = this.consumer.metrics().entrySet().stream()
+				.filter(e -> "last-heartbeat-seconds-ago".equals(e.getKey().name())
+						&& "consumer-coordinator-metrics".equals(e.getKey().group()))
+				.map(Map.Entry::getValue).findFirst().orElse(null);
+		}
+		if (this.heartbeatMetric != null && this.heartbeatMetric.metricValue() instanceof Number age) {
+			this.heartbeatAgeSeconds = age.doubleValue();
 		}
 	}
 

@@ -215,6 +215,9 @@ final class ScaleScenario implements Callable<Integer> {
 			throws Exception {
 		Map<String, Object> props = WorkerSystem.properties(env, topics, sims, this.slots, name + "-sim");
 		props.put("server.port", "0");
+		// --slots is each worker's own concurrency here, the limit that makes a worker the bottleneck;
+		// shared slots would make the hosts' slots the limit instead
+		props.put("worker.ollama.slot-sharing.mode", "none");
 		List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
 				"-Xmx" + this.workerHeap));
 		command.addAll(this.workerJvmOptions);

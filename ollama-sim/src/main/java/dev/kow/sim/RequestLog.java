@@ -75,21 +75,49 @@ public final class RequestLog {
 	 * @return the peak overlap
 	 */
 	public synchronized int peakOverlap() {
-		java.util.List<long[]> events = new java.util.ArrayList<>();
+		int current = 0;
+		int peak = 0;
+		for (long[] event : overlapEvents()) {
+			current += (int) event[1];
+			peak = Math.max(peak, current);
+		}
+		return peak;
+	}
+
+	/**
+	 * How long more than {@code limit} requests were in progress at once, counted as {@link #peakOverlap()}
+	 * counts them (arrival to last token).
+	 * @param limit the number of requests the host should have at most, usually its slots
+	 * @return ms with more than {@code limit} requests in progress
+	 */
+	public synchronized long msAbove(int limit) {
+		int current = 0;
+		long since = 0;
+		long total = 0;
+		for (long[] event : overlapEvents()) {
+			int next = current + (int) event[1];
+			if (current <= limit && next > limit) {
+				since = event[0];
+			}
+			else if (current > limit && next <= limit) {
+				total += event[0] - since;
+			}
+			current = next;
+		}
+		return total;
+	}
+
+	/** Arrivals (+1) and last tokens (-1) in time order; at the same ms an end comes first. */
+	private List<long[]> overlapEvents() {
+		List<long[]> events = new ArrayList<>();
 		for (Entry entry : this.entries) {
 			long end = entry.lastChunkAtMs() > 0 ? entry.lastChunkAtMs() : entry.finishedAtMs();
 			events.add(new long[] { entry.arrivedAtMs(), 1 });
 			events.add(new long[] { end, -1 });
 		}
-		// at the same millisecond an end comes before an arrival: ms resolution cannot order them
+		// ms resolution cannot order an end and an arrival in the same millisecond
 		events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-		int current = 0;
-		int peak = 0;
-		for (long[] event : events) {
-			current += (int) event[1];
-			peak = Math.max(peak, current);
-		}
-		return peak;
+		return events;
 	}
 
 	/** @return the most inference requests ever in progress at once */

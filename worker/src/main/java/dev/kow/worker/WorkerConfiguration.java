@@ -26,6 +26,7 @@ import dev.kow.worker.health.KafkaHealthIndicator;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.hosts.SlotSharing;
 import dev.kow.worker.intake.IntakeLoop;
 import dev.kow.worker.intake.RequestValidator;
 import dev.kow.worker.ollama.HostAccess;
@@ -43,6 +44,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,6 +53,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.ssl.SslManagerBundle;
@@ -130,6 +134,8 @@ public class WorkerConfiguration {
 			Gauge.builder("kow.host.in.flight", pool, p -> p.inFlight(host)).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.slots", host, OllamaHost::slots).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.limit", host, h -> h.limit().current()).tag("host", host.id()).register(meters);
+			Gauge.builder("kow.host.share", host, OllamaHost::share).tag("host", host.id())
+				.description("This worker's share of the host's slots (all of them without slot sharing)").register(meters);
 			Gauge.builder("kow.host.circuit.open", host, h -> h.breaker().getState().name().startsWith("OPEN") ? 1 : 0)
 				.tag("host", host.id()).register(meters);
 		}
@@ -238,6 +244,20 @@ public class WorkerConfiguration {
 	@Bean
 	IntakeHealthIndicator intakeHealthIndicator(IntakeLoop intakeLoop) {
 		return new IntakeHealthIndicator(intakeLoop, Duration.ofSeconds(60));
+	}
+
+	/**
+	 * Splits each host's slots among the consumer group's members ({@code worker.ollama.slot-sharing.mode},
+	 * {@code group} by default); absent with {@code none}, when every worker uses all slots.
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "group", matchIfMissing = true)
+	SlotSharing slotSharing(KafkaProperties kafka, IntakeProperties intake, OllamaProperties ollama,
+			IntakeLoop intakeLoop, HostPool pool, Scheduler workerTimer, LongSupplier nanoClock) {
+		Map<String, Object> config = new HashMap<>(kafka.buildAdminProperties());
+		config.put(AdminClientConfig.CLIENT_ID_CONFIG, intake.workerId() + "-slot-sharing");
+		return new SlotSharing(Admin.create(config), intake.groupId(), intakeLoop::memberId, intakeLoop::rebalances,
+				pool, workerTimer, nanoClock, ollama.slotSharing().interval());
 	}
 
 	/** Actuator {@code kafka}: in the readiness group (application.yml). */

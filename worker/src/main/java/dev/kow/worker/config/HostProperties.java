@@ -14,7 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param id a short unique name used in metrics, logs and results; defaults to host:port
  * @param url base URL, for example {@code http://gpu-1:11434}
  * @param slots requests this host runs at once; set it to the host's {@code OLLAMA_NUM_PARALLEL} so that no
- * queue builds up inside Ollama (where priority would be lost); default 1, 1 to 64
+ * queue builds up inside Ollama (where priority would be lost); with slot sharing (the default) they are
+ * the whole fleet's, split among the consumer group's workers; default 1, 1 to 64
  * @param models models this host serves; empty (the default) means any
  * @param bearerToken sent as {@code Authorization: Bearer <token>} to an Ollama behind a reverse proxy
  * that requires it; never logged; default none

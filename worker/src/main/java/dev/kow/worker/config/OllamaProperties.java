@@ -22,13 +22,35 @@ import org.springframework.validation.annotation.Validated;
  * @param healthInterval how often each host's {@code /api/ps} is read for warm models; default 10s
  * @param retry retries of retryable failures
  * @param breaker per-host circuit breaker
+ * @param slotSharing how the workers of a consumer group split each host's slots
  */
 @Validated
 @ConfigurationProperties("worker.ollama")
 public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostProperties> hosts,
 		@DefaultValue("30m") String keepAlive,
 		@DefaultValue("200000") @Min(1) int maxPromptChars, @DefaultValue("10s") Duration healthInterval,
-		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker) {
+		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker,
+		@DefaultValue @Valid Sharing slotSharing) {
+
+	/**
+	 * How a fleet shares each host's slots ({@code worker.ollama.slot-sharing.*}).
+	 * @param mode {@code group} (the default): a host's {@code slots} is its {@code OLLAMA_NUM_PARALLEL}
+	 * for the whole fleet, split among the consumer group's members that hold partitions, read from the
+	 * broker (Kafka Admin {@code describeConsumerGroups}); {@code none}: every worker uses every host
+	 * with all of its {@code slots}
+	 * @param interval how often the group's membership is read again (and at once after a rebalance of
+	 * this worker); default 2s
+	 */
+	public record Sharing(@DefaultValue("group") Mode mode, @DefaultValue("2s") Duration interval) {
+
+		/** Slot sharing modes. */
+		public enum Mode {
+			/** Split each host's slots among the group's members. */
+			GROUP,
+			/** Each worker uses all slots of every host. */
+			NONE
+		}
+	}
 
 	/**
 	 * Retries ({@code worker.ollama.retry.*}); backoff is exponential with jitter, computed by Resilience4j.

@@ -81,14 +81,14 @@ public final class HostPool {
 		synchronized (this) {
 			List<OllamaHost> candidates = new ArrayList<>();
 			for (OllamaHost host : this.hosts) {
-				if (host.inFlight < host.limit().current() && host.serves(normalized)
+				if (host.inFlight < host.capacity() && host.serves(normalized)
 						&& host.breaker().getState() == CircuitBreaker.State.CLOSED) {
 					candidates.add(host);
 				}
 			}
 			candidates.sort(Comparator.<OllamaHost>comparingInt(h -> h.id().equals(avoidHost) ? 1 : 0)
 				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
-				.thenComparingDouble(h -> (double) h.inFlight / h.slots()));
+				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()));
 			for (OllamaHost host : candidates) {
 				if (host.breaker().tryAcquirePermission()) {
 					host.inFlight++;
@@ -130,10 +130,10 @@ public final class HostPool {
 		return host.inFlight;
 	}
 
-	/** @return slots on hosts whose breaker is closed, at their current adaptive limits */
+	/** @return slots on hosts whose breaker is closed, at their current adaptive limits within this worker's share */
 	public int usableSlots() {
 		return this.hosts.stream().filter(h -> h.breaker().getState() == CircuitBreaker.State.CLOSED)
-			.mapToInt(h -> h.limit().current()).sum();
+			.mapToInt(OllamaHost::capacity).sum();
 	}
 
 	/** Tells the scheduler that capacity may have grown (a limit rose, a probe closed a breaker). */

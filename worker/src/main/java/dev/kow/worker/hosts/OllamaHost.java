@@ -29,6 +29,9 @@ public final class OllamaHost {
 
 	int inFlight;
 
+	/** This worker's share of the slots when the fleet shares them; the slots until told otherwise. */
+	private volatile int share;
+
 	/**
 	 * @param id unique host id
 	 * @param url base URL
@@ -43,6 +46,7 @@ public final class OllamaHost {
 		this.models = Set.copyOf(models);
 		this.breaker = breaker;
 		this.limit = new AdaptiveLimit(slots, AdaptiveLimit.DEFAULT_TOLERANCE);
+		this.share = slots;
 	}
 
 	/** @return host id */
@@ -58,6 +62,24 @@ public final class OllamaHost {
 	/** @return configured slots */
 	public int slots() {
 		return this.slots;
+	}
+
+	/** @return this worker's share of the slots (0 to {@link #slots()}); all of them unless the fleet shares them */
+	public int share() {
+		return this.share;
+	}
+
+	/**
+	 * @param slotsForThisWorker this worker's share of the host's slots, 0 to {@link #slots()}
+	 * @see SlotSharing
+	 */
+	void share(int slotsForThisWorker) {
+		this.share = Math.max(0, Math.min(this.slots, slotsForThisWorker));
+	}
+
+	/** @return calls this worker may have in flight on the host now: its adaptive limit within its share */
+	public int capacity() {
+		return Math.min(this.limit.current(), this.share);
 	}
 
 	/** @return its adaptive in-flight limit (at most {@link #slots()}) */

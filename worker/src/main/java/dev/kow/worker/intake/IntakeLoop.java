@@ -75,6 +75,12 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private volatile long startedNanos;
 
+	/** This worker's member id in the consumer group, once it has one. */
+	private volatile String memberId;
+
+	/** Counts this worker's rebalances (assignments, revocations, losses). */
+	private volatile int rebalances;
+
 	private long heartbeatCheckedNanos;
 
 	private Metric heartbeatMetric;
@@ -217,6 +223,16 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	/** @return seconds since the last heartbeat to the group coordinator, NaN before the first */
 	public double heartbeatAgeSeconds() {
 		return this.heartbeatAgeSeconds;
+	}
+
+	/** @return this worker's member id in the consumer group, or null before its first assignment */
+	public String memberId() {
+		return this.memberId;
+	}
+
+	/** @return how many rebalances this worker has taken part in; changes whenever its assignment may have */
+	public int rebalances() {
+		return this.rebalances;
 	}
 
 	/** @return partitions assigned to this worker at the last poll */
@@ -520,6 +536,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 				}
 			}
 			forget(partitions);
+			IntakeLoop.this.rebalances++;
 			log.info("partitions revoked: {} (committed {})", partitions, offsets);
 		}
 
@@ -550,6 +567,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		@Override
 		public void onPartitionsLost(Collection<TopicPartition> partitions) {
 			forget(partitions);
+			IntakeLoop.this.rebalances++;
 			log.warn("partitions lost: {}", partitions);
 		}
 
@@ -558,6 +576,8 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			for (TopicPartition partition : partitions) {
 				IntakeLoop.this.trackers.put(partition, new PartitionOffsets(partition));
 			}
+			IntakeLoop.this.memberId = IntakeLoop.this.consumer.groupMetadata().memberId();
+			IntakeLoop.this.rebalances++;
 			log.info("partitions assigned: {}", partitions);
 		}
 

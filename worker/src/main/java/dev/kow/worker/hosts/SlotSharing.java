@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.GroupState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -24,7 +25,9 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>The members are read from the broker (Kafka Admin {@code describeConsumerGroups}, which the
  * group's READ permission allows) every {@code interval} and at once after this worker's assignment
- * changed; only members that hold partitions count. With {@code N} of them, sorted by member id, the
+ * changed; a description taken mid-rebalance is read again at the next tick (200 ms); only members
+ * that hold partitions count, so a worker killed without leaving keeps its share, unused, until the
+ * group drops it after {@code session.timeout.ms}. With {@code N} of them, sorted by member id, the
  * member of rank {@code r} gets {@code slots / N} of host {@code h}, plus one when
  * {@code (r - h) mod N < slots mod N}, so the remainders of different hosts go to different members
  * and the shares of every host add up to its slots exactly ({@link #share}).
@@ -135,6 +138,11 @@ public final class SlotSharing implements AutoCloseable {
 	}
 
 	private void apply(ConsumerGroupDescription group, String self) {
+		if (group.groupState() != GroupState.STABLE) {
+			// mid-rebalance the members' assignments are not final (often empty): read again at the next tick
+			this.lastRebalances = -1;
+			return;
+		}
 		List<String> members = new ArrayList<>();
 		for (MemberDescription member : group.members()) {
 			if (!member.assignment().topicPartitions().isEmpty() || member.consumerId().equals(self)) {

@@ -263,7 +263,8 @@ public final class OllamaSimulator implements AutoCloseable {
 		if (prompt.isEmpty() && !body.hasNonNull("suffix")) {
 			return loadOrUnload(res, request, arrival, false);
 		}
-		int promptTokens = TextGenerator.estimateTokens(system) + TextGenerator.estimateTokens(prompt) + 8;
+		int promptTokens = fitToContext(body, request,
+				TextGenerator.estimateTokens(system) + TextGenerator.estimateTokens(prompt) + 8);
 		return infer(res, request, promptTokens, TextGenerator.seed(spec.name(), system, prompt, request.seedText()),
 				arrival, false, tag(prompt));
 	}
@@ -293,16 +294,55 @@ public final class OllamaSimulator implements AutoCloseable {
 			return loadOrUnload(res, request, arrival, true);
 		}
 		StringBuilder all = new StringBuilder();
-		int promptTokens = 0;
+		List<Integer> sizes = new ArrayList<>();
+		List<Boolean> system = new ArrayList<>();
 		String lastContent = "";
 		for (JsonNode message : messages) {
 			String content = Json.string(message, "content", "Message");
 			lastContent = content;
 			all.append(message.path("role").asString("")).append(':').append(content).append('\n');
-			promptTokens += TextGenerator.estimateTokens(content) + 4 + 768 * message.path("images").size();
+			sizes.add(TextGenerator.estimateTokens(content) + 4 + 768 * message.path("images").size());
+			system.add("system".equals(message.path("role").asString("")));
 		}
+		int promptTokens = sizes.stream().mapToInt(Integer::intValue).sum();
+		if (promptTokens > request.numCtx() && truncates(body)) {
+			// the oldest messages that are neither system nor the last one go first (ollama-api.md 5.8)
+			for (int i = 0; i < sizes.size() - 1 && promptTokens > request.numCtx(); i++) {
+				if (!system.get(i)) {
+					promptTokens -= sizes.get(i);
+				}
+			}
+		}
+		promptTokens = fitToContext(body, request, promptTokens);
 		return infer(res, request, promptTokens, TextGenerator.seed(spec.name(), all.toString(), request.seedText()),
 				arrival, true, tag(lastContent));
+	}
+
+	/** The message of Ollama's 400 for a prompt over the context window when it may not truncate. */
+	static final String PROMPT_TOO_LONG = "the prompt is longer than the context length currently available to the model;"
+			+ " shorten the prompt, adjust the context length in settings, or use a model with a longer context length";
+
+	/** @return whether Ollama may truncate the prompt: {@code truncate} and {@code shift} are not false */
+	private static boolean truncates(JsonNode body) {
+		return body.path("truncate").asBoolean(true) && body.path("shift").asBoolean(true);
+	}
+
+	/**
+	 * Ollama's context rule for a prompt that is still over {@code num_ctx} (ollama-api.md 5.8): with
+	 * {@code truncate:false} or {@code shift:false}, a 400; otherwise a silent cut to about half the window
+	 * (keep the first {@code num_keep} tokens and the tail), visible only in {@code prompt_eval_count}.
+	 * @return the prompt tokens that are evaluated
+	 */
+	private static int fitToContext(JsonNode body, Request request, int promptTokens) {
+		int numCtx = request.numCtx();
+		if (promptTokens <= numCtx) {
+			return promptTokens;
+		}
+		if (!truncates(body)) {
+			throw new SimHttpError(400, PROMPT_TOO_LONG);
+		}
+		int numKeep = Math.max(0, Math.min(body.path("options").path("num_keep").asInt(4), numCtx));
+		return numCtx - (numCtx - numKeep) / 2;
 	}
 
 	/** What generate and chat share, validated. */

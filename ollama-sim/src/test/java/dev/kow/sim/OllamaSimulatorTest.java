@@ -168,6 +168,30 @@ class OllamaSimulatorTest {
 	}
 
 	@Test
+	void aPromptOverTheContextIsCutToAboutHalfTheWindowSilentlyOrRefusedWithTruncateFalse() throws Exception {
+		String longPrompt = "word ".repeat(2000); // far over a 256-token window
+		String options = ",\"options\":{\"num_ctx\":256,\"num_predict\":3}";
+		HttpResponse<String> cut = post("/api/generate", "{\"model\":\"llama3.1:8b\",\"prompt\":\"" + longPrompt + "\"" + options + "}");
+		assertThat(cut.statusCode()).isEqualTo(200);
+		JsonNode last = JSON.readTree(cut.body().lines().reduce((a, b) -> b).orElseThrow());
+		assertThat(last.path("prompt_eval_count").asInt()).as("num_ctx - (num_ctx - num_keep) / 2").isEqualTo(256 - (256 - 4) / 2);
+
+		String messages = "[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"" + longPrompt
+				+ "\"},{\"role\":\"assistant\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"and now?\"}]";
+		HttpResponse<String> chat = post("/api/chat", "{\"model\":\"llama3.1:8b\",\"messages\":" + messages + options + "}");
+		JsonNode chatLast = JSON.readTree(chat.body().lines().reduce((a, b) -> b).orElseThrow());
+		assertThat(chatLast.path("prompt_eval_count").asInt()).as("the oldest non-system message is dropped, the rest fits")
+			.isBetween(1, 256);
+
+		for (String flag : List.of("\"truncate\":false", "\"shift\":false")) {
+			HttpResponse<String> refused = post("/api/generate",
+					"{\"model\":\"llama3.1:8b\"," + flag + ",\"prompt\":\"" + longPrompt + "\"" + options + "}");
+			assertThat(refused.statusCode()).isEqualTo(400);
+			assertThat(JSON.readTree(refused.body()).path("error").asString()).startsWith("the prompt is longer than the context length");
+		}
+	}
+
+	@Test
 	void ollamaErrorBodies() throws Exception {
 		HttpResponse<String> unknown = post("/api/generate", "{\"model\":\"nope\",\"prompt\":\"x\"}");
 		assertThat(unknown.statusCode()).isEqualTo(404);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import dev.kow.avro.GenerationOptions;
 import dev.kow.avro.InferenceResult;
 import dev.kow.avro.Status;
 import dev.kow.sim.OllamaSimulator;
@@ -121,19 +122,25 @@ class PipelineIT {
 		byte[] unknownModel = this.pipeline.send(topic, 0,
 				Pipeline.generate("no-model", "third").setModel("no-such-model:1b").build());
 		this.pipeline.send(topic, 0, Pipeline.generate("empty", "").build());
+		// over the 256-token window it asks for: Ollama would cut it silently; the worker sends truncate:false
+		this.pipeline.send(topic, 0, Pipeline.generate("too-long", "word ".repeat(2000))
+			.setOptions(GenerationOptions.newBuilder().setNumCtx(256).setNumPredict(8).build()).build());
 		this.pipeline.send(topic, 0, Pipeline.generate("ok-3", "fourth").build());
 
-		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(5, Duration.ofSeconds(60));
-		List<ConsumerRecord<byte[], byte[]>> letters = this.pipeline.awaitDeadLetters(4, Duration.ofSeconds(30));
+		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(6, Duration.ofSeconds(60));
+		List<ConsumerRecord<byte[], byte[]>> letters = this.pipeline.awaitDeadLetters(5, Duration.ofSeconds(30));
 
-		assertThat(results.keySet()).containsExactlyInAnyOrder("ok-1", "ok-2", "ok-3", "no-model", "empty");
+		assertThat(results.keySet()).containsExactlyInAnyOrder("ok-1", "ok-2", "ok-3", "no-model", "empty", "too-long");
+		assertThat(results.get("too-long").get(0).getError().getCategory().name()).isEqualTo("PROMPT_TOO_LONG");
+		assertThat(results.get("too-long").get(0).getAttempts()).as("terminal: not retried").isEqualTo(1);
 		assertThat(results.get("ok-3").get(0).getStatus()).isEqualTo(Status.SUCCEEDED);
 		assertThat(results.get("no-model").get(0).getStatus()).isEqualTo(Status.FAILED);
 		assertThat(results.get("no-model").get(0).getError().getCategory().name()).isEqualTo("UNKNOWN_MODEL");
 		assertThat(results.get("empty").get(0).getError().getCategory().name()).isEqualTo("INVALID_REQUEST");
 		Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
 		letters.forEach(letter -> byKey.put(new String(letter.key()), letter));
-		assertThat(byKey).containsOnlyKeys("bad-bytes", "bad-schema", "no-model", "empty");
+		assertThat(byKey).containsOnlyKeys("bad-bytes", "bad-schema", "no-model", "empty", "too-long");
+		assertThat(Pipeline.header(byKey.get("too-long"), DeadLetterHeaders.REASON)).isEqualTo("PROMPT_TOO_LONG");
 		assertThat(Pipeline.header(byKey.get("bad-bytes"), DeadLetterHeaders.REASON)).isEqualTo("MALFORMED_RECORD");
 		assertThat(Pipeline.header(byKey.get("bad-schema"), DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_SCHEMA_ID");
 		assertThat(Pipeline.header(byKey.get("no-model"), DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_MODEL");
@@ -153,7 +160,7 @@ class PipelineIT {
 		int total = 300;
 		for (int i = 0; i < total; i++) {
 			this.pipeline.send(this.pipeline.batch, i % 2, Pipeline.generate("r" + i, "prompt number " + i)
-				.setOptions(dev.kow.avro.GenerationOptions.newBuilder().setNumPredict(200).build()).build());
+				.setOptions(GenerationOptions.newBuilder().setNumPredict(200).build()).build());
 		}
 		ConfigurableApplicationContext first = this.pipeline.startWorker(2, this.host);
 		Map<String, List<InferenceResult>> early = this.pipeline.awaitResults(60, Duration.ofSeconds(60));

@@ -19,6 +19,10 @@ import org.springframework.validation.annotation.Validated;
  * batches)
  * @param maxPromptChars prompts longer than this (all text of the request, in chars) are dead-lettered as
  * PROMPT_TOO_LONG without calling Ollama; default 200000
+ * @param truncatePrompts whether Ollama may cut a prompt that does not fit the model's context window
+ * (its default, silent: the answer is to a different prompt); false (the default) sends
+ * {@code truncate:false}, so such a request is refused by Ollama (400) and dead-lettered as
+ * PROMPT_TOO_LONG
  * @param healthInterval how often each host's {@code /api/ps} is read for warm models; default 10s
  * @param retry retries of retryable failures
  * @param breaker per-host circuit breaker
@@ -28,7 +32,8 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("worker.ollama")
 public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostProperties> hosts,
 		@DefaultValue("30m") String keepAlive,
-		@DefaultValue("200000") @Min(1) int maxPromptChars, @DefaultValue("10s") Duration healthInterval,
+		@DefaultValue("200000") @Min(1) int maxPromptChars, @DefaultValue("false") boolean truncatePrompts,
+		@DefaultValue("10s") Duration healthInterval,
 		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker,
 		@DefaultValue @Valid Sharing slotSharing) {
 

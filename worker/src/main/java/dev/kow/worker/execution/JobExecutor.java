@@ -115,7 +115,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.metrics.dispatched(job.lane(), job.attempts() == 1, Duration.between(job.readAt(), now));
 		long start = this.nanoClock.getAsLong();
 		Disposable call = this.client
-			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive()),
+			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
 					budget(job, host, now))
 			.doOnCancel(() -> {
 				this.metrics.cancelled(job.lane());
@@ -229,8 +229,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			return ErrorCategory.UNKNOWN_MODEL;
 		}
 		String message = failure.getMessage().toLowerCase(java.util.Locale.ROOT);
-		return message.contains("context length") || message.contains("too long") ? ErrorCategory.PROMPT_TOO_LONG
-				: ErrorCategory.BAD_REQUEST;
+		return message.contains("context length") || message.contains("context size") || message.contains("too long")
+				? ErrorCategory.PROMPT_TOO_LONG : ErrorCategory.BAD_REQUEST;
 	}
 
 	private static Duration min(Duration a, Duration b) {

@@ -30,9 +30,12 @@ public final class OllamaRequests {
 	/**
 	 * @param request a validated request
 	 * @param defaultKeepAlive {@code keep_alive} when the request has none
+	 * @param truncate Ollama's {@code truncate}: when false (sent explicitly), a prompt or input over the
+	 * model's context window is refused with a 400 instead of being cut silently (Ollama's default, whose
+	 * only trace is a low {@code prompt_eval_count}; ollama-api.md 5.8)
 	 * @return the call
 	 */
-	public static OllamaCall toCall(InferenceRequest request, String defaultKeepAlive) {
+	public static OllamaCall toCall(InferenceRequest request, String defaultKeepAlive, boolean truncate) {
 		ObjectNode body = JSON.createObjectNode().put("model", request.getModel());
 		String keepAlive = request.getKeepAlive() != null ? request.getKeepAlive() : defaultKeepAlive;
 		String path = switch (request.getMode()) {
@@ -73,6 +76,9 @@ public final class OllamaRequests {
 		}
 		if (keepAlive != null) {
 			body.put("keep_alive", keepAlive);
+		}
+		if (!truncate) {
+			body.put("truncate", false);
 		}
 		ObjectNode options = options(request.getOptions());
 		if (!options.isEmpty()) {

@@ -2,8 +2,10 @@ package dev.kow.worker.hosts;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -91,7 +93,7 @@ public final class SlotSharing implements AutoCloseable {
 		this.nanoClock = nanoClock;
 		this.intervalNanos = interval.toNanos();
 		pool.hosts().forEach(host -> host.share(0));
-		this.ticks = timer.schedulePeriodically(this::tick, 0, TICK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+		this.ticks = timer.schedulePeriodically(this::tick, 0, TICK_MS, TimeUnit.MILLISECONDS);
 	}
 
 	/**
@@ -181,7 +183,7 @@ public final class SlotSharing implements AutoCloseable {
 	}
 
 	private Map<String, Integer> shares() {
-		Map<String, Integer> shares = new java.util.LinkedHashMap<>();
+		Map<String, Integer> shares = new LinkedHashMap<>();
 		this.pool.hosts().forEach(host -> shares.put(host.id(), host.share()));
 		return shares;
 	}

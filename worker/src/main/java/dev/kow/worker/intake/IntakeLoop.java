@@ -78,7 +78,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	/** This worker's member id in the consumer group, once it has one. */
 	private volatile String memberId;
 
-	/** Counts this worker's rebalances (assignments, revocations, losses). */
+	/** Counts this worker's rebalances (assignments, revocations, losses); written by the intake thread only. */
 	private volatile int rebalances;
 
 	private long heartbeatCheckedNanos;

@@ -99,6 +99,8 @@ class HelmChartTest {
 		assertThat(manifests.all("TriggerAuthentication")).hasSize(1);
 		assertThat(manifests.all("HorizontalPodAutoscaler")).as("KEDA present: no HPA").isEmpty();
 		assertThat(path(manifests.one("ServiceMonitor"), "spec", "endpoints")).asString().contains("/actuator/prometheus");
+		assertThat(path(manifests.one("Service"), "spec", "publishNotReadyAddresses"))
+			.as("unready workers (Kafka or every host down) are still scraped").isEqualTo(true);
 
 		String applicationYaml = (String) path(manifests.one("ConfigMap"), "data", "application.yaml");
 		assertThat(applicationYaml).contains("${KAFKA_SASL_PASSWORD}").doesNotContainIgnoringCase("password=\"s");

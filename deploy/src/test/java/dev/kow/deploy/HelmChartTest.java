@@ -57,6 +57,7 @@ class HelmChartTest {
 		assertThat(path(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
 		assertThat(path(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
 		assertThat(manifests.all("PodDisruptionBudget")).hasSize(1);
+		assertThat(path(manifests.one("PodDisruptionBudget"), "spec", "unhealthyPodEvictionPolicy")).isEqualTo("AlwaysAllow");
 		assertThat(manifests.all("ScaledObject")).isEmpty();
 		assertThat(manifests.all("HorizontalPodAutoscaler")).isEmpty();
 		assertThat(manifests.all("ServiceMonitor")).isEmpty();

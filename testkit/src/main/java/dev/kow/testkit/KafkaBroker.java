@@ -3,13 +3,13 @@ package dev.kow.testkit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -50,9 +50,7 @@ public final class KafkaBroker implements AutoCloseable {
 	private KafkaBroker(String bootstrapServers, Map<String, Object> security, AutoCloseable stopper,
 			BrokerProcess process) {
 		this.bootstrapServers = bootstrapServers;
-		Map<String, Object> config = new HashMap<>(security);
-		config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-		this.clientConfig = Map.copyOf(config);
+		this.clientConfig = clientConfig(bootstrapServers, security);
 		this.stopper = stopper;
 		this.process = process;
 	}
@@ -117,7 +115,7 @@ public final class KafkaBroker implements AutoCloseable {
 		try {
 			Path dir = Files.createTempDirectory("kafka-broker-");
 			Path config = dir.resolve("server.properties");
-			Files.writeString(config, String.join("\n",
+			List<String> lines = new ArrayList<>(List.of(
 					"process.roles=broker,controller",
 					"node.id=1",
 					"controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
@@ -134,9 +132,9 @@ public final class KafkaBroker implements AutoCloseable {
 					"share.coordinator.state.topic.replication.factor=1",
 					"share.coordinator.state.topic.min.isr=1",
 					"group.initial.rebalance.delay.ms=0",
-					"auto.create.topics.enable=false", ""));
-			Files.writeString(config, brokerConfig.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + "\n")
-				.collect(Collectors.joining()), StandardOpenOption.APPEND);
+					"auto.create.topics.enable=false"));
+			brokerConfig.forEach((key, value) -> lines.add(key + "=" + value));
+			Files.write(config, lines);
 			String java = ProcessHandle.current().info().command().orElse("java");
 			String classPath = System.getProperty("java.class.path");
 			Path formatLog = dir.resolve("format.log");
@@ -148,9 +146,7 @@ public final class KafkaBroker implements AutoCloseable {
 				throw new IllegalStateException("kafka.tools.StorageTool format failed: " + Files.readString(formatLog));
 			}
 			String servers = "127.0.0.1:" + port;
-			Map<String, Object> client = new HashMap<>(clientConfig);
-			client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-			BrokerProcess process = new BrokerProcess(java, classPath, dir, client);
+			BrokerProcess process = new BrokerProcess(java, classPath, dir, clientConfig(servers, clientConfig));
 			KafkaBroker broker = new KafkaBroker(servers, clientConfig, process::close, process);
 			process.launch();
 			return broker;
@@ -162,6 +158,13 @@ public final class KafkaBroker implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/** @return {@code security} plus {@code bootstrap.servers}, unmodifiable */
+	private static Map<String, Object> clientConfig(String bootstrapServers, Map<String, Object> security) {
+		Map<String, Object> config = new HashMap<>(security);
+		config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+		return Map.copyOf(config);
 	}
 
 	/** @return true when Testcontainers finds a Docker engine */

@@ -70,7 +70,7 @@ public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Mi
 	@Override
 	public String toString() {
 		return "HostProperties[id=" + this.id + ", url=" + this.url + ", slots=" + this.slots + ", models="
-				+ this.models + ", authorization=" + (authorization() == null ? "none" : "***") + ", sslBundle=" + this.sslBundle
-				+ "]";
+				+ this.models + ", authorization=" + (authorization() == null ? "none" : "***") + ", sslBundle="
+				+ this.sslBundle + "]";
 	}
 }

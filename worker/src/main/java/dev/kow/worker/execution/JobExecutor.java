@@ -115,7 +115,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.metrics.dispatched(job.lane(), job.attempts() == 1, Duration.between(job.readAt(), now));
 		long start = this.nanoClock.getAsLong();
 		Disposable call = this.client
-			.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
+			.call(host.id(), host.url(),
+					OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
 					budget(job, host, now))
 			.doOnCancel(() -> {
 				this.metrics.cancelled(job.lane());

@@ -49,7 +49,7 @@ public final class OllamaClient implements AutoCloseable {
 	/** Own event loops: Spring's web server may dispose Reactor Netty's global ones on shutdown. */
 	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
 
-	/** {@code Authorization} header values by host id (Ollama behind an authenticating proxy). */
+	/** By host id, the {@code Authorization} header and TLS context (Ollama behind a reverse proxy). */
 	private final Map<String, HostAccess> access;
 
 	/**

@@ -16,6 +16,7 @@ import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.config.SchedulingProperties;
 import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.config.TopicsProperties;
+import dev.kow.worker.scheduling.Lane;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.YamlPropertySourceLoader;
@@ -65,6 +66,8 @@ class HelmChartTest {
 		assertThat(config.bindOrCreate("worker.ollama", OllamaProperties.class).hosts()).singleElement()
 			.satisfies(host -> assertThat(host.slots()).isEqualTo(4));
 		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).high()).isEqualTo("inference.requests.high");
+		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).preemption().lanes())
+			.containsExactly(Lane.HIGH);
 	}
 
 	@Test
@@ -122,6 +125,8 @@ class HelmChartTest {
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).drainTimeout()).isEqualTo(Duration.ofSeconds(120));
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).groupId()).isEqualTo("llm-workers");
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).highWeight()).isEqualTo(10);
+		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).preemption().lanes())
+			.containsExactlyInAnyOrder(Lane.HIGH, Lane.NORMAL);
 		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).deadLetter()).isEqualTo("llm.dead-letter");
 		assertThat(config.bindOrCreate("worker.timeouts", TimeoutProperties.class).stallFloor())
 			.as("extraConfig is merged").isEqualTo(Duration.ofMillis(500));

@@ -36,6 +36,7 @@ import dev.kow.worker.outcome.OutcomeMetrics;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.Lane;
 import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.timeouts.TimeoutEstimator;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -177,19 +178,25 @@ public class WorkerConfiguration {
 	}
 
 	@Bean
-	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
-			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock,
-			MeterRegistry meters) {
-		return new JobExecutor(client, pool, outcomes, ollama, timeoutEstimator, workerTimer, workerClock, nanoClock,
-				new java.util.Random(), new ExecutionMetrics(meters));
+	Preemption preemption(HostPool pool, SchedulingProperties scheduling, LongSupplier nanoClock) {
+		SchedulingProperties.Preemption settings = scheduling.preemption();
+		return new Preemption(pool, settings.lanes(), settings.maxVictimAge(), settings.maxPerJob(), nanoClock);
 	}
 
 	@Bean
-	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, SchedulingProperties scheduling,
-			LongSupplier nanoClock, Clock workerClock, MeterRegistry meters) {
+	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
+			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock,
+			MeterRegistry meters, Preemption preemption) {
+		return new JobExecutor(client, pool, outcomes, ollama, timeoutEstimator, workerTimer, workerClock, nanoClock,
+				new java.util.Random(), new ExecutionMetrics(meters), preemption);
+	}
+
+	@Bean
+	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, Preemption preemption,
+			SchedulingProperties scheduling, LongSupplier nanoClock, Clock workerClock, MeterRegistry meters) {
 		int[] weights = { scheduling.highWeight(), scheduling.normalWeight(), scheduling.batchWeight() };
-		LaneScheduler scheduler = new LaneScheduler(pool, executor, executor, weights, scheduling.aging(), nanoClock,
-				workerClock);
+		LaneScheduler scheduler = new LaneScheduler(pool, executor, executor, preemption, weights, scheduling.aging(),
+				nanoClock, workerClock);
 		executor.retryInto(scheduler);
 		for (Lane lane : Lane.values()) {
 			Gauge.builder("kow.lane.waiting", scheduler, s -> s.waiting(lane)).tag("lane", lane.key()).register(meters);

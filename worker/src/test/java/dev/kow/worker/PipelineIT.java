@@ -86,6 +86,60 @@ class PipelineIT {
 	}
 
 	@Test
+	void aHighPriorityJobTakesTheSlotOfTheBatchJobThatStartedLast() {
+		this.host.close();
+		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(1.0).withNumParallel(2));
+		this.pipeline.startWorker(2, this.host);
+		this.pipeline.send(this.pipeline.high, 0, Pipeline.generate("warm-up", "Load the model").build());
+		this.pipeline.awaitResults(1, Duration.ofSeconds(30));
+		GenerationOptions longAnswer = GenerationOptions.newBuilder().setNumPredict(400).build();
+		this.pipeline.send(this.pipeline.batch, 0, Pipeline.generate("b0", longPrompt(0)).setOptions(longAnswer).build());
+		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.host.requestLog().inFlight() == 1);
+		sleep(300); // b0 starts first, so b1 is the one that started last
+		this.pipeline.send(this.pipeline.batch, 1, Pipeline.generate("b1", longPrompt(1)).setOptions(longAnswer).build());
+		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.host.requestLog().inFlight() == 2);
+		sleep(300); // both are streaming: past their prefill
+
+		this.pipeline.send(this.pipeline.high, 1, Pipeline.generate("h0", "Urgent").build());
+		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(4, Duration.ofSeconds(60));
+
+		assertThat(results.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+		InferenceResult high = results.get("h0").get(0);
+		InferenceResult first = results.get("b0").get(0);
+		InferenceResult victim = results.get("b1").get(0);
+		assertThat(first.getEvalCount()).as("b0 generated for about 4 s").isEqualTo(400);
+		assertThat(high.getFinishedAt()).as("the high job did not wait for a batch job to end")
+			.isBefore(first.getFinishedAt());
+		assertThat(first.getAttemptLog()).isEmpty();
+		assertThat(victim.getAttempts()).isEqualTo(2);
+		assertThat(victim.getAttemptLog()).singleElement().satisfies(attempt -> {
+			assertThat(attempt.getErrorCategory()).isEqualTo("PREEMPTED");
+			assertThat(attempt.getTokensBeforeFailure()).isPositive();
+		});
+		assertThat(this.host.requestLog().entries().stream().filter(e -> e.clientGone()).count())
+			.as("the host saw the victim's client leave").isOne();
+	}
+
+	/** A prompt to which the simulator's answer is longer than 400 tokens (its lengths are seeded by the prompt). */
+	private static String longPrompt(int skip) {
+		return java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "Write a long story, take " + i)
+			.filter(p -> dev.kow.sim.TextGenerator.naturalLength(dev.kow.sim.TextGenerator.seed("llama3.1:8b", "", p, "")) > 400)
+			.skip(skip).findFirst().orElseThrow();
+	}
+
+	private static void sleep(long ms) {
+		try {
+			Thread.sleep(ms);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Test
 	void readinessIsDownWhileEveryHostsBreakerIsOpen() throws Exception {
 		OllamaSimulator gone = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01));
 		gone.close(); // nothing listens on its port any more

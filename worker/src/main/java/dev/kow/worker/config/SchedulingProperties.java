@@ -2,6 +2,10 @@ package dev.kow.worker.config;
 
 import java.time.Duration;
 
+import java.util.Set;
+
+import dev.kow.worker.scheduling.Lane;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -18,11 +22,27 @@ import org.springframework.validation.annotation.Validated;
  * that partition is paused; default 500
  * @param maxBufferedPerLane records of one lane held in memory before the lane's partitions are paused;
  * default 2000
+ * @param preemption when a high-priority job may take the slot of a lower-priority one
  */
 @Validated
 @ConfigurationProperties("worker.scheduling")
 public record SchedulingProperties(@DefaultValue("8") @Min(1) int highWeight,
 		@DefaultValue("3") @Min(1) int normalWeight, @DefaultValue("1") @Min(1) int batchWeight,
 		@DefaultValue("60s") Duration aging, @DefaultValue("500") @Min(1) int maxBufferedPerPartition,
-		@DefaultValue("2000") @Min(1) int maxBufferedPerLane) {
+		@DefaultValue("2000") @Min(1) int maxBufferedPerLane, @DefaultValue @Valid Preemption preemption) {
+
+	/**
+	 * Preemption ({@code worker.scheduling.preemption.*}): when no slot is free for the job the
+	 * scheduler serves next, and its lane is listed here, the lower-lane attempt that started last is
+	 * stopped and queued again at the front of its lane (see {@code dev.kow.worker.scheduling.Preemption}).
+	 * @param lanes lanes whose jobs may preempt jobs of lower lanes; default {@code high}; empty turns
+	 * preemption off
+	 * @param maxVictimAge an attempt that has run longer than this is never preempted, which bounds the
+	 * slot time one preemption throws away; default 2s
+	 * @param maxPerJob how often one job may be preempted, so no job is held back for ever; default 1;
+	 * 0 turns preemption off
+	 */
+	public record Preemption(@DefaultValue("high") Set<Lane> lanes, @DefaultValue("2s") Duration maxVictimAge,
+			@DefaultValue("1") @Min(0) int maxPerJob) {
+	}
 }

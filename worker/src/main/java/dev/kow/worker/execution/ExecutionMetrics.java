@@ -26,7 +26,10 @@ import io.micrometer.core.instrument.Timer;
  * or the failure class ({@code STREAM_STALL}, {@code SERVER_BUSY}, ...);</li>
  * <li>{@code kow.host.tokens.per.second{host}} (summary): decode speed of successful calls, from
  * Ollama's {@code eval_count} / {@code eval_duration};</li>
- * <li>{@code kow.retries{reason}} (counter): attempts that will be retried, by failure class.</li>
+ * <li>{@code kow.retries{reason}} (counter): attempts that will be retried, by failure class;</li>
+ * <li>{@code kow.preemptions{lane}} (counter): attempts of the lane stopped so that a higher-priority
+ * job could have their slot;</li>
+ * <li>{@code kow.preempted.slot.seconds{lane}} (counter): slot time those attempts had used, s.</li>
  * </ul>
  * Thread-safe.
  */
@@ -43,6 +46,10 @@ public final class ExecutionMetrics {
 
 	private final Map<FailureKind, Counter> retries = new ConcurrentHashMap<>();
 
+	private final Map<Lane, Counter> preemptions = new EnumMap<>(Lane.class);
+
+	private final Map<Lane, Counter> preemptedSlotSeconds = new EnumMap<>(Lane.class);
+
 	/** @param registry where the meters go */
 	public ExecutionMetrics(MeterRegistry registry) {
 		this.registry = registry;
@@ -54,6 +61,10 @@ public final class ExecutionMetrics {
 			this.queueWait.put(lane, Timer.builder("kow.lane.queue.wait").tag("lane", lane.key())
 				.description("From reading a record to its first dispatch").publishPercentileHistogram()
 				.register(registry));
+			this.preemptions.put(lane, Counter.builder("kow.preemptions").tag("lane", lane.key())
+				.description("Attempts stopped so that a higher-priority job could have their slot").register(registry));
+			this.preemptedSlotSeconds.put(lane, Counter.builder("kow.preempted.slot.seconds").tag("lane", lane.key())
+				.baseUnit("seconds").description("Slot time used by preempted attempts").register(registry));
 		}
 	}
 
@@ -105,6 +116,17 @@ public final class ExecutionMetrics {
 	/** @param lane the lane of a job whose call was cancelled (its partition was revoked) */
 	void cancelled(Lane lane) {
 		this.inFlight.get(lane).decrementAndGet();
+	}
+
+	/**
+	 * An attempt was preempted.
+	 * @param lane its lane
+	 * @param took how long it had run, ns
+	 */
+	void preempted(Lane lane, long took) {
+		this.inFlight.get(lane).decrementAndGet();
+		this.preemptions.get(lane).increment();
+		this.preemptedSlotSeconds.get(lane).increment(took / 1e9);
 	}
 
 	/** @param reason the failure class of an attempt that will be retried */

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import java.util.function.LongSupplier;
 
@@ -26,6 +27,7 @@ import dev.kow.worker.ollama.OllamaRequests;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.JobDispatcher;
 import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.scheduling.UndispatchableHandler;
 import dev.kow.worker.timeouts.CallSample;
 import dev.kow.worker.timeouts.TimeoutEstimator;
@@ -44,9 +46,15 @@ import reactor.core.scheduler.Scheduler;
  * preferring another host; after
  * {@code max-attempts}, or when the backoff would pass the deadline, it fails for good.</li>
  * </ul>
- * Every failed attempt is recorded in the job (host, class, duration, chunks before the failure).
+ * A preempted attempt ({@link Preemption}) goes back to the front of its lane at once and does not
+ * count against {@code max-attempts}.
+ * Every failed or preempted attempt is recorded in the job (host, class, duration, chunks before it
+ * ended).
  */
 public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
+
+	/** {@code error_category} of an attempt stopped so that a higher-priority job could have its slot. */
+	public static final String PREEMPTED = "PREEMPTED";
 
 	private final OllamaClient client;
 
@@ -70,6 +78,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	private final ExecutionMetrics metrics;
 
+	private final Preemption preemption;
+
 	private LaneScheduler scheduler;
 
 	/**
@@ -83,10 +93,11 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	 * @param nanoClock monotonic clock, ns
 	 * @param jitter random source of the backoff jitter (thread-safe)
 	 * @param metrics lane, host and retry meters
+	 * @param preemption told which attempts run, so it can pick victims for high-priority jobs
 	 */
 	public JobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
 			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter,
-			ExecutionMetrics metrics) {
+			ExecutionMetrics metrics, Preemption preemption) {
 		this.client = client;
 		this.pool = pool;
 		this.outcomes = outcomes;
@@ -100,6 +111,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				retry.maxBackoff());
 		this.jitter = jitter;
 		this.metrics = metrics;
+		this.preemption = preemption;
 	}
 
 	/** @param scheduler where retried jobs go back to (set once, before the first dispatch) */
@@ -114,13 +126,25 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		job.dispatched(host.id(), now);
 		this.metrics.dispatched(job.lane(), job.attempts() == 1, Duration.between(job.readAt(), now));
 		long start = this.nanoClock.getAsLong();
+		this.preemption.started(job, host);
+		AtomicInteger lines = new AtomicInteger();
 		Disposable call = this.client
 			.call(host.id(), host.url(),
 					OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
-					budget(job, host, now))
+					budget(job, host, now), () -> {
+						if (lines.getAndIncrement() == 0) {
+							this.preemption.streamed(job);
+						}
+					})
+			.doFinally(signal -> this.preemption.ended(job))
 			.doOnCancel(() -> {
-				this.metrics.cancelled(job.lane());
 				this.pool.release(lease, HostPool.Result.CANCELLED, null);
+				if (job.takePreempted()) {
+					preempted(job, host, this.nanoClock.getAsLong() - start, lines.get());
+				}
+				else {
+					this.metrics.cancelled(job.lane());
+				}
 			})
 			.subscribe(answer -> {
 				this.metrics.succeeded(job.lane(), host.id(), this.nanoClock.getAsLong() - start, answer);
@@ -146,6 +170,22 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		if (!job.running(call)) {
 			call.dispose();
 		}
+	}
+
+	/**
+	 * A higher-priority job took the slot: record the attempt and queue the job again at the front of
+	 * its lane, without backoff and without using its retry budget.
+	 */
+	private void preempted(Job job, OllamaHost host, long tookNanos, int chunks) {
+		this.metrics.preempted(job.lane(), tookNanos);
+		job.failed(Attempt.newBuilder()
+			.setHost(host.id())
+			.setErrorCategory(PREEMPTED)
+			.setMessage("slot given to a higher-priority job")
+			.setDurationMs(Duration.ofNanos(tookNanos).toMillis())
+			.setTokensBeforeFailure(chunks)
+			.build());
+		this.scheduler.resubmit(job);
 	}
 
 	@Override
@@ -210,15 +250,15 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			return;
 		}
 		Instant deadline = job.request().getDeadline();
-		Duration wait = Duration.ofMillis(this.jitter.nextLong(this.backoff.apply(job.attempts()) + 1));
+		Duration wait = Duration.ofMillis(this.jitter.nextLong(this.backoff.apply(job.countedAttempts()) + 1));
 		if (deadline != null && !this.clock.instant().plus(wait).isBefore(deadline)) {
 			this.outcomes.expired(job, "deadline " + deadline + " passes before attempt " + (job.attempts() + 1)
 					+ "; last failure: " + failure.getMessage());
 			return;
 		}
-		if (job.attempts() >= this.properties.retry().maxAttempts()) {
+		if (job.countedAttempts() >= this.properties.retry().maxAttempts()) {
 			this.outcomes.failed(job, ErrorCategory.RETRIES_EXHAUSTED,
-					job.attempts() + " attempts failed; last: " + failure.getMessage());
+					job.countedAttempts() + " attempts failed; last: " + failure.getMessage());
 			return;
 		}
 		this.metrics.retrying(failure.kind());

@@ -42,6 +42,10 @@ public final class Job {
 
 	private boolean cancelled;
 
+	private int preemptions;
+
+	private boolean preempting;
+
 	/**
 	 * @param source partition, offset and assignment epoch
 	 * @param lane the priority lane (from the topic)
@@ -102,6 +106,7 @@ public final class Job {
 	 */
 	public synchronized void dispatched(String host, Instant now) {
 		this.attempts++;
+		this.preempting = false;
 		this.lastHost = host;
 		if (this.firstDispatchAt == null) {
 			this.firstDispatchAt = now;
@@ -113,9 +118,19 @@ public final class Job {
 		this.failedAttempts.add(attempt);
 	}
 
-	/** @return attempts dispatched so far */
+	/** @return attempts dispatched so far, preempted ones included */
 	public synchronized int attempts() {
 		return this.attempts;
+	}
+
+	/** @return attempts that count against the retry budget: those dispatched, less the preempted ones */
+	public synchronized int countedAttempts() {
+		return this.attempts - this.preemptions;
+	}
+
+	/** @return how often a higher-priority job took this job's slot */
+	public synchronized int preemptions() {
+		return this.preemptions;
 	}
 
 	/** @return the failed attempts, oldest first */
@@ -152,6 +167,41 @@ public final class Job {
 		if (call != null) {
 			call.dispose();
 		}
+	}
+
+	/**
+	 * Stops the running call so that a higher-priority job can have its slot; the job itself goes on
+	 * (the dispatcher sees {@link #takePreempted()} and queues it again).
+	 * @return false when there was no running call or the job was cancelled
+	 */
+	public boolean preempt() {
+		Disposable call;
+		synchronized (this) {
+			if (this.cancelled || this.inFlight == null || this.inFlight.isDisposed()) {
+				return false;
+			}
+			this.preempting = true;
+			call = this.inFlight;
+		}
+		call.dispose();
+		return true;
+	}
+
+	/**
+	 * Tells the dispatcher, once, that the call it sees cancelled was preempted rather than revoked,
+	 * and counts the preemption.
+	 * @return true when {@link #preempt()} stopped the call and the job was not cancelled since
+	 */
+	public synchronized boolean takePreempted() {
+		if (!this.preempting) {
+			return false;
+		}
+		this.preempting = false;
+		if (this.cancelled) {
+			return false;
+		}
+		this.preemptions++;
+		return true;
 	}
 
 	/** @return whether the job was cancelled */

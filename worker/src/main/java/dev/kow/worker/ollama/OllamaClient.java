@@ -82,6 +82,20 @@ public final class OllamaClient implements AutoCloseable {
 	 * @return the answer; errors are {@link OllamaCallException}
 	 */
 	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget) {
+		return call(host, baseUrl, call, budget, () -> {
+		});
+	}
+
+	/**
+	 * Runs one call and reports each line of its stream as it arrives.
+	 * @param host host id (for errors and connection pools)
+	 * @param baseUrl the host's base URL
+	 * @param call what to send
+	 * @param budget time budgets
+	 * @param onLine called on the connection's event loop after each NDJSON line is parsed; must not block
+	 * @return the answer; errors are {@link OllamaCallException}
+	 */
+	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget, Runnable onLine) {
 		return Mono.defer(() -> {
 			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed(), this.nanoClock);
 			CallWatchdog watchdog = new CallWatchdog(host, budget, this.timer, this.nanoClock);
@@ -103,6 +117,7 @@ public final class OllamaClient implements AutoCloseable {
 				.doOnNext(line -> {
 					answer.accept(parse(host, line, answer));
 					watchdog.lineArrived(answer.chunks());
+					onLine.run();
 				})
 				.onErrorMap(error -> classify(host, error, answer))
 				.then(Mono.fromCallable(answer::finish));

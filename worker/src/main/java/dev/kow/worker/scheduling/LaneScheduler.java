@@ -27,6 +27,10 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p><b>Aging:</b> a job that has waited longer than {@code aging} goes next regardless of weights.
  *
+ * <p><b>Preemption:</b> when the lane served next may preempt and no slot is free for its head,
+ * {@link Preemption} stops one just-started attempt of a lower lane; that frees a slot at once, which
+ * the head takes on the next turn of the drain loop, and the victim goes back to the front of its lane.
+ *
  * <p>Thread-safe: queue state is under one monitor; {@link #pump()} is a drain loop that any thread
  * may call and that never runs concurrently with itself; dispatch happens outside the monitor.
  */
@@ -37,6 +41,8 @@ public final class LaneScheduler {
 	private final JobDispatcher dispatcher;
 
 	private final UndispatchableHandler undispatchable;
+
+	private final Preemption preemption;
 
 	private final LongSupplier nanoClock;
 
@@ -58,17 +64,19 @@ public final class LaneScheduler {
 	 * @param pool the hosts
 	 * @param dispatcher runs a job on a slot
 	 * @param undispatchable receives expired and unroutable jobs
+	 * @param preemption frees a slot for a high-priority job when none is free, or never
 	 * @param weights weight per lane, indexed by {@link Lane#ordinal()}
 	 * @param aging wait after which a job goes next regardless of weights
 	 * @param nanoClock monotonic clock, ns
 	 * @param clock wall clock, for deadlines
 	 */
 	@SuppressWarnings("unchecked")
-	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable, int[] weights,
-			Duration aging, LongSupplier nanoClock, Clock clock) {
+	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable,
+			Preemption preemption, int[] weights, Duration aging, LongSupplier nanoClock, Clock clock) {
 		this.pool = pool;
 		this.dispatcher = dispatcher;
 		this.undispatchable = undispatchable;
+		this.preemption = preemption;
 		this.nanoClock = nanoClock;
 		this.clock = clock;
 		this.agingNanos = aging.toNanos();
@@ -151,11 +159,13 @@ public final class LaneScheduler {
 		if (this.wip.getAndIncrement() != 0) {
 			return;
 		}
+		boolean preempted = false;
 		do {
 			while (true) {
 				List<Job> expired = new ArrayList<>(0);
 				List<Job> unroutable = new ArrayList<>(0);
 				Job job = null;
+				Job starved = null;
 				SlotLease lease = null;
 				synchronized (this) {
 					int lane;
@@ -178,6 +188,9 @@ public final class LaneScheduler {
 								this.virtualTime = this.pass[lane];
 								this.pass[lane] += this.stride[lane];
 							}
+							else {
+								starved = head;
+							}
 							break;
 						}
 					}
@@ -185,8 +198,14 @@ public final class LaneScheduler {
 				expired.forEach(this.undispatchable::expired);
 				unroutable.forEach(this.undispatchable::unroutable);
 				if (job == null) {
+					// at most one victim per dispatch: if its slot cannot be had, do not stop another
+					if (starved != null && !preempted && this.preemption.preemptFor(starved)) {
+						preempted = true;
+						continue;
+					}
 					break;
 				}
+				preempted = false;
 				this.dispatcher.dispatch(job, lease);
 			}
 		}

@@ -59,7 +59,7 @@ class LaneSchedulerTest {
 			@Override
 			public void unroutable(Job job) {
 			}
-		}, new int[] { 8, 3, 1 }, aging, this.nanos::get, this.clock);
+		}, Preemption.off(pool), new int[] { 8, 3, 1 }, aging, this.nanos::get, this.clock);
 	}
 
 	private Job job(Lane lane, int n, Instant deadline) {

@@ -241,6 +241,9 @@ final class BenchEnvironment implements AutoCloseable {
 		/** When each request's first outcome (result or dead letter) was read, epoch ms. */
 		final Map<String, Long> outcomeAtMs = new ConcurrentHashMap<>();
 
+		/** From a request's {@code created_at} to the system reading it ({@code started_at}), ms, per request id. */
+		final Map<String, Long> readDelayMs = new ConcurrentHashMap<>();
+
 		private volatile boolean running = true;
 
 		private final Thread thread;
@@ -273,6 +276,8 @@ final class BenchEnvironment implements AutoCloseable {
 								this.failedAttempts.merge(attempt.getErrorCategory(), 1, Integer::sum);
 							}
 							this.outcomeAtMs.putIfAbsent(result.getRequestId(), now);
+							this.readDelayMs.putIfAbsent(result.getRequestId(),
+									result.getStartedAt().toEpochMilli() - result.getRequestCreatedAt().toEpochMilli());
 							if (result.getStatus() == dev.kow.avro.Status.SUCCEEDED) {
 								this.succeeded.add(result.getRequestId());
 							}

@@ -22,6 +22,10 @@ import picocli.CommandLine.Option;
  * {@code priority}: a batch backlog fills every slot, then high and normal requests arrive at a steady
  * rate. Queue wait = slot grant at the host minus the request's {@code created_at}, so time spent in
  * a queue inside Ollama counts too. Lane shares are the slot grants per lane while the trickle runs.
+ * {@code preempted} counts the answers granted in that window whose client left before the end (the
+ * worker's preemption victims), and {@code preempted_slot_s} the slot time they had used, against
+ * {@code window_slot_s}, the slot time of every grant in the window; the mean batch service time counts
+ * completed answers only.
  */
 @Command(name = "priority", mixinStandardHelpOptions = true, description = "Queue wait per lane under a batch flood.")
 final class PriorityScenario implements Callable<Integer> {
@@ -103,8 +107,16 @@ final class PriorityScenario implements Callable<Integer> {
 				}
 			}
 			List<RequestLog.Entry> window = logs.where(e -> e.grantedAtMs() >= trickleStart && e.grantedAtMs() <= trickleEnd);
-			double batchService = window.stream().filter(e -> BenchEnvironment.laneOf(e.tag()) == Lane.BATCH)
+			double batchService = window.stream()
+				.filter(e -> BenchEnvironment.laneOf(e.tag()) == Lane.BATCH && e.completed())
 				.mapToLong(RequestLog.Entry::serviceMs).average().orElse(0);
+			List<RequestLog.Entry> stopped = window.stream().filter(RequestLog.Entry::clientGone).toList();
+			Map<String, Object> readDelay = new LinkedHashMap<>();
+			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
+				readDelay.put(lane.key(), HostLogs.percentiles(createdAt.keySet().stream()
+					.filter(id -> BenchEnvironment.laneOf(id) == lane && reader.readDelayMs.containsKey(id))
+					.map(reader.readDelayMs::get).toList()));
+			}
 			Map<String, Object> waitMs = new LinkedHashMap<>();
 			Map<String, Object> waitX = new LinkedHashMap<>();
 			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
@@ -124,8 +136,12 @@ final class PriorityScenario implements Callable<Integer> {
 			Map<String, Object> figures = new LinkedHashMap<>();
 			figures.put("wait_ms", waitMs);
 			figures.put("wait_x_batch_service", waitX);
+			figures.put("read_delay_ms", readDelay);
 			figures.put("batch_service_mean_ms", HostLogs.round(batchService, 1));
 			figures.put("lane_share", shares);
+			figures.put("preempted", stopped.size());
+			figures.put("preempted_slot_s", HostLogs.round(stopped.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
+			figures.put("window_slot_s", HostLogs.round(window.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
 			figures.put("trickle_requests", createdAt.size());
 			figures.put("lost", reader.lost(createdAt.keySet()));
 			figures.put("complete", complete);

@@ -40,6 +40,7 @@ final class BacklogScenario implements Callable<Integer> {
 				"slots_per_host", this.fleet.slots, "time_scale", timeScale));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
+			this.options.applyTo(env, report);
 			for (String system : this.options.systems) {
 				System.out.printf("backlog: %s ...%n", system);
 				Topics topics = env.topics(system, this.fleet.partitions);

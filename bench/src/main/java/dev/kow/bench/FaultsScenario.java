@@ -74,9 +74,6 @@ final class FaultsScenario implements Callable<Integer> {
 	@Option(names = "--warmup", defaultValue = "8", description = "Seconds of fault-free arrivals per system before the cases, not reported, so the first case does not pay for JIT compilation (default ${DEFAULT-VALUE}).")
 	int warmupSeconds;
 
-	@Option(names = "--worker-property", description = "A worker setting for this run, key=value (repeatable), for example worker.timeouts.stall-floor=50ms.")
-	Map<String, String> workerProperties = new LinkedHashMap<>();
-
 	static final class CaseNames extends ArrayList<String> {
 		CaseNames() {
 			super(CASES);
@@ -94,11 +91,8 @@ final class FaultsScenario implements Callable<Integer> {
 		Map<String, Object> results = new LinkedHashMap<>();
 		report.root.put("cases", results);
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
-		if (!this.workerProperties.isEmpty()) {
-			report.config.put("worker_properties", this.workerProperties);
-		}
 		try (BenchEnvironment env = new BenchEnvironment()) {
-			env.workerProperties.putAll(this.workerProperties);
+			this.options.applyTo(env, report);
 			if (this.warmupSeconds > 0) {
 				for (String system : this.options.systems) {
 					System.out.printf("faults: warm-up / %s ...%n", system);

@@ -67,6 +67,7 @@ final class OverheadScenario implements Callable<Integer> {
 				this.warmupRounds));
 		Map<String, List<Map<String, Object>>> rounds = new LinkedHashMap<>();
 		try (BenchEnvironment env = new BenchEnvironment()) {
+			this.options.applyTo(env, report);
 			for (int round = 1 - this.warmupRounds; round <= this.rounds; round++) {
 				Map<String, Object> limit = limit(env, timeScale, false);
 				Map<String, Object> streamingLimit = limit(env, timeScale, true);

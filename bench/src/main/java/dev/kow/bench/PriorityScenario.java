@@ -54,6 +54,7 @@ final class PriorityScenario implements Callable<Integer> {
 				"time_scale", timeScale, "worker_weights", "8:3:1"));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
+			this.options.applyTo(env, report);
 			for (String system : this.options.systems) {
 				System.out.printf("priority: %s ...%n", system);
 				report.systems.put(system, run(env, system, prompts, timeScale));
@@ -70,6 +71,7 @@ final class PriorityScenario implements Callable<Integer> {
 		env.sendBacklog(topics, this.backlog, prompts);
 		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 		Map<String, Long> createdAt = new HashMap<>();
+		Map<String, Long> ackedAt = new java.util.concurrent.ConcurrentHashMap<>();
 		long trickleStart;
 		long trickleEnd;
 		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
@@ -85,7 +87,8 @@ final class PriorityScenario implements Callable<Integer> {
 					String id = BenchEnvironment.id(lane, n);
 					InferenceRequest request = BenchEnvironment.request(id, prompts.get((7 * n) % prompts.size()).text(), 0);
 					createdAt.put(id, request.getCreatedAt().toEpochMilli());
-					env.send(topics.of(lane), request);
+					env.send(topics.of(lane), request,
+							(sent, metadata) -> ackedAt.put(sent, System.currentTimeMillis()));
 					env.flush();
 					n++;
 					next += periodNanos;
@@ -112,10 +115,14 @@ final class PriorityScenario implements Callable<Integer> {
 				.mapToLong(RequestLog.Entry::serviceMs).average().orElse(0);
 			List<RequestLog.Entry> stopped = window.stream().filter(RequestLog.Entry::clientGone).toList();
 			Map<String, Object> readDelay = new LinkedHashMap<>();
+			Map<String, Object> produced = new LinkedHashMap<>();
 			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
 				readDelay.put(lane.key(), HostLogs.percentiles(createdAt.keySet().stream()
 					.filter(id -> BenchEnvironment.laneOf(id) == lane && reader.readDelayMs.containsKey(id))
 					.map(reader.readDelayMs::get).toList()));
+				produced.put(lane.key(), HostLogs.percentiles(createdAt.keySet().stream()
+					.filter(id -> BenchEnvironment.laneOf(id) == lane && ackedAt.containsKey(id))
+					.map(id -> ackedAt.get(id) - createdAt.get(id)).toList()));
 			}
 			Map<String, Object> waitMs = new LinkedHashMap<>();
 			Map<String, Object> waitX = new LinkedHashMap<>();
@@ -136,6 +143,7 @@ final class PriorityScenario implements Callable<Integer> {
 			Map<String, Object> figures = new LinkedHashMap<>();
 			figures.put("wait_ms", waitMs);
 			figures.put("wait_x_batch_service", waitX);
+			figures.put("produce_ms", produced);
 			figures.put("read_delay_ms", readDelay);
 			figures.put("batch_service_mean_ms", HostLogs.round(batchService, 1));
 			figures.put("lane_share", shares);

@@ -39,6 +39,7 @@ final class SaturationScenario implements Callable<Integer> {
 				"partitions_per_lane", this.fleet.partitions, "time_scale", timeScale, "lanes", "10% high, 30% normal, 60% batch"));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
+			this.options.applyTo(env, report);
 			report.root.put("limit", limit(env, prompts, timeScale));
 			System.out.printf("saturation: limit %s%n", report.root.get("limit"));
 			for (String system : this.options.systems) {

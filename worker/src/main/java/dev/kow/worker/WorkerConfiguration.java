@@ -180,7 +180,9 @@ public class WorkerConfiguration {
 	@Bean
 	Preemption preemption(HostPool pool, SchedulingProperties scheduling, LongSupplier nanoClock) {
 		SchedulingProperties.Preemption settings = scheduling.preemption();
-		return new Preemption(pool, settings.lanes(), settings.maxVictimAge(), settings.maxPerJob(), nanoClock);
+		int[] weights = { scheduling.highWeight(), scheduling.normalWeight(), scheduling.batchWeight() };
+		return new Preemption(pool, settings.lanes(), weights, settings.maxVictimAge(), settings.maxPerJob(),
+				nanoClock);
 	}
 
 	@Bean

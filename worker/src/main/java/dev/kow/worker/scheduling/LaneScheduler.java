@@ -27,9 +27,10 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p><b>Aging:</b> a job that has waited longer than {@code aging} goes next regardless of weights.
  *
- * <p><b>Preemption:</b> when the lane served next may preempt and no slot is free for its head,
- * {@link Preemption} stops one just-started attempt of a lower lane; that frees a slot at once, which
- * the head takes on the next turn of the drain loop, and the victim goes back to the front of its lane.
+ * <p><b>Preemption:</b> when no slot is free for the lane served next, the head of the most urgent
+ * lane that may preempt asks {@link Preemption} to stop one just-started attempt of a lower lane; that
+ * frees a slot at once, which goes straight to that head, and the victim goes back to the front of its
+ * lane.
  *
  * <p>Thread-safe: queue state is under one monitor; {@link #pump()} is a drain loop that any thread
  * may call and that never runs concurrently with itself; dispatch happens outside the monitor.
@@ -159,13 +160,15 @@ public final class LaneScheduler {
 		if (this.wip.getAndIncrement() != 0) {
 			return;
 		}
-		boolean preempted = false;
+		// one victim per dispatch, and none after a victim's slot could not be had
+		boolean mayPreempt = true;
 		do {
 			while (true) {
 				List<Job> expired = new ArrayList<>(0);
 				List<Job> unroutable = new ArrayList<>(0);
 				Job job = null;
-				Job starved = null;
+				Job candidate = null;
+				int[] waiting = null;
 				SlotLease lease = null;
 				synchronized (this) {
 					int lane;
@@ -188,8 +191,9 @@ public final class LaneScheduler {
 								this.virtualTime = this.pass[lane];
 								this.pass[lane] += this.stride[lane];
 							}
-							else {
-								starved = head;
+							else if (mayPreempt) {
+								candidate = preemptionCandidate();
+								waiting = waitingPerLane();
 							}
 							break;
 						}
@@ -198,18 +202,60 @@ public final class LaneScheduler {
 				expired.forEach(this.undispatchable::expired);
 				unroutable.forEach(this.undispatchable::unroutable);
 				if (job == null) {
-					// at most one victim per dispatch: if its slot cannot be had, do not stop another
-					if (starved != null && !preempted && this.preemption.preemptFor(starved)) {
-						preempted = true;
+					if (candidate == null || !this.preemption.preemptFor(candidate, waiting)) {
+						break;
+					}
+					lease = takeFreedSlot(candidate);
+					if (lease == null) {
+						mayPreempt = false;
 						continue;
 					}
-					break;
+					job = candidate;
 				}
-				preempted = false;
 				this.dispatcher.dispatch(job, lease);
 			}
 		}
 		while (this.wip.decrementAndGet() != 0);
+	}
+
+	/**
+	 * @return the head of the most urgent lane that may preempt, if it can be dispatched at all, or null;
+	 *         caller holds the monitor
+	 */
+	private Job preemptionCandidate() {
+		for (Lane lane : Lane.values()) {
+			Job head = this.queues[lane.ordinal()].peekFirst();
+			if (head != null && this.preemption.mayPreempt(lane)) {
+				boolean expired = head.request().getDeadline() != null
+						&& !head.request().getDeadline().isAfter(this.clock.instant());
+				return head.cancelled() || expired || !this.pool.anyServes(head.request().getModel()) ? null : head;
+			}
+		}
+		return null;
+	}
+
+	/** Gives the slot a preemption just freed to the job it was freed for, if that job still waits first in its lane. */
+	private synchronized SlotLease takeFreedSlot(Job candidate) {
+		int lane = candidate.lane().ordinal();
+		if (this.queues[lane].peekFirst() != candidate) {
+			return null;
+		}
+		SlotLease lease = this.pool.tryAcquire(candidate.request().getModel(), candidate.lastHost());
+		if (lease != null) {
+			this.queues[lane].pollFirst();
+			this.virtualTime = this.pass[lane];
+			this.pass[lane] += this.stride[lane];
+		}
+		return lease;
+	}
+
+	/** @return jobs waiting per lane, by ordinal; caller holds the monitor */
+	private int[] waitingPerLane() {
+		int[] waiting = new int[this.queues.length];
+		for (int lane = 0; lane < this.queues.length; lane++) {
+			waiting[lane] = this.queues[lane].size();
+		}
+		return waiting;
 	}
 
 	/** @return the lane to serve next, or -1 when all are empty; caller holds the monitor */

@@ -21,15 +21,25 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * for the first slot to free naturally: about the mean service time divided by the busy slots, and at
  * p99 several times that. Preemption closes the victim's stream; Ollama stops decoding within about
  * one token (its request context is cancelled when the connection closes, see ollama-api.md, "Client
- * disconnect"), and the victim goes back to the front of its lane. The cost is the victim's slot time
- * so far, so the victim is the lower-lane attempt that started last, and only one that:
+ * disconnect"), and the victim goes back to the front of its lane.
+ *
+ * <p><b>Within the weighted shares.</b> Preemption restores a lane's share quickly; it never takes
+ * more. With the lanes that have work (waiting or running) and the usable slots, a lane's share is
+ * {@code slots x weight / sum of their weights}. A waiting job may preempt only while its lane runs
+ * fewer attempts than its share, and only an attempt of a lane that runs more than its share. So a
+ * high-priority job arriving while batch fills every slot starts at once, but a high-priority backlog
+ * does not stop batch work that is within its share, and the scheduler's 8:3:1 holds.
+ *
+ * <p><b>Choice of victim.</b> The cost is the victim's slot time so far, so the victim is the attempt
+ * that started last among those that:
  * <ul>
- * <li>has streamed at least one chunk: Ollama finishes a prefill even after the client left, so a
+ * <li>belong to a lane lower than the waiting job's, running more than its share;</li>
+ * <li>have streamed at least one chunk: Ollama finishes a prefill even after the client left, so a
  * victim still in prefill would not free its slot at once;</li>
- * <li>has run at most {@code max-victim-age};</li>
- * <li>has been preempted fewer than {@code max-per-job} times, so a lower-lane job cannot be held back
+ * <li>have run at most {@code max-victim-age};</li>
+ * <li>have been preempted fewer than {@code max-per-job} times, so a lower-lane job cannot be held back
  * indefinitely by a steady stream of high-priority work;</li>
- * <li>runs on a host whose breaker is closed, that serves the waiting job's model with it already
+ * <li>run on a host whose breaker is closed, that serves the waiting job's model with it already
  * loaded (no model swap), and where freeing one call frees a slot within this worker's capacity.</li>
  * </ul>
  * Embeddings are never victims (they stream nothing before their answer). A preempted attempt is
@@ -44,6 +54,8 @@ public final class Preemption {
 
 	private final Set<Lane> lanes;
 
+	private final int[] weights;
+
 	private final long maxVictimAgeNanos;
 
 	private final int maxPerJob;
@@ -55,13 +67,16 @@ public final class Preemption {
 	/**
 	 * @param pool the hosts, for their capacity and breakers
 	 * @param lanes lanes whose jobs may preempt jobs of lower lanes; empty turns preemption off
+	 * @param weights the scheduler's weight per lane, indexed by {@link Lane#ordinal()}
 	 * @param maxVictimAge an attempt that has run longer is never preempted
 	 * @param maxPerJob how often one job may be preempted; 0 turns preemption off
 	 * @param nanoClock monotonic clock, ns
 	 */
-	public Preemption(HostPool pool, Set<Lane> lanes, Duration maxVictimAge, int maxPerJob, LongSupplier nanoClock) {
+	public Preemption(HostPool pool, Set<Lane> lanes, int[] weights, Duration maxVictimAge, int maxPerJob,
+			LongSupplier nanoClock) {
 		this.pool = pool;
 		this.lanes = Set.copyOf(lanes);
+		this.weights = weights.clone();
 		this.maxVictimAgeNanos = maxVictimAge.toNanos();
 		this.maxPerJob = maxPerJob;
 		this.nanoClock = nanoClock;
@@ -72,7 +87,15 @@ public final class Preemption {
 	 * @return a preemption that never preempts
 	 */
 	public static Preemption off(HostPool pool) {
-		return new Preemption(pool, Set.of(), Duration.ZERO, 0, System::nanoTime);
+		return new Preemption(pool, Set.of(), new int[] { 1, 1, 1 }, Duration.ZERO, 0, System::nanoTime);
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return whether its jobs may preempt jobs of lower lanes
+	 */
+	public boolean mayPreempt(Lane lane) {
+		return this.maxPerJob > 0 && this.lanes.contains(lane);
 	}
 
 	/**
@@ -81,7 +104,7 @@ public final class Preemption {
 	 * @param host where it runs
 	 */
 	public void started(Job job, OllamaHost host) {
-		if (this.maxPerJob > 0 && job.lane() != Lane.HIGH && job.request().getMode() != Mode.EMBED) {
+		if (this.maxPerJob > 0 && !this.lanes.isEmpty()) {
 			this.running.put(job, new Running(host, this.nanoClock.getAsLong()));
 		}
 	}
@@ -109,10 +132,18 @@ public final class Preemption {
 	 * Stops the best victim for a waiting job, if there is one. The victim's slot is released before
 	 * this returns (its cancellation runs on this thread).
 	 * @param waiting the job at the head of the lane the scheduler serves next, for which no slot is free
+	 * @param waitingPerLane jobs waiting in each lane, indexed by {@link Lane#ordinal()}
 	 * @return whether a call was stopped
 	 */
-	public boolean preemptFor(Job waiting) {
-		if (!this.lanes.contains(waiting.lane()) || this.running.isEmpty()) {
+	public boolean preemptFor(Job waiting, int[] waitingPerLane) {
+		if (!mayPreempt(waiting.lane()) || this.running.isEmpty()) {
+			return false;
+		}
+		int[] runningPerLane = new int[Lane.values().length];
+		this.running.keySet().forEach(job -> runningPerLane[job.lane().ordinal()]++);
+		double[] share = shares(waitingPerLane, runningPerLane);
+		int lane = waiting.lane().ordinal();
+		if (runningPerLane[lane] >= share[lane]) {
 			return false;
 		}
 		String model = ModelNames.normalize(waiting.request().getModel());
@@ -122,19 +153,32 @@ public final class Preemption {
 		for (Map.Entry<Job, Running> entry : this.running.entrySet()) {
 			Job job = entry.getKey();
 			Running attempt = entry.getValue();
+			int victimLane = job.lane().ordinal();
 			long age = now - attempt.startedNanos;
-			if (age < youngest && age <= this.maxVictimAgeNanos && attempt.streaming
-					&& job.lane().ordinal() > waiting.lane().ordinal() && job.preemptions() < this.maxPerJob
-					&& frees(attempt.host, model)) {
+			if (age < youngest && age <= this.maxVictimAgeNanos && attempt.streaming && victimLane > lane
+					&& runningPerLane[victimLane] > share[victimLane] && job.preemptions() < this.maxPerJob
+					&& job.request().getMode() != Mode.EMBED && frees(attempt.host, model)) {
 				victim = job;
 				youngest = age;
 			}
 		}
-		if (victim == null) {
-			return false;
+		return victim != null && victim.preempt();
+	}
+
+	/** Each lane's share of the usable slots, among the lanes with work, by weight. */
+	private double[] shares(int[] waitingPerLane, int[] runningPerLane) {
+		double activeWeight = 0;
+		for (int lane = 0; lane < this.weights.length; lane++) {
+			if (waitingPerLane[lane] > 0 || runningPerLane[lane] > 0) {
+				activeWeight += this.weights[lane];
+			}
 		}
-		this.running.remove(victim);
-		return victim.preempt();
+		double[] share = new double[this.weights.length];
+		int slots = this.pool.usableSlots();
+		for (int lane = 0; lane < this.weights.length; lane++) {
+			share[lane] = activeWeight == 0 ? 0 : slots * this.weights[lane] / activeWeight;
+		}
+		return share;
 	}
 
 	private boolean frees(OllamaHost host, String model) {

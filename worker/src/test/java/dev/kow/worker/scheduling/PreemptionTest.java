@@ -55,7 +55,7 @@ class PreemptionTest {
 				CircuitBreaker.ofDefaults("h0"));
 		host.markWarm("m");
 		this.pool = new HostPool(List.of(host), this.nanos::get);
-		this.preemption = new Preemption(this.pool, lanes, maxVictimAge, maxPerJob, this.nanos::get);
+		this.preemption = new Preemption(this.pool, lanes, new int[] { 8, 3, 1 }, maxVictimAge, maxPerJob, this.nanos::get);
 		this.scheduler = new LaneScheduler(this.pool, (job, lease) -> {
 			this.dispatched.add(job);
 			this.leases.put(job, lease);
@@ -180,6 +180,37 @@ class PreemptionTest {
 		assertThat(this.preempted).as("a job never preempts its own lane").isEmpty();
 		this.scheduler.submit(job(Lane.HIGH, 0));
 		assertThat(this.preempted).containsExactly(normal);
+	}
+
+	@Test
+	void aLaneAtItsWeightedShareNeitherPreemptsNorIsPreempted() {
+		start(4, Set.of(Lane.HIGH), Duration.ofSeconds(2), 1);
+		fillWithStreamingBatch(4);
+		for (int i = 0; i < 3; i++) {
+			this.scheduler.submit(job(Lane.HIGH, i));
+		}
+		assertThat(this.preempted).as("high's share of 4 slots at 8:1 is 3.6").hasSize(3);
+		this.scheduler.submit(job(Lane.HIGH, 3));
+		assertThat(this.preempted).as("3 of 4 slots run high jobs: the 4th may still preempt, as 3 < 3.6")
+			.hasSize(4);
+
+		start(12, Set.of(Lane.HIGH), Duration.ofSeconds(2), 1);
+		this.preempted.clear();
+		for (Lane lane : List.of(Lane.NORMAL, Lane.BATCH)) {
+			for (int i = 0; i < 6; i++) {
+				Job job = job(lane, i);
+				this.scheduler.submit(job);
+				this.preemption.streamed(job);
+			}
+		}
+		for (int i = 0; i < 20; i++) {
+			this.scheduler.submit(job(Lane.HIGH, i));
+		}
+		// all three lanes have work: shares of 12 slots are 8, 3 and 1
+		assertThat(this.dispatched.stream().skip(4 + 4 + 12).filter(j -> j.lane() == Lane.HIGH)).hasSize(8);
+		assertThat(this.preempted).hasSize(8);
+		assertThat(this.preempted).filteredOn(j -> j.lane() == Lane.NORMAL).hasSize(3);
+		assertThat(this.preempted).filteredOn(j -> j.lane() == Lane.BATCH).hasSize(5);
 	}
 
 	@Test

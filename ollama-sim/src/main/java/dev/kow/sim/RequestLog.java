@@ -57,6 +57,11 @@ public final class RequestLog {
 		this.entries.add(entry);
 	}
 
+	/** @return requests finished so far (the number of entries) */
+	public synchronized int finished() {
+		return this.entries.size();
+	}
+
 	/** @return a copy of the entries, oldest first */
 	public synchronized List<Entry> entries() {
 		return List.copyOf(this.entries);

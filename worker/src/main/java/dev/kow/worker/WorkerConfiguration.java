@@ -130,13 +130,17 @@ public class WorkerConfiguration {
 			.map(h -> new OllamaHost(h.id(), h.url(), h.slots(),
 					h.models().stream().map(ModelNames::normalize).collect(Collectors.toSet()), breakers.circuitBreaker(h.id())))
 			.toList();
-		HostPool pool = new HostPool(hosts, nanoClock);
+		HostPool pool = new HostPool(hosts, nanoClock, ollama.routing().failurePenalty(),
+				ollama.routing().failureHalfLife());
 		for (OllamaHost host : hosts) {
 			Gauge.builder("kow.host.in.flight", pool, p -> p.inFlight(host)).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.slots", host, OllamaHost::slots).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.limit", host, h -> h.limit().current()).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.share", host, OllamaHost::share).tag("host", host.id())
 				.description("This worker's share of the host's slots (all of them without slot sharing)").register(meters);
+			Gauge.builder("kow.host.failure.rate", pool, p -> p.failureRate(host)).tag("host", host.id())
+				.description("Recent host failures per attempt (decaying), which ranks the host behind healthy ones")
+				.register(meters);
 			Gauge.builder("kow.host.circuit.open", host, h -> h.breaker().getState().name().startsWith("OPEN") ? 1 : 0)
 				.tag("host", host.id()).register(meters);
 		}

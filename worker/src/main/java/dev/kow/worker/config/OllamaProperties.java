@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -27,6 +28,7 @@ import org.springframework.validation.annotation.Validated;
  * @param retry retries of retryable failures
  * @param breaker per-host circuit breaker
  * @param slotSharing how the workers of a consumer group split each host's slots
+ * @param routing how a host is chosen among those with a free slot
  */
 @Validated
 @ConfigurationProperties("worker.ollama")
@@ -35,7 +37,19 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 		@DefaultValue("200000") @Min(1) int maxPromptChars, @DefaultValue("false") boolean truncatePrompts,
 		@DefaultValue("10s") Duration healthInterval,
 		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker,
-		@DefaultValue @Valid Sharing slotSharing) {
+		@DefaultValue @Valid Sharing slotSharing, @DefaultValue @Valid Routing routing) {
+
+	/**
+	 * Host choice ({@code worker.ollama.routing.*}). Among hosts with a free slot (warm model first),
+	 * the one with the lowest in flight / capacity + {@code failure-penalty} x recent failure rate wins.
+	 * @param failurePenalty load added per unit of a host's recent failure rate (host failures per
+	 * attempt: connection errors, 5xx, timeouts, stalls, truncated streams); default 10, so a host failing
+	 * 10 % of its attempts ranks as if full and gets work when the others are busy; 0 ignores failures
+	 * @param failureHalfLife time after which a past attempt counts half in that rate; default 60s
+	 */
+	public record Routing(@DefaultValue("10") @DecimalMin("0") double failurePenalty,
+			@DefaultValue("60s") Duration failureHalfLife) {
+	}
 
 	/**
 	 * How a fleet shares each host's slots ({@code worker.ollama.slot-sharing.*}).

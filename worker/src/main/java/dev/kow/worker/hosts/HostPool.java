@@ -1,8 +1,11 @@
 package dev.kow.worker.hosts;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,8 +21,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * is open or half-open gets no jobs; {@link HostProber} probes it with cheap calls.
  *
  * <p>Choice among hosts with a free slot: hosts where the model is warm first (no model swap), then the
- * least loaded (in flight / slots), and the host of the previous failed attempt last. Thread-safe: slot
- * counting is under this object's monitor; listeners run after it is released.
+ * least loaded, and the host of the previous failed attempt last. Load is in flight / capacity plus
+ * {@code failurePenalty} x the host's recent failure rate ({@link FailureRate}: host failures per
+ * attempt, decaying with a half-life), so a host that drops or truncates some of its answers, or keeps
+ * going down and coming back, gets work mostly when the healthy hosts are busy: with the default
+ * penalty of 10, a host failing 10 % of its attempts ranks as if it were full. It still gets work when it
+ * has the only free slot, so no slot idles while work waits. Thread-safe: slot counting is under this
+ * object's monitor; listeners run after it is released.
  */
 public final class HostPool {
 
@@ -39,13 +47,32 @@ public final class HostPool {
 
 	private final List<Runnable> slotListeners = new CopyOnWriteArrayList<>();
 
+	private final double failurePenalty;
+
+	private final Map<OllamaHost, FailureRate> failures = new HashMap<>();
+
 	/**
+	 * A pool with the default routing: failure penalty 10, failure half-life 60 s.
 	 * @param hosts the hosts
 	 * @param nanoClock monotonic clock, ns
 	 */
 	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock) {
+		this(hosts, nanoClock, 10, Duration.ofSeconds(60));
+	}
+
+	/**
+	 * @param hosts the hosts
+	 * @param nanoClock monotonic clock, ns
+	 * @param failurePenalty load added per unit of recent failure rate (0 ignores failures)
+	 * @param failureHalfLife time after which a past attempt counts half in the failure rate
+	 */
+	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife) {
 		this.hosts = List.copyOf(hosts);
 		this.nanoClock = nanoClock;
+		this.failurePenalty = failurePenalty;
+		for (OllamaHost host : this.hosts) {
+			this.failures.put(host, new FailureRate(failureHalfLife));
+		}
 		for (OllamaHost host : this.hosts) {
 			host.breaker().getEventPublisher().onStateTransition(event -> notifyListeners());
 		}
@@ -86,9 +113,11 @@ public final class HostPool {
 					candidates.add(host);
 				}
 			}
+			long now = this.nanoClock.getAsLong();
 			candidates.sort(Comparator.<OllamaHost>comparingInt(h -> h.id().equals(avoidHost) ? 1 : 0)
 				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
-				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()));
+				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()
+						+ this.failurePenalty * this.failures.get(h).value(now)));
 			for (OllamaHost host : candidates) {
 				if (host.breaker().tryAcquirePermission()) {
 					host.inFlight++;
@@ -118,8 +147,19 @@ public final class HostPool {
 		}
 		synchronized (this) {
 			lease.host().inFlight--;
+			if (result != Result.CANCELLED) {
+				this.failures.get(lease.host()).record(result == Result.HOST_FAILURE, this.nanoClock.getAsLong());
+			}
 		}
 		notifyListeners();
+	}
+
+	/**
+	 * @param host a host
+	 * @return its recent failure rate, 0 to 1 (host failures per attempt, decaying; see {@link FailureRate})
+	 */
+	public synchronized double failureRate(OllamaHost host) {
+		return this.failures.get(host).value(this.nanoClock.getAsLong());
 	}
 
 	/**

@@ -1,14 +1,18 @@
 package dev.kow.worker.hosts;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class HostPoolTest {
 
@@ -53,5 +57,38 @@ class HostPoolTest {
 		assertThat(pool.tryAcquire("nomic-embed-text", null).host()).isSameAs(embedOnly);
 		assertThat(pool.anyServes("llama3.1:8b")).isTrue();
 		assertThat(new HostPool(List.of(embedOnly), System::nanoTime).anyServes("llama3.1:8b")).isFalse();
+	}
+
+	@Test
+	void aHostThatFailsOftenGetsWorkOnlyWhileTheHealthyOnesAreFullUntilItsFailuresAge() {
+		AtomicLong nanos = new AtomicLong();
+		OllamaHost sick = host("sick", 4, Set.of());
+		OllamaHost healthy = host("healthy", 4, Set.of());
+		HostPool pool = new HostPool(List.of(sick, healthy), nanos::get, 10, Duration.ofSeconds(60));
+		List<SlotLease> leases = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			leases.add(pool.tryAcquire("m", null));
+		}
+		int sickFailures = 0;
+		for (SlotLease lease : leases) {
+			boolean fails = lease.host() == sick && sickFailures++ < 2;
+			pool.release(lease, fails ? HostPool.Result.HOST_FAILURE : HostPool.Result.OK, fails ? new RuntimeException() : null);
+		}
+		assertThat(pool.failureRate(sick)).as("2 failures in 4 attempts, over a prior of 5").isCloseTo(2.0 / 9, within(1e-9));
+		assertThat(pool.failureRate(healthy)).isZero();
+
+		List<SlotLease> busy = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			busy.add(pool.tryAcquire("m", null));
+		}
+		assertThat(busy).as("the healthy host first, even when busier").allMatch(lease -> lease.host() == healthy);
+		busy.add(pool.tryAcquire("m", null));
+		assertThat(busy.get(4).host()).as("the only free slot is used").isSameAs(sick);
+
+		nanos.addAndGet(Duration.ofMinutes(10).toNanos());
+		assertThat(pool.failureRate(sick)).as("ten half-lives later").isLessThan(0.001);
+		busy.forEach(lease -> pool.release(lease, HostPool.Result.OK, null));
+		assertThat(pool.tryAcquire("m", null).host()).isSameAs(healthy);
+		assertThat(pool.tryAcquire("m", null).host()).as("failures forgotten: least loaded again").isSameAs(sick);
 	}
 }

@@ -86,8 +86,12 @@ final class BenchEnvironment implements AutoCloseable {
 		Topics topics = new Topics(prefix + ".high", prefix + ".normal", prefix + ".batch", prefix + ".results",
 				prefix + ".dlq");
 		try (Admin admin = Admin.create(Map.of("bootstrap.servers", this.bootstrap))) {
-			admin.createTopics(List.of(new NewTopic(topics.high(), partitions, (short) 1),
-					new NewTopic(topics.normal(), partitions, (short) 1), new NewTopic(topics.batch(), partitions, (short) 1),
+			// the broker stamps lane records with their append time, so a scenario can tell the harness's
+			// produce latency from the system's own wait (RecordMetadata.timestamp())
+			Map<String, String> appendTime = Map.of("message.timestamp.type", "LogAppendTime");
+			admin.createTopics(List.of(new NewTopic(topics.high(), partitions, (short) 1).configs(appendTime),
+					new NewTopic(topics.normal(), partitions, (short) 1).configs(appendTime),
+					new NewTopic(topics.batch(), partitions, (short) 1).configs(appendTime),
 					new NewTopic(topics.results(), 3, (short) 1), new NewTopic(topics.deadLetter(), 1, (short) 1)))
 				.all().get(30, TimeUnit.SECONDS);
 			awaitLeaders(admin, topics);

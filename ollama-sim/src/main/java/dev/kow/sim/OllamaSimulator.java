@@ -221,6 +221,11 @@ public final class OllamaSimulator implements AutoCloseable {
 	private BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> guard(
 			BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
 		return (req, res) -> {
+			if (this.down) {
+				// a crashed server answers nothing, also on a connection accepted just as it went down
+				res.withConnection(connection -> connection.channel().close());
+				return Mono.empty();
+			}
 			String required = this.requiredAuthorization;
 			if (required != null && !required.equals(req.requestHeaders().get("Authorization"))) {
 				return req.receive().then(text(res, 401, "401 Unauthorized"));

@@ -32,9 +32,10 @@ public record SchedulingProperties(@DefaultValue("8") @Min(1) int highWeight,
 		@DefaultValue("2000") @Min(1) int maxBufferedPerLane, @DefaultValue @Valid Preemption preemption) {
 
 	/**
-	 * Preemption ({@code worker.scheduling.preemption.*}): when no slot is free for the job the
-	 * scheduler serves next, and its lane is listed here, the lower-lane attempt that started last is
-	 * stopped and queued again at the front of its lane (see {@code dev.kow.worker.scheduling.Preemption}).
+	 * Preemption ({@code worker.scheduling.preemption.*}): when no slot is free and a lane listed here
+	 * has a job waiting and runs fewer attempts than its weighted share, the lower-lane attempt that
+	 * started last is stopped, its slot goes to that job, and it is queued again at the front of its
+	 * lane (see {@code dev.kow.worker.scheduling.Preemption}).
 	 * @param lanes lanes whose jobs may preempt jobs of lower lanes; default {@code high}; empty turns
 	 * preemption off
 	 * @param maxVictimAge an attempt that has run longer than this is never preempted, which bounds the

@@ -193,7 +193,7 @@ public final class LaneScheduler {
 							}
 							else if (mayPreempt) {
 								candidate = preemptionCandidate();
-								waiting = waitingPerLane();
+								waiting = candidate == null ? null : waitingPerLane();
 							}
 							break;
 						}

@@ -131,7 +131,7 @@ public final class Preemption {
 	/**
 	 * Stops the best victim for a waiting job, if there is one. The victim's slot is released before
 	 * this returns (its cancellation runs on this thread).
-	 * @param waiting the job at the head of the lane the scheduler serves next, for which no slot is free
+	 * @param waiting the head of the most urgent lane that may preempt, while no slot is free
 	 * @param waitingPerLane jobs waiting in each lane, indexed by {@link Lane#ordinal()}
 	 * @return whether a call was stopped
 	 */

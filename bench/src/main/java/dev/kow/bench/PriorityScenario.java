@@ -42,7 +42,7 @@ final class PriorityScenario implements Callable<Integer> {
 	@Option(names = "--rate", defaultValue = "5", description = "High and normal requests per second, each (default ${DEFAULT-VALUE}).")
 	double rate;
 
-	@Option(names = "--duration", defaultValue = "20", description = "Seconds of trickle (default ${DEFAULT-VALUE}).")
+	@Option(names = "--duration", defaultValue = "60", description = "Seconds of trickle: 300 requests per lane at the default rate, so p99 is the third-largest wait; with 20 s (100 requests) it was the second-largest, and one scheduling hiccup of the 2-core machine moved the worker's high-lane p99 between 22 and 87 ms from run to run (default ${DEFAULT-VALUE}).")
 	int duration;
 
 	@Mixin

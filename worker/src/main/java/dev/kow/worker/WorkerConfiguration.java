@@ -130,8 +130,9 @@ public class WorkerConfiguration {
 			.map(h -> new OllamaHost(h.id(), h.url(), h.slots(),
 					h.models().stream().map(ModelNames::normalize).collect(Collectors.toSet()), breakers.circuitBreaker(h.id())))
 			.toList();
-		HostPool pool = new HostPool(hosts, nanoClock, ollama.routing().failurePenalty(),
-				ollama.routing().failureHalfLife());
+		OllamaProperties.Routing routing = ollama.routing();
+		HostPool pool = new HostPool(hosts, nanoClock, routing.failurePenalty(), routing.failureHalfLife(),
+				routing.degradedFailureRate(), routing.degradedMaxHold());
 		for (OllamaHost host : hosts) {
 			Gauge.builder("kow.host.in.flight", pool, p -> p.inFlight(host)).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.slots", host, OllamaHost::slots).tag("host", host.id()).register(meters);
@@ -199,10 +200,11 @@ public class WorkerConfiguration {
 
 	@Bean
 	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, Preemption preemption,
-			SchedulingProperties scheduling, LongSupplier nanoClock, Clock workerClock, MeterRegistry meters) {
+			SchedulingProperties scheduling, LongSupplier nanoClock, Clock workerClock, Scheduler workerTimer,
+			MeterRegistry meters) {
 		int[] weights = { scheduling.highWeight(), scheduling.normalWeight(), scheduling.batchWeight() };
 		LaneScheduler scheduler = new LaneScheduler(pool, executor, executor, preemption, weights, scheduling.aging(),
-				nanoClock, workerClock);
+				nanoClock, workerClock, workerTimer);
 		executor.retryInto(scheduler);
 		for (Lane lane : Lane.values()) {
 			Gauge.builder("kow.lane.waiting", scheduler, s -> s.waiting(lane)).tag("lane", lane.key()).register(meters);

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -46,9 +47,24 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 	 * attempt: connection errors, 5xx, timeouts, stalls, truncated streams); default 10, so a host failing
 	 * 10 % of its attempts ranks as if full and gets work when the others are busy; 0 ignores failures
 	 * @param failureHalfLife time after which a past attempt counts half in that rate; default 60s
+	 * @param degradedFailureRate recent failure rate (0 to 1) from which a host is degraded: a job that
+	 * could only go there while a healthy host serving its model is busy waits for a healthy slot first;
+	 * default 0.1; 1 turns this off
+	 * @param degradedMaxHold longest such wait, from the time the job entered its lane (the wait is two
+	 * expected intervals between healthy slot releases, at most this); default 2s; 0 turns it off
 	 */
 	public record Routing(@DefaultValue("10") @DecimalMin("0") double failurePenalty,
-			@DefaultValue("60s") Duration failureHalfLife) {
+			@DefaultValue("60s") Duration failureHalfLife,
+			@DefaultValue("0.1") @DecimalMin("0.01") @DecimalMax("1") double degradedFailureRate,
+			@DefaultValue("2s") Duration degradedMaxHold) {
+
+		/** Checks that the hold is not negative. */
+		public Routing {
+			if (degradedMaxHold == null || degradedMaxHold.isNegative()) {
+				throw new IllegalArgumentException(
+						"worker.ollama.routing.degraded-max-hold must be zero or positive, but was " + degradedMaxHold);
+			}
+		}
 	}
 
 	/**

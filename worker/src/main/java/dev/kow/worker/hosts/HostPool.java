@@ -26,8 +26,15 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * attempt, decaying with a half-life), so a host that drops or truncates some of its answers, or keeps
  * going down and coming back, gets work mostly when the healthy hosts are busy: with the default
  * penalty of 10, a host failing 10 % of its attempts ranks as if it were full. It still gets work when it
- * has the only free slot, so no slot idles while work waits. Thread-safe: slot counting is under this
- * object's monitor; listeners run after it is released.
+ * has the only free slot.
+ *
+ * <p><b>Degraded hosts.</b> A host whose recent failure rate reaches {@code degradedRate} is degraded:
+ * a job that could only go there while a healthy host serving its model is busy waits for a healthy
+ * slot, for at most {@link #holdNanos()} (two expected intervals between healthy slot releases, at most
+ * {@code maxHold}) from the time it entered its lane; after that it takes the degraded host's slot. Each
+ * attempt sent to a host that fails a fifth of its answers costs on average a fifth of a partial
+ * generation plus a retry, more than the short wait for a healthy slot. Thread-safe: slot counting is
+ * under this object's monitor; listeners run after it is released.
  */
 public final class HostPool {
 
@@ -51,6 +58,13 @@ public final class HostPool {
 
 	private final Map<OllamaHost, FailureRate> failures = new HashMap<>();
 
+	private final double degradedRate;
+
+	private final long maxHoldNanos;
+
+	/** Mean slot time of successful attempts (exponentially weighted), ns; NaN before the first. */
+	private double serviceNanos = Double.NaN;
+
 	/**
 	 * A pool with the default routing: failure penalty 10, failure half-life 60 s.
 	 * @param hosts the hosts
@@ -67,9 +81,25 @@ public final class HostPool {
 	 * @param failureHalfLife time after which a past attempt counts half in the failure rate
 	 */
 	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife) {
+		this(hosts, nanoClock, failurePenalty, failureHalfLife, 1.0, Duration.ZERO);
+	}
+
+	/**
+	 * @param hosts the hosts
+	 * @param nanoClock monotonic clock, ns
+	 * @param failurePenalty load added per unit of recent failure rate (0 ignores failures)
+	 * @param failureHalfLife time after which a past attempt counts half in the failure rate
+	 * @param degradedRate recent failure rate (0 to 1) from which a host is degraded; 1 turns holding off
+	 * @param maxHold longest wait for a healthy slot before a job takes a degraded host's; zero turns
+	 * holding off
+	 */
+	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife,
+			double degradedRate, Duration maxHold) {
 		this.hosts = List.copyOf(hosts);
 		this.nanoClock = nanoClock;
 		this.failurePenalty = failurePenalty;
+		this.degradedRate = degradedRate;
+		this.maxHoldNanos = maxHold.toNanos();
 		for (OllamaHost host : this.hosts) {
 			this.failures.put(host, new FailureRate(failureHalfLife));
 		}
@@ -98,12 +128,24 @@ public final class HostPool {
 	}
 
 	/**
-	 * Takes a free slot for a model.
+	 * Takes a free slot for a model, degraded hosts included.
 	 * @param model model name
 	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
 	 * @return a lease, or null when no host can take the call now
 	 */
 	public SlotLease tryAcquire(String model, String avoidHost) {
+		return tryAcquire(model, avoidHost, Long.MAX_VALUE);
+	}
+
+	/**
+	 * Takes a free slot for a model; a degraded host's only while no healthy host serves the model or
+	 * the job has waited {@link #holdNanos()}.
+	 * @param model model name
+	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
+	 * @param waitedNanos how long the job has waited in its lane, ns
+	 * @return a lease, or null when no host can take the call now
+	 */
+	public SlotLease tryAcquire(String model, String avoidHost, long waitedNanos) {
 		String normalized = ModelNames.normalize(model);
 		synchronized (this) {
 			List<OllamaHost> candidates = new ArrayList<>();
@@ -118,7 +160,12 @@ public final class HostPool {
 				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
 				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()
 						+ this.failurePenalty * this.failures.get(h).value(now)));
+			boolean hold = waitedNanos < this.maxHoldNanos && candidates.stream().anyMatch(h -> degraded(h, now))
+					&& waitedNanos < holdNanos() && healthyServes(normalized, now);
 			for (OllamaHost host : candidates) {
+				if (hold && degraded(host, now)) {
+					continue;
+				}
 				if (host.breaker().tryAcquirePermission()) {
 					host.inFlight++;
 					return new SlotLease(host, this.nanoClock.getAsLong(), new AtomicBoolean());
@@ -147,6 +194,9 @@ public final class HostPool {
 		}
 		synchronized (this) {
 			lease.host().inFlight--;
+			if (result == Result.OK) {
+				this.serviceNanos = Double.isNaN(this.serviceNanos) ? nanos : 0.95 * this.serviceNanos + 0.05 * nanos;
+			}
 			if (result != Result.CANCELLED) {
 				this.failures.get(lease.host()).record(result == Result.HOST_FAILURE, this.nanoClock.getAsLong());
 			}
@@ -160,6 +210,34 @@ public final class HostPool {
 	 */
 	public synchronized double failureRate(OllamaHost host) {
 		return this.failures.get(host).value(this.nanoClock.getAsLong());
+	}
+
+	/**
+	 * How long a job waits for a healthy slot before it takes a degraded host's: two expected intervals
+	 * between slot releases of the healthy hosts when all are busy (the mean slot time of successful
+	 * attempts / their usable slots), at most {@code maxHold}.
+	 * @return the hold, ns; 0 while holding is off, before the first success, or with no healthy host
+	 */
+	public synchronized long holdNanos() {
+		if (this.maxHoldNanos <= 0 || this.degradedRate >= 1 || Double.isNaN(this.serviceNanos)) {
+			return 0;
+		}
+		long now = this.nanoClock.getAsLong();
+		int healthySlots = this.hosts.stream()
+			.filter(h -> h.breaker().getState() == CircuitBreaker.State.CLOSED && !degraded(h, now))
+			.mapToInt(OllamaHost::capacity).sum();
+		return healthySlots == 0 ? 0 : Math.min(this.maxHoldNanos, (long) (2 * this.serviceNanos / healthySlots));
+	}
+
+	/** Caller holds the monitor. */
+	private boolean degraded(OllamaHost host, long now) {
+		return this.degradedRate < 1 && this.failures.get(host).value(now) >= this.degradedRate;
+	}
+
+	/** Whether a healthy host with a closed breaker serves the model; caller holds the monitor. */
+	private boolean healthyServes(String normalizedModel, long now) {
+		return this.hosts.stream().anyMatch(h -> h.serves(normalizedModel) && h.capacity() > 0
+				&& h.breaker().getState() == CircuitBreaker.State.CLOSED && !degraded(h, now));
 	}
 
 	/**

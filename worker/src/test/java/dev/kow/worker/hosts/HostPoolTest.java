@@ -91,4 +91,42 @@ class HostPoolTest {
 		assertThat(pool.tryAcquire("m", null).host()).isSameAs(healthy);
 		assertThat(pool.tryAcquire("m", null).host()).as("failures forgotten: least loaded again").isSameAs(sick);
 	}
+	@Test
+	void aJobWaitsForAHealthySlotBeforeTakingADegradedHostsForAtMostTheHold() {
+		AtomicLong nanos = new AtomicLong();
+		OllamaHost sick = host("sick", 4, Set.of());
+		OllamaHost healthy = host("healthy", 4, Set.of());
+		HostPool pool = new HostPool(List.of(sick, healthy), nanos::get, 10, Duration.ofSeconds(60), 0.1,
+				Duration.ofSeconds(2));
+		assertThat(pool.holdNanos()).as("no success measured yet: no hold").isZero();
+		List<SlotLease> first = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			first.add(pool.tryAcquire("m", null, 0));
+		}
+		nanos.addAndGet(Duration.ofMillis(400).toNanos());
+		int sickFailures = 0;
+		for (SlotLease lease : first) {
+			boolean fails = lease.host() == sick && sickFailures++ < 2;
+			pool.release(lease, fails ? HostPool.Result.HOST_FAILURE : HostPool.Result.OK, fails ? new RuntimeException() : null);
+		}
+		// mean successful slot time 400 ms over the healthy host's 4 slots: two intervals are 200 ms
+		assertThat(pool.holdNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
+
+		List<SlotLease> busy = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			busy.add(pool.tryAcquire("m", null, 0));
+		}
+		assertThat(busy).allMatch(lease -> lease.host() == healthy);
+		assertThat(pool.tryAcquire("m", null, Duration.ofMillis(150).toNanos()))
+			.as("the healthy host is busy, but one of its slots is expected soon").isNull();
+		assertThat(pool.tryAcquire("m", null, Duration.ofMillis(200).toNanos()).host())
+			.as("after the hold the degraded host's slot is used").isSameAs(sick);
+		pool.release(busy.get(0), HostPool.Result.OK, null);
+		assertThat(pool.tryAcquire("m", null, 0).host()).as("a healthy slot at once").isSameAs(healthy);
+		assertThat(pool.tryAcquire("m", null).host()).as("the slot a preemption freed is taken without a hold").isSameAs(sick);
+
+		HostPool off = new HostPool(List.of(sick, healthy), nanos::get, 10, Duration.ofSeconds(60), 1.0,
+				Duration.ofSeconds(2));
+		assertThat(off.holdNanos()).as("degraded-failure-rate 1 turns holding off").isZero();
+	}
 }

@@ -22,6 +22,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -148,5 +149,44 @@ class LaneSchedulerTest {
 		assertThat(this.dispatched).isEmpty();
 		assertThat(this.expired).hasSize(1);
 		assertThat(pool.inFlight(pool.hosts().get(0))).isZero();
+	}
+	@Test
+	void aJobHeldBackFromADegradedHostTakesItsSlotWhenTheHoldEndsWithoutAnyRelease() {
+		OllamaHost sick = new OllamaHost("sick", URI.create("http://127.0.0.1:1"), 1, Set.of(), CircuitBreaker.ofDefaults("sick"));
+		OllamaHost healthy = new OllamaHost("healthy", URI.create("http://127.0.0.1:2"), 1, Set.of(),
+				CircuitBreaker.ofDefaults("healthy"));
+		HostPool pool = new HostPool(List.of(sick, healthy), this.nanos::get, 10, Duration.ofSeconds(60), 0.1,
+				Duration.ofSeconds(2));
+		SlotLease onSick = pool.tryAcquire("m", null);
+		SlotLease onHealthy = pool.tryAcquire("m", null);
+		this.nanos.addAndGet(Duration.ofMillis(100).toNanos());
+		pool.release(onSick, HostPool.Result.HOST_FAILURE, new RuntimeException("truncated"));
+		pool.release(onHealthy, HostPool.Result.OK, null);
+		assertThat(pool.holdNanos()).as("2 x 100 ms / 1 healthy slot").isEqualTo(Duration.ofMillis(200).toNanos());
+
+		VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+		LaneScheduler scheduler = new LaneScheduler(pool, (job, lease) -> {
+			this.dispatched.add(job);
+			this.leases.add(lease);
+		}, new UndispatchableHandler() {
+			@Override
+			public void expired(Job job) {
+			}
+
+			@Override
+			public void unroutable(Job job) {
+			}
+		}, Preemption.off(pool), new int[] { 8, 3, 1 }, Duration.ofSeconds(60), this.nanos::get, this.clock, timer);
+		scheduler.submit(job(Lane.BATCH, 1, null));
+		scheduler.submit(job(Lane.BATCH, 2, null));
+		assertThat(this.leases).extracting(SlotLease::host).as("the second job waits for the healthy host").containsExactly(healthy);
+
+		this.nanos.addAndGet(Duration.ofMillis(199).toNanos());
+		timer.advanceTimeBy(Duration.ofMillis(199));
+		assertThat(this.leases).hasSize(1);
+		this.nanos.addAndGet(Duration.ofMillis(1).toNanos());
+		timer.advanceTimeBy(Duration.ofMillis(1));
+		assertThat(this.leases).extracting(SlotLease::host).as("after the hold it takes the degraded host's slot")
+			.containsExactly(healthy, sick);
 	}
 }

@@ -142,6 +142,10 @@ public class WorkerConfiguration {
 			Gauge.builder("kow.host.failure.rate", pool, p -> p.failureRate(host)).tag("host", host.id())
 				.description("Recent host failures per attempt (decaying), which ranks the host behind healthy ones")
 				.register(meters);
+			Gauge.builder("kow.host.degraded", pool, p -> p.degraded(host) ? 1 : 0).tag("host", host.id())
+				.description("1 while the host's failure rate is at or above routing.degraded-failure-rate: jobs wait "
+						+ "briefly for a healthy slot before taking one of its slots")
+				.register(meters);
 			Gauge.builder("kow.host.circuit.open", host, h -> h.breaker().getState().name().startsWith("OPEN") ? 1 : 0)
 				.tag("host", host.id()).register(meters);
 		}

@@ -229,6 +229,15 @@ public final class HostPool {
 		return healthySlots == 0 ? 0 : Math.min(this.maxHoldNanos, (long) (2 * this.serviceNanos / healthySlots));
 	}
 
+	/**
+	 * @param host a host
+	 * @return whether its recent failure rate has reached the degraded rate, so jobs wait briefly for a
+	 *         healthy slot before taking one of its slots
+	 */
+	public synchronized boolean degraded(OllamaHost host) {
+		return degraded(host, this.nanoClock.getAsLong());
+	}
+
 	/** Caller holds the monitor. */
 	private boolean degraded(OllamaHost host, long now) {
 		return this.degradedRate < 1 && this.failures.get(host).value(now) >= this.degradedRate;

@@ -109,6 +109,8 @@ class HostPoolTest {
 			boolean fails = lease.host() == sick && sickFailures++ < 2;
 			pool.release(lease, fails ? HostPool.Result.HOST_FAILURE : HostPool.Result.OK, fails ? new RuntimeException() : null);
 		}
+		assertThat(pool.degraded(sick)).as("2 failures in 4 attempts, over a prior of 5: 22 %").isTrue();
+		assertThat(pool.degraded(healthy)).isFalse();
 		// mean successful slot time 400 ms over the healthy host's 4 slots: two intervals are 200 ms
 		assertThat(pool.holdNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
 
@@ -128,5 +130,6 @@ class HostPoolTest {
 		HostPool off = new HostPool(List.of(sick, healthy), nanos::get, 10, Duration.ofSeconds(60), 1.0,
 				Duration.ofSeconds(2));
 		assertThat(off.holdNanos()).as("degraded-failure-rate 1 turns holding off").isZero();
+		assertThat(off.degraded(sick)).isFalse();
 	}
 }

@@ -160,8 +160,7 @@ public final class HostPool {
 				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
 				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()
 						+ this.failurePenalty * this.failures.get(h).value(now)));
-			boolean hold = waitedNanos < this.maxHoldNanos && candidates.stream().anyMatch(h -> degraded(h, now))
-					&& waitedNanos < holdNanos() && healthyServes(normalized, now);
+			boolean hold = holdsBack(model, waitedNanos);
 			for (OllamaHost host : candidates) {
 				if (hold && degraded(host, now)) {
 					continue;
@@ -227,6 +226,24 @@ public final class HostPool {
 			.filter(h -> h.breaker().getState() == CircuitBreaker.State.CLOSED && !degraded(h, now))
 			.mapToInt(OllamaHost::capacity).sum();
 		return healthySlots == 0 ? 0 : Math.min(this.maxHoldNanos, (long) (2 * this.serviceNanos / healthySlots));
+	}
+
+	/**
+	 * Whether a job that waited {@code waitedNanos} is being held back: a degraded host has a free slot
+	 * for its model that {@link #tryAcquire(String, String, long)} leaves to a healthy host for now.
+	 * @param model model name
+	 * @param waitedNanos how long the job has waited in its lane, ns
+	 * @return true while the hold lasts
+	 */
+	public synchronized boolean holdsBack(String model, long waitedNanos) {
+		if (waitedNanos >= this.maxHoldNanos) {
+			return false;
+		}
+		String normalized = ModelNames.normalize(model);
+		long now = this.nanoClock.getAsLong();
+		boolean freeDegraded = this.hosts.stream().anyMatch(h -> h.inFlight < h.capacity() && h.serves(normalized)
+				&& h.breaker().getState() == CircuitBreaker.State.CLOSED && degraded(h, now));
+		return freeDegraded && waitedNanos < holdNanos() && healthyServes(normalized, now);
 	}
 
 	/**

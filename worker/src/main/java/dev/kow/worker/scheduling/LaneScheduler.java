@@ -22,8 +22,9 @@ import reactor.core.scheduler.Scheduler;
  * <p><b>Work-conserving:</b> whenever a host slot is free and any lane has work, a job is dispatched,
  * with one exception: a slot of a degraded host (one that fails part of its answers) waits up to
  * {@link HostPool#holdNanos()} for a healthy slot to free first, and a timer runs the scheduler again
- * when that hold ends. Jobs wait here, never inside Ollama: a job is taken from its lane only once {@link HostPool} has a
- * slot for it, so a high-priority job waits for about one slot to free up, whatever the batch backlog.
+ * when that hold ends. Jobs wait here, never inside Ollama: a job is taken from its lane only once
+ * {@link HostPool} has a slot for it, so a high-priority job waits for about one slot to free up,
+ * whatever the batch backlog.
  *
  * <p><b>Weighted shares (stride scheduling):</b> each lane has a pass value that grows by
  * {@code 1/weight} per dispatch; the non-empty lane with the smallest pass goes next (ties: the more
@@ -216,7 +217,8 @@ public final class LaneScheduler {
 						else {
 							long waited = this.nanoClock.getAsLong() - head.queuedSinceNanos();
 							lease = this.pool.tryAcquire(head.request().getModel(), head.lastHost(), waited);
-							if (lease == null) {
+							if (lease == null && this.timer != null
+									&& this.pool.holdsBack(head.request().getModel(), waited)) {
 								wakeAfterHold(waited);
 							}
 							if (lease != null) {
@@ -252,12 +254,13 @@ public final class LaneScheduler {
 	}
 
 	/**
-	 * Makes sure the scheduler runs again once a job that waited {@code waitedNanos} has waited the
-	 * hold, in case no slot release comes first; one pending wake-up at a time.
+	 * Makes sure the scheduler runs again once a job held back from a degraded host, which waited
+	 * {@code waitedNanos}, has waited the hold, in case no slot release comes first; one pending
+	 * wake-up at a time.
 	 */
 	private void wakeAfterHold(long waitedNanos) {
 		long hold = this.pool.holdNanos();
-		if (this.timer == null || hold <= waitedNanos) {
+		if (hold <= waitedNanos) {
 			return;
 		}
 		long now = this.nanoClock.getAsLong();

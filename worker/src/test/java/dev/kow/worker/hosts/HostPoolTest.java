@@ -121,6 +121,8 @@ class HostPoolTest {
 		assertThat(busy).allMatch(lease -> lease.host() == healthy);
 		assertThat(pool.tryAcquire("m", null, Duration.ofMillis(150).toNanos()))
 			.as("the healthy host is busy, but one of its slots is expected soon").isNull();
+		assertThat(pool.holdsBack("m", Duration.ofMillis(150).toNanos())).isTrue();
+		assertThat(pool.holdsBack("m", Duration.ofMillis(200).toNanos())).isFalse();
 		assertThat(pool.tryAcquire("m", null, Duration.ofMillis(200).toNanos()).host())
 			.as("after the hold the degraded host's slot is used").isSameAs(sick);
 		pool.release(busy.get(0), HostPool.Result.OK, null);

@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
  * {@code wait_from_append_ms} starts at the broker's append time of the request instead (the lane
  * topics use {@code LogAppendTime}): the wait of the system alone, without the harness's produce
  * latency ({@code produce_ms}, created to appended), which on a loaded 2-core machine reaches tens of
- * ms at p99 for every system alike. {@code preempted} counts the answers granted in that window whose client left before the end (the
- * worker's preemption victims), and {@code preempted_slot_s} the slot time they had used, against
+ * ms at p99 for every system alike. {@code preempted} counts the answers granted in that window whose
+ * client left before the end (the worker's preemption victims), and {@code preempted_slot_s} the slot
+ * time they had used, against
  * {@code window_slot_s}, the slot time of every grant in the window; the mean batch service time counts
  * completed answers only.
  */

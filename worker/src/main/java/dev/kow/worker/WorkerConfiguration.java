@@ -115,7 +115,7 @@ public class WorkerConfiguration {
 	}
 
 	@Bean
-	HostPool hostPool(OllamaProperties ollama, LongSupplier nanoClock, MeterRegistry meters) {
+	HostPool hostPool(OllamaProperties ollama, LongSupplier nanoClock, Scheduler workerTimer, MeterRegistry meters) {
 		OllamaProperties.Breaker breaker = ollama.breaker();
 		CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
 			.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -132,7 +132,7 @@ public class WorkerConfiguration {
 			.toList();
 		OllamaProperties.Routing routing = ollama.routing();
 		HostPool pool = new HostPool(hosts, nanoClock, routing.failurePenalty(), routing.failureHalfLife(),
-				routing.degradedFailureRate(), routing.degradedMaxHold());
+				routing.degradedFailureRate(), routing.degradedMaxHold(), workerTimer);
 		for (OllamaHost host : hosts) {
 			Gauge.builder("kow.host.in.flight", pool, p -> p.inFlight(host)).tag("host", host.id()).register(meters);
 			Gauge.builder("kow.host.slots", host, OllamaHost::slots).tag("host", host.id()).register(meters);
@@ -204,11 +204,10 @@ public class WorkerConfiguration {
 
 	@Bean
 	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, Preemption preemption,
-			SchedulingProperties scheduling, LongSupplier nanoClock, Clock workerClock, Scheduler workerTimer,
-			MeterRegistry meters) {
+			SchedulingProperties scheduling, LongSupplier nanoClock, Clock workerClock, MeterRegistry meters) {
 		int[] weights = { scheduling.highWeight(), scheduling.normalWeight(), scheduling.batchWeight() };
 		LaneScheduler scheduler = new LaneScheduler(pool, executor, executor, preemption, weights, scheduling.aging(),
-				nanoClock, workerClock, workerTimer);
+				nanoClock, workerClock);
 		executor.retryInto(scheduler);
 		for (Lane lane : Lane.values()) {
 			Gauge.builder("kow.lane.waiting", scheduler, s -> s.waiting(lane)).tag("lane", lane.key()).register(meters);

@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import dev.kow.worker.ollama.ModelNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * The Ollama hosts and their slots. A slot is handed out only when the host has fewer calls in flight
@@ -31,7 +33,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * <p><b>Degraded hosts.</b> A host whose recent failure rate reaches {@code degradedRate} is degraded:
  * a job that could only go there while a healthy host serving its model is busy waits for a healthy
  * slot, for at most {@link #holdNanos()} (two expected intervals between healthy slot releases, at most
- * {@code maxHold}) from the time it entered its lane; after that it takes the degraded host's slot. Each
+ * {@code maxHold}) from the time it entered its lane; after that it takes the degraded host's slot. When a
+ * hold starts, a timer tells the slot listeners once it has ended, in case no slot release comes first. Each
  * attempt sent to a host that fails a fifth of its answers costs on average a fifth of a partial
  * generation plus a retry, more than the short wait for a healthy slot. Thread-safe: slot counting is
  * under this object's monitor; listeners run after it is released.
@@ -65,6 +68,12 @@ public final class HostPool {
 	/** Mean slot time of successful attempts (exponentially weighted), ns; NaN before the first. */
 	private double serviceNanos = Double.NaN;
 
+	/** Tells the slot listeners when a hold ends; null when holding is off. */
+	private final Scheduler timer;
+
+	/** Nano-clock time of the pending end-of-hold notice, or {@link Long#MAX_VALUE} for none. */
+	private final AtomicLong wakeAt = new AtomicLong(Long.MAX_VALUE);
+
 	/**
 	 * A pool with the default routing: failure penalty 10, failure half-life 60 s.
 	 * @param hosts the hosts
@@ -81,7 +90,7 @@ public final class HostPool {
 	 * @param failureHalfLife time after which a past attempt counts half in the failure rate
 	 */
 	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife) {
-		this(hosts, nanoClock, failurePenalty, failureHalfLife, 1.0, Duration.ZERO);
+		this(hosts, nanoClock, failurePenalty, failureHalfLife, 1.0, Duration.ZERO, null);
 	}
 
 	/**
@@ -92,14 +101,16 @@ public final class HostPool {
 	 * @param degradedRate recent failure rate (0 to 1) from which a host is degraded; 1 turns holding off
 	 * @param maxHold longest wait for a healthy slot before a job takes a degraded host's; zero turns
 	 * holding off
+	 * @param timer tells the slot listeners when a hold ends; null turns holding off
 	 */
 	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife,
-			double degradedRate, Duration maxHold) {
+			double degradedRate, Duration maxHold, Scheduler timer) {
 		this.hosts = List.copyOf(hosts);
 		this.nanoClock = nanoClock;
 		this.failurePenalty = failurePenalty;
 		this.degradedRate = degradedRate;
-		this.maxHoldNanos = maxHold.toNanos();
+		this.maxHoldNanos = timer == null ? 0 : maxHold.toNanos();
+		this.timer = timer;
 		for (OllamaHost host : this.hosts) {
 			this.failures.put(host, new FailureRate(failureHalfLife));
 		}
@@ -160,15 +171,18 @@ public final class HostPool {
 				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
 				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()
 						+ this.failurePenalty * this.failures.get(h).value(now)));
-			boolean hold = holdsBack(model, waitedNanos);
+			long hold = holdRemaining(normalized, waitedNanos, now);
 			for (OllamaHost host : candidates) {
-				if (hold && degraded(host, now)) {
+				if (hold > 0 && degraded(host, now)) {
 					continue;
 				}
 				if (host.breaker().tryAcquirePermission()) {
 					host.inFlight++;
 					return new SlotLease(host, this.nanoClock.getAsLong(), new AtomicBoolean());
 				}
+			}
+			if (hold > 0) {
+				notifyAfter(hold, now);
 			}
 			return null;
 		}
@@ -235,15 +249,34 @@ public final class HostPool {
 	 * @param waitedNanos how long the job has waited in its lane, ns
 	 * @return true while the hold lasts
 	 */
-	public synchronized boolean holdsBack(String model, long waitedNanos) {
+	synchronized boolean holdsBack(String model, long waitedNanos) {
+		return holdRemaining(ModelNames.normalize(model), waitedNanos, this.nanoClock.getAsLong()) > 0;
+	}
+
+	/** @return how much longer the job is held back from a degraded host's free slot, ns, or 0; caller holds the monitor */
+	private long holdRemaining(String normalizedModel, long waitedNanos, long now) {
 		if (waitedNanos >= this.maxHoldNanos) {
-			return false;
+			return 0;
 		}
-		String normalized = ModelNames.normalize(model);
-		long now = this.nanoClock.getAsLong();
-		boolean freeDegraded = this.hosts.stream().anyMatch(h -> h.inFlight < h.capacity() && h.serves(normalized)
+		boolean freeDegraded = this.hosts.stream().anyMatch(h -> h.inFlight < h.capacity() && h.serves(normalizedModel)
 				&& h.breaker().getState() == CircuitBreaker.State.CLOSED && degraded(h, now));
-		return freeDegraded && waitedNanos < holdNanos() && healthyServes(normalized, now);
+		if (!freeDegraded || !healthyServes(normalizedModel, now)) {
+			return 0;
+		}
+		return Math.max(0, holdNanos() - waitedNanos);
+	}
+
+	/** Tells the slot listeners in {@code delayNanos} that a hold has ended; one pending notice at a time. */
+	private void notifyAfter(long delayNanos, long now) {
+		long at = now + delayNanos;
+		long pending = this.wakeAt.get();
+		if ((pending > now && pending <= at) || !this.wakeAt.compareAndSet(pending, at)) {
+			return;
+		}
+		this.timer.schedule(() -> {
+			this.wakeAt.compareAndSet(at, Long.MAX_VALUE);
+			notifyListeners();
+		}, delayNanos, TimeUnit.NANOSECONDS);
 	}
 
 	/**

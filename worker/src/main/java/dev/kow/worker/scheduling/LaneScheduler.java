@@ -5,26 +5,23 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
 import org.apache.kafka.common.TopicPartition;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * Priority lanes over GPU slots.
  *
  * <p><b>Work-conserving:</b> whenever a host slot is free and any lane has work, a job is dispatched,
  * with one exception: a slot of a degraded host (one that fails part of its answers) waits up to
- * {@link HostPool#holdNanos()} for a healthy slot to free first, and a timer runs the scheduler again
- * when that hold ends. Jobs wait here, never inside Ollama: a job is taken from its lane only once
- * {@link HostPool} has a slot for it, so a high-priority job waits for about one slot to free up,
- * whatever the batch backlog.
+ * {@link HostPool#holdNanos()} for a healthy slot to free first; the pool tells this scheduler when
+ * that hold ends, as it does when a slot frees. Jobs wait here, never inside Ollama: a job is taken
+ * from its lane only once {@link HostPool} has a slot for it, so a high-priority job waits for about
+ * one slot to free up, whatever the batch backlog.
  *
  * <p><b>Weighted shares (stride scheduling):</b> each lane has a pass value that grows by
  * {@code 1/weight} per dispatch; the non-empty lane with the smallest pass goes next (ties: the more
@@ -67,11 +64,6 @@ public final class LaneScheduler {
 
 	private final AtomicInteger wip = new AtomicInteger();
 
-	private final Scheduler timer;
-
-	/** Nano-clock time of the pending wake-up for held-back jobs, or {@link Long#MAX_VALUE} for none. */
-	private final AtomicLong wakeAt = new AtomicLong(Long.MAX_VALUE);
-
 	/**
 	 * @param pool the hosts
 	 * @param dispatcher runs a job on a slot
@@ -81,30 +73,11 @@ public final class LaneScheduler {
 	 * @param aging wait after which a job goes next regardless of weights
 	 * @param nanoClock monotonic clock, ns
 	 * @param clock wall clock, for deadlines
-	 */
-	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable,
-			Preemption preemption, int[] weights, Duration aging, LongSupplier nanoClock, Clock clock) {
-		this(pool, dispatcher, undispatchable, preemption, weights, aging, nanoClock, clock, null);
-	}
-
-	/**
-	 * @param pool the hosts
-	 * @param dispatcher runs a job on a slot
-	 * @param undispatchable receives expired and unroutable jobs
-	 * @param preemption frees a slot for a high-priority job when none is free, or never
-	 * @param weights weight per lane, indexed by {@link Lane#ordinal()}
-	 * @param aging wait after which a job goes next regardless of weights
-	 * @param nanoClock monotonic clock, ns
-	 * @param clock wall clock, for deadlines
-	 * @param timer runs the scheduler again when a job held back from a degraded host
-	 * ({@link HostPool#holdNanos()}) has waited long enough; null: only slot releases and new jobs do
 	 */
 	@SuppressWarnings("unchecked")
 	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable,
-			Preemption preemption, int[] weights, Duration aging, LongSupplier nanoClock, Clock clock,
-			Scheduler timer) {
+			Preemption preemption, int[] weights, Duration aging, LongSupplier nanoClock, Clock clock) {
 		this.pool = pool;
-		this.timer = timer;
 		this.dispatcher = dispatcher;
 		this.undispatchable = undispatchable;
 		this.preemption = preemption;
@@ -217,10 +190,6 @@ public final class LaneScheduler {
 						else {
 							long waited = this.nanoClock.getAsLong() - head.queuedSinceNanos();
 							lease = this.pool.tryAcquire(head.request().getModel(), head.lastHost(), waited);
-							if (lease == null && this.timer != null
-									&& this.pool.holdsBack(head.request().getModel(), waited)) {
-								wakeAfterHold(waited);
-							}
 							if (lease != null) {
 								job = this.queues[lane].pollFirst();
 								this.virtualTime = this.pass[lane];
@@ -251,28 +220,6 @@ public final class LaneScheduler {
 			}
 		}
 		while (this.wip.decrementAndGet() != 0);
-	}
-
-	/**
-	 * Makes sure the scheduler runs again once a job held back from a degraded host, which waited
-	 * {@code waitedNanos}, has waited the hold, in case no slot release comes first; one pending
-	 * wake-up at a time.
-	 */
-	private void wakeAfterHold(long waitedNanos) {
-		long hold = this.pool.holdNanos();
-		if (hold <= waitedNanos) {
-			return;
-		}
-		long now = this.nanoClock.getAsLong();
-		long at = now + hold - waitedNanos;
-		long pending = this.wakeAt.get();
-		if ((pending > now && pending <= at) || !this.wakeAt.compareAndSet(pending, at)) {
-			return;
-		}
-		this.timer.schedule(() -> {
-			this.wakeAt.compareAndSet(at, Long.MAX_VALUE);
-			pump();
-		}, hold - waitedNanos, TimeUnit.NANOSECONDS);
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -97,7 +98,7 @@ class HostPoolTest {
 		OllamaHost sick = host("sick", 4, Set.of());
 		OllamaHost healthy = host("healthy", 4, Set.of());
 		HostPool pool = new HostPool(List.of(sick, healthy), nanos::get, 10, Duration.ofSeconds(60), 0.1,
-				Duration.ofSeconds(2));
+				Duration.ofSeconds(2), VirtualTimeScheduler.create());
 		assertThat(pool.holdNanos()).as("no success measured yet: no hold").isZero();
 		List<SlotLease> first = new ArrayList<>();
 		for (int i = 0; i < 8; i++) {
@@ -130,7 +131,7 @@ class HostPoolTest {
 		assertThat(pool.tryAcquire("m", null).host()).as("the slot a preemption freed is taken without a hold").isSameAs(sick);
 
 		HostPool off = new HostPool(List.of(sick, healthy), nanos::get, 10, Duration.ofSeconds(60), 1.0,
-				Duration.ofSeconds(2));
+				Duration.ofSeconds(2), VirtualTimeScheduler.create());
 		assertThat(off.holdNanos()).as("degraded-failure-rate 1 turns holding off").isZero();
 		assertThat(off.degraded(sick)).isFalse();
 	}

@@ -155,8 +155,9 @@ class LaneSchedulerTest {
 		OllamaHost sick = new OllamaHost("sick", URI.create("http://127.0.0.1:1"), 1, Set.of(), CircuitBreaker.ofDefaults("sick"));
 		OllamaHost healthy = new OllamaHost("healthy", URI.create("http://127.0.0.1:2"), 1, Set.of(),
 				CircuitBreaker.ofDefaults("healthy"));
+		VirtualTimeScheduler timer = VirtualTimeScheduler.create();
 		HostPool pool = new HostPool(List.of(sick, healthy), this.nanos::get, 10, Duration.ofSeconds(60), 0.1,
-				Duration.ofSeconds(2));
+				Duration.ofSeconds(2), timer);
 		SlotLease onSick = pool.tryAcquire("m", null);
 		SlotLease onHealthy = pool.tryAcquire("m", null);
 		this.nanos.addAndGet(Duration.ofMillis(100).toNanos());
@@ -164,19 +165,7 @@ class LaneSchedulerTest {
 		pool.release(onHealthy, HostPool.Result.OK, null);
 		assertThat(pool.holdNanos()).as("2 x 100 ms / 1 healthy slot").isEqualTo(Duration.ofMillis(200).toNanos());
 
-		VirtualTimeScheduler timer = VirtualTimeScheduler.create();
-		LaneScheduler scheduler = new LaneScheduler(pool, (job, lease) -> {
-			this.dispatched.add(job);
-			this.leases.add(lease);
-		}, new UndispatchableHandler() {
-			@Override
-			public void expired(Job job) {
-			}
-
-			@Override
-			public void unroutable(Job job) {
-			}
-		}, Preemption.off(pool), new int[] { 8, 3, 1 }, Duration.ofSeconds(60), this.nanos::get, this.clock, timer);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofSeconds(60));
 		scheduler.submit(job(Lane.BATCH, 1, null));
 		scheduler.submit(job(Lane.BATCH, 2, null));
 		assertThat(this.leases).extracting(SlotLease::host).as("the second job waits for the healthy host").containsExactly(healthy);

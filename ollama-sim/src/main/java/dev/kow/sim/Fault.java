@@ -16,6 +16,6 @@ public enum Fault {
 	ERROR_LINE,
 	/** The stream ends cleanly after a few tokens without a {@code done:true} chunk. */
 	TRUNCATED_STREAM,
-	/** The first token arrives only after {@link Faults#slowFirstToken()} extra (real time, scaled). */
+	/** The first token arrives only after {@link Faults#slowFirstToken()} extra (model time, multiplied by the time scale). */
 	SLOW_FIRST_TOKEN
 }

@@ -51,7 +51,8 @@ public final class Faults {
 	}
 
 	/**
-	 * @param extra real-time delay added before the first token by {@link Fault#SLOW_FIRST_TOKEN}
+	 * @param extra delay added before the first token by {@link Fault#SLOW_FIRST_TOKEN}, model time
+	 * (multiplied by the simulator's time scale, like every simulated duration)
 	 * @return this
 	 */
 	public synchronized Faults slowFirstToken(Duration extra) {
@@ -59,7 +60,7 @@ public final class Faults {
 		return this;
 	}
 
-	/** @return the delay of {@link Fault#SLOW_FIRST_TOKEN}, real time */
+	/** @return the delay of {@link Fault#SLOW_FIRST_TOKEN}, model time */
 	public synchronized Duration slowFirstToken() {
 		return this.slowFirstToken;
 	}

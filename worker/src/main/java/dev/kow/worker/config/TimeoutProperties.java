@@ -30,6 +30,9 @@ import org.springframework.validation.annotation.Validated;
  * @param stallCeiling highest; default 60s
  * @param totalFloor lowest learned total budget; default 5s
  * @param totalCeiling highest; default 30m
+ * @param overtakenFloor lowest learned budget for the first token of a call once a call sent after it to the
+ * same model on the host has had its first (Ollama serves a runner's requests first come, first served);
+ * default 250ms; a value at or above the time-to-first-token budget turns that check off
  */
 @Validated
 @ConfigurationProperties("worker.timeouts")
@@ -40,7 +43,7 @@ public record TimeoutProperties(@DefaultValue("120s") Duration timeToFirstToken,
 		@DefaultValue("4.0") @DecimalMin("1.0") double stallMultiple, @DefaultValue("2s") Duration ttftFloor,
 		@DefaultValue("10m") Duration ttftCeiling, @DefaultValue("250ms") Duration stallFloor,
 		@DefaultValue("60s") Duration stallCeiling, @DefaultValue("5s") Duration totalFloor,
-		@DefaultValue("30m") Duration totalCeiling) {
+		@DefaultValue("30m") Duration totalCeiling, @DefaultValue("250ms") Duration overtakenFloor) {
 
 	/** Checks that every duration is positive and each floor is under its ceiling. */
 	public TimeoutProperties {
@@ -51,6 +54,7 @@ public record TimeoutProperties(@DefaultValue("120s") Duration timeToFirstToken,
 		range("ttft", ttftFloor, ttftCeiling);
 		range("stall", stallFloor, stallCeiling);
 		range("total", totalFloor, totalCeiling);
+		positive("overtaken-floor", overtakenFloor);
 	}
 
 	private static void positive(String name, Duration value) {

@@ -216,7 +216,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		if (request.getMode() == Mode.EMBED) {
 			return new CallBudget(total, total, total);
 		}
-		return new CallBudget(min(learned.timeToFirstToken(), total), learned.streamStall(), total);
+		Duration firstToken = min(learned.timeToFirstToken(), total);
+		return new CallBudget(firstToken, learned.streamStall(), total, min(learned.overtakenFirstToken(), firstToken));
 	}
 
 	private static long promptChars(InferenceRequest request) {

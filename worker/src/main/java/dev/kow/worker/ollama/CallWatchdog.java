@@ -23,6 +23,12 @@ import reactor.core.scheduler.Scheduler;
  * call shorter than one stall budget schedules one task; a stall is reported exactly one stall budget
  * after the last line.
  *
+ * <p>A call still waiting for its first token fails earlier, at {@link CallBudget#overtakenFirstToken()},
+ * once a call sent after it to the same runner (model and host) has had its first line: a runner takes
+ * its requests first come, first served, so being overtaken means this request is stuck rather than
+ * queued, loading or prefilling (see {@link RunnerActivity}). Past that budget and until the first line,
+ * the task runs every half of it, looking for such evidence.
+ *
  * <p>Thread-safe (one monitor, uncontended but for the rare moment the task runs): lines arrive on an
  * event loop, the task runs on the timer.
  */
@@ -31,6 +37,8 @@ final class CallWatchdog {
 	private final String host;
 
 	private final CallBudget budget;
+
+	private final RunnerActivity runner;
 
 	private final Scheduler timer;
 
@@ -41,6 +49,8 @@ final class CallWatchdog {
 	private final Sinks.One<OllamaAnswer> expiry = Sinks.one();
 
 	private long lastLineNanos;
+
+	private long callNumber;
 
 	private int lines;
 
@@ -55,12 +65,14 @@ final class CallWatchdog {
 	/**
 	 * @param host host id, for the errors
 	 * @param budget the budgets
+	 * @param runner the activity of the runner (model and host) the call goes to, shared by its calls
 	 * @param timer where the task runs
 	 * @param nanoClock monotonic clock, ns
 	 */
-	CallWatchdog(String host, CallBudget budget, Scheduler timer, LongSupplier nanoClock) {
+	CallWatchdog(String host, CallBudget budget, RunnerActivity runner, Scheduler timer, LongSupplier nanoClock) {
 		this.host = host;
 		this.budget = budget;
+		this.runner = runner;
 		this.timer = timer;
 		this.nanoClock = nanoClock;
 		this.startNanos = nanoClock.getAsLong();
@@ -68,6 +80,7 @@ final class CallWatchdog {
 
 	/** Arms the timer; call once, when the request is sent. */
 	synchronized void start() {
+		this.callNumber = this.runner.callSent();
 		arm(this.startNanos, nextCheck(this.startNanos));
 	}
 
@@ -83,14 +96,17 @@ final class CallWatchdog {
 	}
 
 	/**
-	 * Records a line. It costs no timer work: the pending task is never due later than one stall
-	 * budget after the last line it knows of, and re-arms itself for the exact deadline when it runs.
+	 * Records a line. It costs no timer work: the pending task is never due later than one stall budget
+	 * after the last line it knows of, and re-arms itself for the exact deadline when it runs. The first
+	 * line is also reported to the runner, as evidence for the calls sent before this one.
 	 * @param chunksSoFar text chunks received so far, reported with a stall
 	 */
 	synchronized void lineArrived(int chunksSoFar) {
 		this.lastLineNanos = this.nanoClock.getAsLong();
 		this.chunks = chunksSoFar;
-		this.lines++;
+		if (this.lines++ == 0) {
+			this.runner.firstLineArrived(this.callNumber);
+		}
 	}
 
 	/** Cancels the pending task; the call ended. */
@@ -102,9 +118,9 @@ final class CallWatchdog {
 	}
 
 	/**
-	 * @return errors with an {@link OllamaCallException} ({@link FailureKind#TTFT_TIMEOUT},
-	 *         {@link FailureKind#STREAM_STALL} or {@link FailureKind#TOTAL_TIMEOUT}) when a budget runs out;
-	 *         never completes otherwise
+	 * @return errors with an {@link OllamaCallException} ({@link FailureKind#TTFT_TIMEOUT}, also when
+	 *         overtaken, {@link FailureKind#STREAM_STALL} or {@link FailureKind#TOTAL_TIMEOUT}) when a budget
+	 *         runs out; never completes otherwise
 	 */
 	Mono<OllamaAnswer> expired() {
 		return this.expiry.asMono();
@@ -113,11 +129,35 @@ final class CallWatchdog {
 	/**
 	 * When the task should run next: the deadline once a line arrived; before that, no later than one
 	 * stall budget from now, so the first line (which brings the deadline forward from the first-token
-	 * budget) is seen in time without re-arming on it.
+	 * budget) is seen in time without re-arming on it, and no later than the end of the overtaken budget
+	 * (past it, half that budget from now).
 	 */
 	private long nextCheck(long now) {
 		long deadline = deadlineNanos();
-		return this.lines > 0 ? deadline : Math.min(deadline, now + this.budget.streamStall().toNanos());
+		if (this.lines > 0) {
+			return deadline;
+		}
+		long next = Math.min(deadline, now + this.budget.streamStall().toNanos());
+		if (!watchesOvertaking()) {
+			return next;
+		}
+		long overtaken = this.budget.overtakenFirstToken().toNanos();
+		long overtakenDue = this.startNanos + overtaken;
+		return Math.min(next, now < overtakenDue ? overtakenDue : now + Math.max(1, overtaken / 2));
+	}
+
+	private boolean watchesOvertaking() {
+		return this.budget.overtakenFirstToken().compareTo(this.budget.timeToFirstToken()) < 0;
+	}
+
+	/**
+	 * Whether this call, without a first line after its overtaken budget, was overtaken by a call sent
+	 * later to the same runner. Caller holds the monitor.
+	 */
+	private boolean overtaken(long now) {
+		return this.lines == 0 && watchesOvertaking()
+				&& now - this.startNanos >= this.budget.overtakenFirstToken().toNanos()
+				&& this.runner.firstLineAfter(this.callNumber);
 	}
 
 	private long deadlineNanos() {
@@ -175,7 +215,7 @@ final class CallWatchdog {
 			return false;
 		}
 		long now = this.nanoClock.getAsLong();
-		if (now < deadlineNanos()) {
+		if (now < deadlineNanos() && !overtaken(now)) {
 			arm(now, nextCheck(now));
 			return false;
 		}
@@ -189,7 +229,10 @@ final class CallWatchdog {
 		}
 		if (this.lines == 0) {
 			return new OllamaCallException(this.host, FailureKind.TTFT_TIMEOUT, 0, 0,
-					"no first token within " + this.budget.timeToFirstToken());
+					now - this.startNanos < this.budget.timeToFirstToken().toNanos()
+							? "no first token within " + this.budget.overtakenFirstToken()
+									+ " while a call sent later to the model on this host already had its first"
+							: "no first token within " + this.budget.timeToFirstToken());
 		}
 		return new OllamaCallException(this.host, FailureKind.STREAM_STALL, 200, this.chunks, "no chunk for "
 				+ this.budget.streamStall() + " after " + this.chunks + " chunks");

@@ -30,9 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Budgets: the first line must arrive within {@link CallBudget#timeToFirstToken()} (Ollama sends
  * headers with the first token), each next line within {@link CallBudget#streamStall()}, the whole
- * answer within {@link CallBudget#total()}; one {@link CallWatchdog} task per call on the injected
- * {@link Scheduler} enforces all three against the injected clock. Failures are
- * {@link OllamaCallException}s. Thread-safe.
+ * answer within {@link CallBudget#total()}; a call overtaken by a later call to the same model on the
+ * host gets only {@link CallBudget#overtakenFirstToken()} for its first line ({@link RunnerActivity}).
+ * One {@link CallWatchdog} task per call on the injected {@link Scheduler} enforces them all against
+ * the injected clock. Failures are {@link OllamaCallException}s. Thread-safe.
  */
 public final class OllamaClient implements AutoCloseable {
 
@@ -43,6 +44,9 @@ public final class OllamaClient implements AutoCloseable {
 	private final LongSupplier nanoClock;
 
 	private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+
+	/** By host id and normalised model name. */
+	private final Map<String, RunnerActivity> runners = new ConcurrentHashMap<>();
 
 	private final Map<String, ConnectionProvider> providers = new ConcurrentHashMap<>();
 
@@ -98,7 +102,9 @@ public final class OllamaClient implements AutoCloseable {
 	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget, Runnable onLine) {
 		return Mono.defer(() -> {
 			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed(), this.nanoClock);
-			CallWatchdog watchdog = new CallWatchdog(host, budget, this.timer, this.nanoClock);
+			RunnerActivity runner = this.runners.computeIfAbsent(host + '\u0000' + ModelNames.normalize(call.model()),
+					key -> new RunnerActivity());
+			CallWatchdog watchdog = new CallWatchdog(host, budget, runner, this.timer, this.nanoClock);
 			NdjsonFramer framer = new NdjsonFramer();
 			String body = JSON.writeValueAsString(call.body());
 			Mono<OllamaAnswer> response = client(host, baseUrl).post().uri(call.path())

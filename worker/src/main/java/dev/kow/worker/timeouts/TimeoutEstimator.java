@@ -17,6 +17,10 @@ import dev.kow.worker.ollama.CallBudget;
  * <li><b>stream stall</b> = the larger of {@code stall-multiple} x the mean chunk gap and 1.5 x the high
  * estimate of each answer's longest gap, so a host or link with jitter gets room for it and a clean
  * one a tight budget;</li>
+ * <li><b>overtaken first token</b> = the time to first token without the load allowance and the
+ * {@code ttft-floor}, at least {@code overtaken-floor} and at most the time-to-first-token budget: how
+ * long a call waits for its first token once a call sent after it to the same model on the host has had
+ * its first (the model is then loaded and the call is not queued behind it);</li>
  * <li><b>total</b> = time to first token + tokens to come x decode ns/token (high estimate) x safety,
  * where tokens to come are {@code num_predict} when set, else the high estimate of past answers;</li>
  * </ul>
@@ -112,14 +116,15 @@ public final class TimeoutEstimator {
 			double load = warm ? orDefault(s.warmLoadNanos.high(), 0)
 					: orDefault(s.coldLoadNanos.high(), p.coldLoad().toNanos());
 			double prefill = promptTokens * orDefault(s.prefillNanosPerToken.high(), 0);
-			double ttft = clamp(load + p.safety() * (prefill + orDefault(s.chunkGapNanos.high(), 0)),
-					p.ttftFloor(), p.ttftCeiling());
+			double firstChunk = p.safety() * (prefill + orDefault(s.chunkGapNanos.high(), 0));
+			double ttft = clamp(load + firstChunk, p.ttftFloor(), p.ttftCeiling());
+			double overtaken = Math.min(ttft, Math.max(p.overtakenFloor().toNanos(), firstChunk));
 			double stall = stall(s, p);
 			double tokens = numPredict != null && numPredict > 0 ? numPredict : orDefault(s.outputTokens.high(), 0);
 			double total = clamp(ttft + p.safety() * tokens * s.decodeNanosPerToken.high(), p.totalFloor(),
 					p.totalCeiling());
 			return new CallBudget(Duration.ofNanos((long) ttft), Duration.ofNanos((long) stall),
-					Duration.ofNanos((long) Math.max(total, ttft)));
+					Duration.ofNanos((long) Math.max(total, ttft)), Duration.ofNanos((long) overtaken));
 		}
 	}
 

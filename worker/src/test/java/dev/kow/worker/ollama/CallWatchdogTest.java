@@ -20,12 +20,25 @@ class CallWatchdogTest {
 
 	private final AtomicReference<Long> failedAtMs = new AtomicReference<>();
 
+	/** 2 s to the first token, 300 ms once overtaken by a later call to the same runner. */
+	private final CallBudget overtakable = new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250),
+			Duration.ofSeconds(30), Duration.ofMillis(300));
+
+	private final RunnerActivity runner = new RunnerActivity();
+
 	private CallWatchdog start(CallBudget budget) {
-		CallWatchdog watchdog = new CallWatchdog("h1", budget, this.time, () -> this.time.now(TimeUnit.NANOSECONDS));
+		CallWatchdog watchdog = otherCall(budget);
 		watchdog.expired().subscribe(answer -> { }, error -> {
 			this.failure.set(error);
 			this.failedAtMs.set(this.time.now(TimeUnit.MILLISECONDS));
 		});
+		return watchdog;
+	}
+
+	/** A call sent now to the same runner, whose own verdict is not watched. */
+	private CallWatchdog otherCall(CallBudget budget) {
+		CallWatchdog watchdog = new CallWatchdog("h1", budget, this.runner, this.time,
+				() -> this.time.now(TimeUnit.NANOSECONDS));
 		watchdog.start();
 		return watchdog;
 	}
@@ -109,6 +122,43 @@ class CallWatchdogTest {
 		watchdog.stop();
 		this.time.advanceTimeBy(Duration.ofMinutes(5));
 		assertThat(this.failure.get()).isNull();
+	}
+
+	@Test
+	void aCallOvertakenByALaterCallToItsRunnerFailsAtItsOvertakenBudget() {
+		start(this.overtakable);
+		this.time.advanceTimeBy(Duration.ofMillis(10));
+		CallWatchdog later = otherCall(this.overtakable);
+		this.time.advanceTimeBy(Duration.ofMillis(40));
+		later.lineArrived(1); // the later call's first line at 50 ms
+		this.time.advanceTimeBy(Duration.ofSeconds(3));
+		assertKind(FailureKind.TTFT_TIMEOUT);
+		assertThat(this.failedAtMs.get()).isEqualTo(300);
+		assertThat(this.failure.get()).hasMessageContaining("a call sent later");
+	}
+
+	@Test
+	void aCallAnsweredLaterThanAnEarlierCallWaitsItsWholeFirstTokenBudget() {
+		CallWatchdog earlier = otherCall(this.overtakable);
+		this.time.advanceTimeBy(Duration.ofMillis(10));
+		start(this.overtakable);
+		this.time.advanceTimeBy(Duration.ofMillis(40));
+		earlier.lineArrived(1);
+		this.time.advanceTimeBy(Duration.ofSeconds(3));
+		assertKind(FailureKind.TTFT_TIMEOUT);
+		assertThat(this.failedAtMs.get()).as("the first-token budget from the start at 10 ms").isEqualTo(2010);
+	}
+
+	@Test
+	void aCallOvertakenOnlyAfterItsOvertakenBudgetFailsWhenTheEvidenceArrives() {
+		start(this.overtakable);
+		CallWatchdog later = otherCall(this.overtakable);
+		this.time.advanceTimeBy(Duration.ofMillis(500));
+		assertThat(this.failure.get()).as("no evidence yet").isNull();
+		later.lineArrived(1);
+		this.time.advanceTimeBy(Duration.ofSeconds(3));
+		assertKind(FailureKind.TTFT_TIMEOUT);
+		assertThat(this.failedAtMs.get()).as("at the next check, every half overtaken budget").isBetween(500L, 650L);
 	}
 
 	private void assertKind(FailureKind kind) {

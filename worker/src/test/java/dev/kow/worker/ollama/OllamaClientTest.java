@@ -80,6 +80,32 @@ class OllamaClientTest {
 	}
 
 	@Test
+	void aCallOvertakenByALaterCallToTheSameModelGivesUpLongBeforeItsFirstTokenBudget() throws InterruptedException {
+		try (OllamaSimulator twoSlots = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2))) {
+			URI url = URI.create(twoSlots.baseUrl());
+			CallBudget overtakable = new CallBudget(Duration.ofSeconds(20), Duration.ofMillis(500), Duration.ofSeconds(30),
+					Duration.ofMillis(300));
+			this.client.call("sim2", url, generate("llama3.1:8b"), overtakable).block(Duration.ofSeconds(30)); // loads it
+			twoSlots.faults().slowFirstToken(Duration.ofSeconds(1000)).next(Fault.SLOW_FIRST_TOKEN); // 10 s here
+			long start = System.nanoTime();
+			var stuck = this.client.call("sim2", url, generate("llama3.1:8b"), overtakable).toFuture();
+			Thread.sleep(200); // so that the simulator draws the scripted fault for the first call, not the second
+			OllamaAnswer later = this.client.call("sim2", url, generate("llama3.1:8b"), overtakable)
+				.block(Duration.ofSeconds(30));
+			assertThat(later.text()).isNotBlank();
+			assertThatThrownBy(() -> stuck.get(30, java.util.concurrent.TimeUnit.SECONDS))
+				.cause()
+				.isInstanceOfSatisfying(OllamaCallException.class, e -> {
+					assertThat(e.kind()).isEqualTo(FailureKind.TTFT_TIMEOUT);
+					assertThat(e.getMessage()).contains("a call sent later");
+				});
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the 20 s first-token budget nor the 10 s delay")
+				.isGreaterThanOrEqualTo(Duration.ofMillis(300))
+				.isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
+	@Test
 	void aHostBehindAnAuthenticatingProxyGetsItsAuthorizationHeader() {
 		this.sim.requireAuthorization("Bearer t0k3n");
 		assertThatThrownBy(() -> call(generate("llama3.1:8b"))).isInstanceOfSatisfying(OllamaCallException.class,

@@ -16,7 +16,8 @@ class TimeoutEstimatorTest {
 	private static TimeoutProperties properties() {
 		return new TimeoutProperties(Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofMinutes(10),
 				Duration.ofSeconds(60), true, 5, 3.0, 4.0, Duration.ofMillis(200), Duration.ofMinutes(10),
-				Duration.ofMillis(20), Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofMinutes(30));
+				Duration.ofMillis(20), Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofMinutes(30),
+				Duration.ofMillis(100));
 	}
 
 	/** A healthy 4090-like host: 100 tokens of prompt in 25 ms, 200 tokens at 10 ms each, 10 ms gaps. */
@@ -95,6 +96,28 @@ class TimeoutEstimatorTest {
 	}
 
 	@Test
+	void theOvertakenBudgetLeavesOutTheLoadButGrowsWithThePrompt() {
+		TimeoutEstimator estimator = new TimeoutEstimator(properties());
+		estimator.observe("h", "m", healthy());
+		assertThat(estimator.budget("h", "m", 400, null, true).overtakenFirstToken())
+			.as("static until min-samples, like the first-token budget").isEqualTo(Duration.ofSeconds(120));
+		for (int i = 0; i < 20; i++) {
+			estimator.observe("h", "m", healthy());
+		}
+		// 116 prompt tokens x 0.25 ms + the 10 ms gap, x safety 3 = 117 ms
+		CallBudget warm = estimator.budget("h", "m", 400, null, true);
+		assertThat(warm.overtakenFirstToken()).isBetween(Duration.ofMillis(116), Duration.ofMillis(118));
+		assertThat(warm.timeToFirstToken()).as("its own floor is 200 ms").isEqualTo(Duration.ofMillis(200));
+		CallBudget cold = estimator.budget("h", "m", 400, null, false);
+		assertThat(cold.overtakenFirstToken()).as("a later call answered first means the model is loaded")
+			.isEqualTo(warm.overtakenFirstToken());
+		assertThat(cold.timeToFirstToken()).isGreaterThan(Duration.ofSeconds(60));
+		// 100,016 tokens x 0.25 ms x 3 = 75 s: short prompts sent later may overtake a long one while it prefills
+		assertThat(estimator.budget("h", "m", 400_000, null, true).overtakenFirstToken())
+			.isGreaterThan(Duration.ofSeconds(75));
+	}
+
+	@Test
 	void budgetsAreClampedToTheirFloors() {
 		TimeoutEstimator estimator = new TimeoutEstimator(properties());
 		for (int i = 0; i < 20; i++) {
@@ -103,6 +126,21 @@ class TimeoutEstimatorTest {
 		CallBudget budget = estimator.budget("h", "m", 10, null, true);
 		assertThat(budget.timeToFirstToken()).isEqualTo(Duration.ofMillis(200));
 		assertThat(budget.streamStall()).isEqualTo(Duration.ofMillis(20));
+		assertThat(budget.overtakenFirstToken()).isEqualTo(Duration.ofMillis(100));
 		assertThat(budget.total()).isEqualTo(Duration.ofSeconds(1));
+	}
+
+	@Test
+	void theOvertakenBudgetNeverExceedsTheFirstTokenBudget() {
+		TimeoutProperties p = properties();
+		TimeoutEstimator estimator = new TimeoutEstimator(new TimeoutProperties(p.timeToFirstToken(), p.streamStall(),
+				p.total(), p.coldLoad(), true, 5, 3.0, 4.0, p.ttftFloor(), p.ttftCeiling(), p.stallFloor(),
+				p.stallCeiling(), p.totalFloor(), p.totalCeiling(), Duration.ofMinutes(20)));
+		for (int i = 0; i < 20; i++) {
+			estimator.observe("h", "m", healthy());
+		}
+		CallBudget budget = estimator.budget("h", "m", 400, null, true);
+		assertThat(budget.overtakenFirstToken()).as("a floor above the first-token budget turns the check off")
+			.isEqualTo(budget.timeToFirstToken());
 	}
 }

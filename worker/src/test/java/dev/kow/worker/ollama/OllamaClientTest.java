@@ -99,9 +99,9 @@ class OllamaClientTest {
 					assertThat(e.kind()).isEqualTo(FailureKind.TTFT_TIMEOUT);
 					assertThat(e.getMessage()).contains("a call sent later");
 				});
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the 20 s first-token budget nor the 10 s delay")
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("before the delayed first token would have come")
 				.isGreaterThanOrEqualTo(Duration.ofMillis(300))
-				.isLessThan(Duration.ofSeconds(5));
+				.isLessThan(Duration.ofSeconds(10));
 		}
 	}
 

@@ -162,6 +162,7 @@ final class PriorityScenario implements Callable<Integer> {
 			figures.put("preempted", stopped.size());
 			figures.put("preempted_slot_s", HostLogs.round(stopped.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
 			figures.put("window_slot_s", HostLogs.round(window.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
+			figures.put("failed_attempts", new java.util.TreeMap<>(reader.failedAttempts));
 			figures.put("trickle_requests", createdAt.size());
 			figures.put("lost", reader.lost(createdAt.keySet()));
 			figures.put("complete", complete);

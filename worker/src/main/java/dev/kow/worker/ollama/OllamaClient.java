@@ -2,6 +2,7 @@ package dev.kow.worker.ollama;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.channels.NotYetConnectedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -216,11 +217,18 @@ public final class OllamaClient implements AutoCloseable {
 		}
 	}
 
-	private static Throwable classify(String host, Throwable error, AnswerAccumulator answer) {
+	/**
+	 * Maps a transport error to its failure class: I/O errors, a connection closed mid-response and a
+	 * socket read before its connection completed (Netty's native transport reports a connect that failed
+	 * in the handshake as {@link NotYetConnectedException}, an {@link IllegalStateException}) are
+	 * {@link FailureKind#CONNECTION}; anything else is {@link FailureKind#PROTOCOL}.
+	 */
+	static Throwable classify(String host, Throwable error, AnswerAccumulator answer) {
 		if (error instanceof OllamaCallException) {
 			return error;
 		}
 		if (error instanceof IOException || error.getCause() instanceof IOException
+				|| error instanceof NotYetConnectedException || error.getCause() instanceof NotYetConnectedException
 				|| error.getClass().getName().contains("PrematureClose")) {
 			return new OllamaCallException(host, FailureKind.CONNECTION, 0, answer.chunks(), error.toString());
 		}

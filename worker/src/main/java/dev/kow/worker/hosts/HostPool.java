@@ -161,8 +161,7 @@ public final class HostPool {
 		synchronized (this) {
 			List<OllamaHost> candidates = new ArrayList<>();
 			for (OllamaHost host : this.hosts) {
-				if (host.inFlight < host.capacity() && host.serves(normalized)
-						&& host.breaker().getState() == CircuitBreaker.State.CLOSED) {
+				if (host.inFlight < host.capacity() && host.serves(normalized) && closed(host)) {
 					candidates.add(host);
 				}
 			}
@@ -232,13 +231,15 @@ public final class HostPool {
 	 * @return the hold, ns; 0 while holding is off, before the first success, or with no healthy host
 	 */
 	public synchronized long holdNanos() {
+		return holdNanos(this.nanoClock.getAsLong());
+	}
+
+	/** Caller holds the monitor. */
+	private long holdNanos(long now) {
 		if (this.maxHoldNanos <= 0 || this.degradedRate >= 1 || Double.isNaN(this.serviceNanos)) {
 			return 0;
 		}
-		long now = this.nanoClock.getAsLong();
-		int healthySlots = this.hosts.stream()
-			.filter(h -> h.breaker().getState() == CircuitBreaker.State.CLOSED && !degraded(h, now))
-			.mapToInt(OllamaHost::capacity).sum();
+		int healthySlots = this.hosts.stream().filter(h -> healthy(h, now)).mapToInt(OllamaHost::capacity).sum();
 		return healthySlots == 0 ? 0 : Math.min(this.maxHoldNanos, (long) (2 * this.serviceNanos / healthySlots));
 	}
 
@@ -259,11 +260,11 @@ public final class HostPool {
 			return 0;
 		}
 		boolean freeDegraded = this.hosts.stream().anyMatch(h -> h.inFlight < h.capacity() && h.serves(normalizedModel)
-				&& h.breaker().getState() == CircuitBreaker.State.CLOSED && degraded(h, now));
+				&& closed(h) && degraded(h, now));
 		if (!freeDegraded || !healthyServes(normalizedModel, now)) {
 			return 0;
 		}
-		return Math.max(0, holdNanos() - waitedNanos);
+		return Math.max(0, holdNanos(now) - waitedNanos);
 	}
 
 	/** Tells the slot listeners in {@code delayNanos} that a hold has ended; one pending notice at a time. */
@@ -295,8 +296,16 @@ public final class HostPool {
 
 	/** Whether a healthy host with a closed breaker serves the model; caller holds the monitor. */
 	private boolean healthyServes(String normalizedModel, long now) {
-		return this.hosts.stream().anyMatch(h -> h.serves(normalizedModel) && h.capacity() > 0
-				&& h.breaker().getState() == CircuitBreaker.State.CLOSED && !degraded(h, now));
+		return this.hosts.stream().anyMatch(h -> h.serves(normalizedModel) && h.capacity() > 0 && healthy(h, now));
+	}
+
+	/** Whether the host's breaker is closed and it is not degraded; caller holds the monitor. */
+	private boolean healthy(OllamaHost host, long now) {
+		return closed(host) && !degraded(host, now);
+	}
+
+	private static boolean closed(OllamaHost host) {
+		return host.breaker().getState() == CircuitBreaker.State.CLOSED;
 	}
 
 	/**
@@ -309,8 +318,7 @@ public final class HostPool {
 
 	/** @return slots on hosts whose breaker is closed, at their current adaptive limits within this worker's share */
 	public int usableSlots() {
-		return this.hosts.stream().filter(h -> h.breaker().getState() == CircuitBreaker.State.CLOSED)
-			.mapToInt(OllamaHost::capacity).sum();
+		return this.hosts.stream().filter(HostPool::closed).mapToInt(OllamaHost::capacity).sum();
 	}
 
 	/** Tells the scheduler that capacity may have grown (a limit rose, a probe closed a breaker). */

@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
  * client left before the end (the worker's preemption victims), and {@code preempted_slot_s} the slot
  * time they had used, against
  * {@code window_slot_s}, the slot time of every grant in the window; the mean batch service time counts
- * completed answers only.
+ * completed answers only. {@code failed_attempts} counts the failed attempts in the published results by
+ * error class (preemptions included).
  */
 @Command(name = "priority", mixinStandardHelpOptions = true, description = "Queue wait per lane under a batch flood.")
 final class PriorityScenario implements Callable<Integer> {

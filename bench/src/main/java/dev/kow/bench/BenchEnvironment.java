@@ -19,7 +19,7 @@ import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.sim.OllamaSimulator;
 import dev.kow.sim.SimConfig;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -18,7 +18,7 @@ import dev.kow.sim.Fault;
 import dev.kow.sim.OllamaSimulator;
 import dev.kow.sim.Profile;
 import dev.kow.sim.RequestLog;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;

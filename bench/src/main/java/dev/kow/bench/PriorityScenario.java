@@ -13,7 +13,7 @@ import dev.kow.avro.InferenceRequest;
 import dev.kow.prompts.SamplePrompts;
 import dev.kow.sim.OllamaSimulator;
 import dev.kow.sim.RequestLog;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

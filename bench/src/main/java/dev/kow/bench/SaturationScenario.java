@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 import dev.kow.prompts.SamplePrompts;
 import dev.kow.sim.OllamaSimulator;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

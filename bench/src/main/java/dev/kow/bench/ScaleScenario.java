@@ -23,7 +23,7 @@ import dev.kow.sim.OllamaSimulator;
 import dev.kow.sim.Profile;
 import dev.kow.testkit.ApicurioRegistry;
 import dev.kow.worker.WorkerApplication;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;

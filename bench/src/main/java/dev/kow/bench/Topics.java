@@ -1,6 +1,6 @@
 package dev.kow.bench;
 
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 
 /**
  * The five topics of one system's run.

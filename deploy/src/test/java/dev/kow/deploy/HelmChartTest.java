@@ -16,7 +16,7 @@ import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.config.SchedulingProperties;
 import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.config.TopicsProperties;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.YamlPropertySourceLoader;

@@ -1,6 +1,7 @@
 package dev.kow.worker;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.HostProber;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Starts the intake thread, the per-host {@code /api/ps} poll (warm models) and the half-open probes
@@ -42,13 +44,13 @@ final class WorkerLifecycle implements SmartLifecycle {
 	private Disposable probes;
 
 	WorkerLifecycle(IntakeLoop intake, HostPool pool, OllamaClient client, Duration healthInterval,
-			Duration drainTimeout, Duration probeInterval) {
+			Duration drainTimeout, Duration probeInterval, LongSupplier nanoClock) {
 		this.intake = intake;
 		this.pool = pool;
 		this.client = client;
 		this.healthInterval = healthInterval;
 		this.drainTimeout = drainTimeout;
-		this.prober = new HostProber(pool, client, Duration.ofSeconds(2));
+		this.prober = new HostProber(pool, client, Duration.ofSeconds(2), nanoClock);
 		this.probeInterval = probeInterval;
 	}
 
@@ -65,10 +67,10 @@ final class WorkerLifecycle implements SmartLifecycle {
 		log.info("worker started with {} host(s), {} slot(s)", this.pool.hosts().size(), this.pool.usableSlots());
 	}
 
-	private reactor.core.publisher.Mono<Void> refreshWarmModels(OllamaHost host) {
+	private Mono<Void> refreshWarmModels(OllamaHost host) {
 		return this.client.loadedModels(host.id(), host.url(), Duration.ofSeconds(5))
-			.doOnNext(host::warmModels)
-			.onErrorResume(error -> reactor.core.publisher.Mono.empty())
+			.doOnNext(loaded -> this.pool.loadedModels(host, loaded))
+			.onErrorResume(error -> Mono.empty())
 			.then();
 	}
 

@@ -71,7 +71,8 @@ class ConfigurationValidationTest {
 				.hasStackTraceContaining("worker.ollama.hosts[].ssl-bundle needs an https url"));
 		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
 			.run(context -> assertThatThrownBy(() -> new WorkerConfiguration()
-				.ollamaClient(Schedulers.immediate(), context.getBean(OllamaProperties.class), new DefaultSslBundleRegistry()))
+				.ollamaClient(Schedulers.immediate(), System::nanoTime, context.getBean(OllamaProperties.class),
+						new DefaultSslBundleRegistry()))
 				.isInstanceOf(NoSuchSslBundleException.class).hasMessageContaining("'proxy'"));
 	}
 

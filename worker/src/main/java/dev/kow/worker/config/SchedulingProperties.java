@@ -4,7 +4,8 @@ import java.time.Duration;
 
 import java.util.Set;
 
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -45,5 +46,10 @@ public record SchedulingProperties(@DefaultValue("8") @Min(1) int highWeight,
 	 */
 	public record Preemption(@DefaultValue("high") Set<Lane> lanes, @DefaultValue("2s") Duration maxVictimAge,
 			@DefaultValue("1") @Min(0) int maxPerJob) {
+	}
+
+	/** @return the three lane weights as one value */
+	public LaneWeights weights() {
+		return new LaneWeights(this.highWeight, this.normalWeight, this.batchWeight);
 	}
 }

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kow.worker.ollama.FailureKind;
 import dev.kow.worker.ollama.OllamaAnswer;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

@@ -5,28 +5,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.random.RandomGenerator;
 import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
 
-import dev.kow.avro.Attempt;
 import dev.kow.avro.ErrorCategory;
 import dev.kow.avro.InferenceRequest;
 import dev.kow.avro.Mode;
 import dev.kow.worker.config.OllamaProperties;
-import dev.kow.worker.hosts.AdaptiveLimit;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.ollama.CallBudget;
-import dev.kow.worker.ollama.FailureKind;
-import dev.kow.worker.ollama.ModelNames;
+import dev.kow.worker.ollama.OllamaAnswer;
 import dev.kow.worker.ollama.OllamaCallException;
-import dev.kow.worker.ollama.OllamaClient;
+import dev.kow.worker.ollama.OllamaCalls;
+import dev.kow.worker.ollama.OllamaFailures;
 import dev.kow.worker.ollama.OllamaRequests;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.JobDispatcher;
-import dev.kow.worker.scheduling.LaneScheduler;
 import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.scheduling.UndispatchableHandler;
 import dev.kow.worker.timeouts.CallSample;
@@ -36,27 +33,30 @@ import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Runs one attempt of a job on a slot and decides what follows:
+ * Runs one attempt of a job on a slot, then carries out what {@link AttemptClassifier} decides:
  * <ul>
- * <li>success: publish the result;</li>
- * <li>terminal failure (400, 404 unknown model): FAILED result and dead letter at once;</li>
- * <li>retryable failure (connection, 5xx, 503 busy, timeouts, stall, error line, truncated stream):
- * the slot is freed at once and the job re-enters the front of its lane after an exponential backoff
- * with full jitter (uniform between 0 and Resilience4j's {@link IntervalFunction} exponential value),
- * preferring another host; after
- * {@code max-attempts}, or when the backoff would pass the deadline, it fails for good.</li>
+ * <li>{@link AttemptOutcome.Succeeded}: publish the result;</li>
+ * <li>{@link AttemptOutcome.Failed} (400, 404 unknown model, prompt too long, retries used up):
+ * FAILED result and dead letter;</li>
+ * <li>{@link AttemptOutcome.Retry} (connection, 5xx, 503 busy, timeouts, stall, error line, truncated
+ * stream): the slot is freed at once and the job re-enters the front of its lane after an exponential
+ * backoff with full jitter (uniform between 0 and Resilience4j's {@link IntervalFunction} exponential
+ * value), preferring another host;</li>
+ * <li>{@link AttemptOutcome.Expired}: the backoff would pass the deadline;</li>
+ * <li>{@link AttemptOutcome.Preempted} ({@link Preemption}): back to the front of its lane at once,
+ * not counted against {@code max-attempts};</li>
+ * <li>{@link AttemptOutcome.Cancelled}: nothing (the partition's next owner runs it).</li>
  * </ul>
- * A preempted attempt ({@link Preemption}) goes back to the front of its lane at once and does not
- * count against {@code max-attempts}.
- * Every failed or preempted attempt is recorded in the job (host, class, duration, chunks before it
- * ended).
+ * The slot goes back to the {@link HostPool} with what the host should learn from the attempt
+ * ({@link AttemptClassifier#forHost}). Every failed or preempted attempt is recorded in the job (host,
+ * class, duration, chunks before it ended).
  */
 public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	/** {@code error_category} of an attempt stopped so that a higher-priority job could have its slot. */
 	public static final String PREEMPTED = "PREEMPTED";
 
-	private final OllamaClient client;
+	private final OllamaCalls client;
 
 	private final HostPool pool;
 
@@ -80,10 +80,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	private final Preemption preemption;
 
-	private LaneScheduler scheduler;
-
 	/**
-	 * @param client Ollama client
+	 * @param client runs the Ollama calls
 	 * @param pool host pool
 	 * @param outcomes where outcomes go
 	 * @param properties retry settings
@@ -95,7 +93,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	 * @param metrics lane, host and retry meters
 	 * @param preemption told which attempts run, so it can pick victims for high-priority jobs
 	 */
-	public JobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
+	public JobExecutor(OllamaCalls client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
 			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter,
 			ExecutionMetrics metrics, Preemption preemption) {
 		this.client = client;
@@ -114,13 +112,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.preemption = preemption;
 	}
 
-	/** @param scheduler where retried jobs go back to (set once, before the first dispatch) */
-	public void retryInto(LaneScheduler scheduler) {
-		this.scheduler = scheduler;
-	}
-
 	@Override
-	public void dispatch(Job job, SlotLease lease) {
+	public void dispatch(Job job, SlotLease lease, Requeue requeue) {
 		OllamaHost host = lease.host();
 		Instant now = this.clock.instant();
 		job.dispatched(host.id(), now);
@@ -128,6 +121,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		long start = this.nanoClock.getAsLong();
 		this.preemption.started(job, host);
 		AtomicInteger lines = new AtomicInteger();
+		Run attempt = new Run(job, lease, requeue, start, lines);
 		Disposable call = this.client
 			.call(host.id(), host.url(),
 					OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
@@ -137,55 +131,12 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 						}
 					})
 			.doFinally(signal -> this.preemption.ended(job))
-			.doOnCancel(() -> {
-				this.pool.release(lease, HostPool.Result.CANCELLED, null);
-				if (job.takePreempted()) {
-					preempted(job, host, this.nanoClock.getAsLong() - start, lines.get());
-				}
-				else {
-					this.metrics.cancelled(job.lane());
-				}
-			})
-			.subscribe(answer -> {
-				this.metrics.succeeded(job.lane(), host.id(), this.nanoClock.getAsLong() - start, answer);
-				host.limit().onSuccess(AdaptiveLimit.nanosPerToken(answer.evalCount(), answer.evalDurationNanos()));
-				this.pool.release(lease, HostPool.Result.OK, null);
-				host.markWarm(job.request().getModel());
-				this.timeouts.observe(host.id(), ModelNames.normalize(job.request().getModel()),
-						new CallSample(answer.promptEvalCount(), answer.promptEvalDurationNanos(), answer.evalCount(),
-								answer.evalDurationNanos(), answer.loadDurationNanos(), answer.meanChunkGapNanos(),
-								answer.maxChunkGapNanos()));
-				this.outcomes.succeeded(job, answer, host.id());
-			}, error -> {
-				OllamaCallException failure = error instanceof OllamaCallException e ? e
-						: new OllamaCallException(host.id(), FailureKind.PROTOCOL, 0, 0, error.toString());
-				this.metrics.failed(job.lane(), host.id(), this.nanoClock.getAsLong() - start, failure.kind());
-				if (failure.kind() == FailureKind.SERVER_BUSY) {
-					host.limit().onBusy();
-				}
-				this.pool.release(lease, failure.kind().hostFault() ? HostPool.Result.HOST_FAILURE : HostPool.Result.OK,
-						failure);
-				failedAttempt(job, failure, Duration.ofNanos(this.nanoClock.getAsLong() - start));
-			});
+			.doOnCancel(() -> attempt.ended(new CallResult.Stopped(job.takePreempted())))
+			.subscribe(answer -> attempt.ended(new CallResult.Answered(answer)),
+					error -> attempt.ended(new CallResult.Errored(OllamaFailures.fromTransport(host.id(), error, 0))));
 		if (!job.running(call)) {
 			call.dispose();
 		}
-	}
-
-	/**
-	 * A higher-priority job took the slot: record the attempt and queue the job again at the front of
-	 * its lane, without backoff and without using its retry budget.
-	 */
-	private void preempted(Job job, OllamaHost host, long tookNanos, int chunks) {
-		this.metrics.preempted(job.lane(), tookNanos);
-		job.failed(Attempt.newBuilder()
-			.setHost(host.id())
-			.setErrorCategory(PREEMPTED)
-			.setMessage("slot given to a higher-priority job")
-			.setDurationMs(Duration.ofNanos(tookNanos).toMillis())
-			.setTokensBeforeFailure(chunks)
-			.build());
-		this.scheduler.resubmit(job);
 	}
 
 	@Override
@@ -202,9 +153,9 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	/** The learned (or static) budget, with the total cut to what is left before the job's deadline. */
 	private CallBudget budget(Job job, OllamaHost host, Instant now) {
 		InferenceRequest request = job.request();
-		String model = ModelNames.normalize(request.getModel());
 		Integer numPredict = request.getOptions() == null ? null : request.getOptions().getNumPredict();
-		CallBudget learned = this.timeouts.budget(host.id(), model, promptChars(request), numPredict, host.isWarm(model));
+		CallBudget learned = this.timeouts.budget(host.id(), job.model(), promptChars(request), numPredict,
+				host.isWarm(job.model()));
 		Duration total = learned.total();
 		Instant deadline = request.getDeadline();
 		if (deadline != null) {
@@ -235,47 +186,95 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		return text == null ? 0 : text.length();
 	}
 
-	private void failedAttempt(Job job, OllamaCallException failure, Duration took) {
-		job.failed(Attempt.newBuilder()
-			.setHost(failure.host())
-			.setErrorCategory(failure.kind().name())
-			.setMessage(failure.getMessage())
-			.setDurationMs(took.toMillis())
-			.setTokensBeforeFailure(failure.chunksBeforeFailure())
-			.build());
-		if (job.cancelled()) {
-			return;
-		}
-		if (!failure.kind().retryable()) {
-			this.outcomes.failed(job, terminalCategory(failure), failure.getMessage());
-			return;
-		}
-		Instant deadline = job.request().getDeadline();
-		Duration wait = Duration.ofMillis(this.jitter.nextLong(this.backoff.apply(job.countedAttempts()) + 1));
-		if (deadline != null && !this.clock.instant().plus(wait).isBefore(deadline)) {
-			this.outcomes.expired(job, "deadline " + deadline + " passes before attempt " + (job.attempts() + 1)
-					+ "; last failure: " + failure.getMessage());
-			return;
-		}
-		if (job.countedAttempts() >= this.properties.retry().maxAttempts()) {
-			this.outcomes.failed(job, ErrorCategory.RETRIES_EXHAUSTED,
-					job.countedAttempts() + " attempts failed; last: " + failure.getMessage());
-			return;
-		}
-		this.metrics.retrying(failure.kind());
-		job.running(this.timer.schedule(() -> this.scheduler.resubmit(job), wait.toMillis(), TimeUnit.MILLISECONDS));
-	}
-
-	private static ErrorCategory terminalCategory(OllamaCallException failure) {
-		if (failure.kind() == FailureKind.MODEL_NOT_FOUND) {
-			return ErrorCategory.UNKNOWN_MODEL;
-		}
-		String message = failure.getMessage().toLowerCase(java.util.Locale.ROOT);
-		return message.contains("context length") || message.contains("context size") || message.contains("too long")
-				? ErrorCategory.PROMPT_TOO_LONG : ErrorCategory.BAD_REQUEST;
-	}
-
 	private static Duration min(Duration a, Duration b) {
 		return a.compareTo(b) <= 0 ? a : b;
+	}
+
+	/** One attempt on one slot: ends exactly once, with the call's result. */
+	private final class Run {
+
+		private final Job job;
+
+		private final SlotLease lease;
+
+		private final Requeue requeue;
+
+		private final long startNanos;
+
+		private final AtomicInteger lines;
+
+		Run(Job job, SlotLease lease, Requeue requeue, long startNanos, AtomicInteger lines) {
+			this.job = job;
+			this.lease = lease;
+			this.requeue = requeue;
+			this.startNanos = startNanos;
+			this.lines = lines;
+		}
+
+		void ended(CallResult result) {
+			long took = JobExecutor.this.nanoClock.getAsLong() - this.startNanos;
+			JobExecutor.this.pool.release(this.lease, AttemptClassifier.forHost(result, this.job.model()));
+			if (result instanceof CallResult.Errored errored) {
+				OllamaCallException failure = errored.failure();
+				JobExecutor.this.metrics.failed(this.job.lane(), failure.host(), took, failure.kind());
+				this.job.failed(record(failure.kind().name(), failure.getMessage(), took, failure.chunksBeforeFailure()));
+			}
+			Duration wait = result instanceof CallResult.Errored ? backoff() : Duration.ZERO;
+			AttemptOutcome outcome = AttemptClassifier.classify(result,
+					new AttemptClassifier.Context(this.job.attempts(), this.job.countedAttempts(),
+							this.job.request().getDeadline(), JobExecutor.this.clock.instant(), wait,
+							JobExecutor.this.properties.retry().maxAttempts(), this.job.cancelled()));
+			apply(outcome, result, took);
+		}
+
+		/** Full jitter: uniform between 0 and the exponential backoff of the attempts counted so far, ms. */
+		private Duration backoff() {
+			long ceiling = JobExecutor.this.backoff.apply(Math.max(1, this.job.countedAttempts()));
+			return Duration.ofMillis(JobExecutor.this.jitter.nextLong(ceiling + 1));
+		}
+
+		private void apply(AttemptOutcome outcome, CallResult result, long took) {
+			switch (outcome) {
+				case AttemptOutcome.Succeeded succeeded -> succeeded(succeeded.answer(), took);
+				case AttemptOutcome.Retry retry -> {
+					JobExecutor.this.metrics.retrying(retry.kind());
+					this.job.running(JobExecutor.this.timer.schedule(() -> this.requeue.resubmit(this.job),
+							retry.delay().toMillis(), TimeUnit.MILLISECONDS));
+				}
+				case AttemptOutcome.Failed failed -> JobExecutor.this.outcomes.failed(this.job, failed.category(),
+						failed.message());
+				case AttemptOutcome.Expired expired -> JobExecutor.this.outcomes.expired(this.job, expired.reason());
+				case AttemptOutcome.Preempted preempted -> {
+					JobExecutor.this.metrics.preempted(this.job.lane(), took);
+					this.job.failed(record(PREEMPTED, "slot given to a higher-priority job", took, this.lines.get()));
+					this.requeue.resubmit(this.job);
+				}
+				case AttemptOutcome.Cancelled cancelled -> {
+					if (result instanceof CallResult.Stopped) {
+						JobExecutor.this.metrics.cancelled(this.job.lane());
+					}
+				}
+			}
+		}
+
+		private void succeeded(OllamaAnswer answer, long took) {
+			String host = this.lease.host().id();
+			JobExecutor.this.metrics.succeeded(this.job.lane(), host, took, answer);
+			JobExecutor.this.timeouts.observe(host, this.job.model(),
+					new CallSample(answer.promptEvalCount(), answer.promptEvalDurationNanos(), answer.evalCount(),
+							answer.evalDurationNanos(), answer.loadDurationNanos(), answer.meanChunkGapNanos(),
+							answer.maxChunkGapNanos()));
+			JobExecutor.this.outcomes.succeeded(this.job, answer, host);
+		}
+
+		private dev.kow.avro.Attempt record(String category, String message, long tookNanos, int chunks) {
+			return dev.kow.avro.Attempt.newBuilder()
+				.setHost(this.lease.host().id())
+				.setErrorCategory(category)
+				.setMessage(message)
+				.setDurationMs(Duration.ofNanos(tookNanos).toMillis())
+				.setTokensBeforeFailure(chunks)
+				.build();
+		}
 	}
 }

@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.HostStatus;
 import dev.kow.worker.hosts.OllamaHost;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -28,10 +28,10 @@ public final class HostPoolHealthIndicator implements HealthIndicator {
 		boolean usable = false;
 		Map<String, Object> hosts = new LinkedHashMap<>();
 		for (OllamaHost host : this.pool.hosts()) {
-			CircuitBreaker.State state = host.breaker().getState();
-			usable |= state == CircuitBreaker.State.CLOSED || state == CircuitBreaker.State.HALF_OPEN;
-			hosts.put(host.id(), Map.of("circuit", state.name(), "limit", host.limit().current(), "inFlight",
-					this.pool.inFlight(host), "slots", host.slots()));
+			HostStatus status = this.pool.status(host);
+			usable |= status.usable();
+			hosts.put(status.id(), Map.of("circuit", status.circuit(), "limit", status.limit(), "inFlight",
+					status.inFlight(), "slots", status.slots()));
 		}
 		return (usable ? Health.up() : Health.down().withDetail("reason", "every host's circuit breaker is open"))
 			.withDetail("hosts", hosts)

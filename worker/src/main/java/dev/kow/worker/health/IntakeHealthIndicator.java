@@ -28,8 +28,9 @@ public final class IntakeHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		String problem = this.intake.unhealthy(this.maxSincePoll);
-		Health.Builder health = problem == null ? Health.up() : Health.down().withDetail("reason", problem);
+		Health.Builder health = this.intake.unhealthy(this.maxSincePoll)
+			.map(problem -> Health.down().withDetail("reason", problem))
+			.orElseGet(Health::up);
 		return health.withDetail("assignedPartitions", this.intake.assigned()).build();
 	}
 }

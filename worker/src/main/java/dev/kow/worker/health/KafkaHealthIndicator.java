@@ -29,8 +29,9 @@ public final class KafkaHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		String problem = this.intake.kafkaUnhealthy(this.timeout);
-		Health.Builder health = problem == null ? Health.up() : Health.down().withDetail("reason", problem);
+		Health.Builder health = this.intake.kafkaUnhealthy(this.timeout)
+			.map(problem -> Health.down().withDetail("reason", problem))
+			.orElseGet(Health::up);
 		double age = this.intake.heartbeatAgeSeconds();
 		return health.withDetail("lastHeartbeatSecondsAgo", Double.isNaN(age) ? "none yet" : age).build();
 	}

@@ -1,19 +1,21 @@
 package dev.kow.worker.hosts;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
-import dev.kow.worker.ollama.ModelNames;
+import dev.kow.worker.config.OllamaProperties;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -36,20 +38,13 @@ import reactor.core.scheduler.Scheduler;
  * {@code maxHold}) from the time it entered its lane; after that it takes the degraded host's slot. When a
  * hold starts, a timer tells the slot listeners once it has ended, in case no slot release comes first. Each
  * attempt sent to a host that fails a fifth of its answers costs on average a fifth of a partial
- * generation plus a retry, more than the short wait for a healthy slot. Thread-safe: slot counting is
- * under this object's monitor; listeners run after it is released.
+ * generation plus a retry, more than the short wait for a healthy slot.
+ *
+ * <p>Model names given to this class are normalised ({@code name:tag}, see {@code ModelNames}); the
+ * job carries its normalised model from intake on. Thread-safe: slot counting is under this object's
+ * monitor; listeners run after it is released.
  */
 public final class HostPool {
-
-	/** How an attempt ended, for the breaker. */
-	public enum Result {
-		/** Answered, or failed for a reason that is not the host's (400, 404 model). */
-		OK,
-		/** Failed because of the host (connection, 5xx, timeout, stream error). */
-		HOST_FAILURE,
-		/** Abandoned before an answer (partition revoked, shutdown). */
-		CANCELLED
-	}
 
 	private final List<OllamaHost> hosts;
 
@@ -68,51 +63,28 @@ public final class HostPool {
 	/** Mean slot time of successful attempts (exponentially weighted), ns; NaN before the first. */
 	private double serviceNanos = Double.NaN;
 
-	/** Tells the slot listeners when a hold ends; null when holding is off. */
+	/** Tells the slot listeners when a hold ends. */
 	private final Scheduler timer;
 
 	/** Nano-clock time of the pending end-of-hold notice, or {@link Long#MAX_VALUE} for none. */
 	private final AtomicLong wakeAt = new AtomicLong(Long.MAX_VALUE);
 
 	/**
-	 * A pool with the default routing: failure penalty 10, failure half-life 60 s.
 	 * @param hosts the hosts
+	 * @param routing failure penalty and half-life, degraded rate and longest hold
+	 * ({@code worker.ollama.routing.*}); a zero {@code degraded-max-hold} or a rate of 1 turns holding off
+	 * @param timer tells the slot listeners when a hold ends
 	 * @param nanoClock monotonic clock, ns
 	 */
-	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock) {
-		this(hosts, nanoClock, 10, Duration.ofSeconds(60));
-	}
-
-	/**
-	 * @param hosts the hosts
-	 * @param nanoClock monotonic clock, ns
-	 * @param failurePenalty load added per unit of recent failure rate (0 ignores failures)
-	 * @param failureHalfLife time after which a past attempt counts half in the failure rate
-	 */
-	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife) {
-		this(hosts, nanoClock, failurePenalty, failureHalfLife, 1.0, Duration.ZERO, null);
-	}
-
-	/**
-	 * @param hosts the hosts
-	 * @param nanoClock monotonic clock, ns
-	 * @param failurePenalty load added per unit of recent failure rate (0 ignores failures)
-	 * @param failureHalfLife time after which a past attempt counts half in the failure rate
-	 * @param degradedRate recent failure rate (0 to 1) from which a host is degraded; 1 turns holding off
-	 * @param maxHold longest wait for a healthy slot before a job takes a degraded host's; zero turns
-	 * holding off
-	 * @param timer tells the slot listeners when a hold ends; null turns holding off
-	 */
-	public HostPool(List<OllamaHost> hosts, LongSupplier nanoClock, double failurePenalty, Duration failureHalfLife,
-			double degradedRate, Duration maxHold, Scheduler timer) {
+	public HostPool(List<OllamaHost> hosts, OllamaProperties.Routing routing, Scheduler timer, LongSupplier nanoClock) {
 		this.hosts = List.copyOf(hosts);
 		this.nanoClock = nanoClock;
-		this.failurePenalty = failurePenalty;
-		this.degradedRate = degradedRate;
-		this.maxHoldNanos = timer == null ? 0 : maxHold.toNanos();
+		this.failurePenalty = routing.failurePenalty();
+		this.degradedRate = routing.degradedFailureRate();
+		this.maxHoldNanos = routing.degradedMaxHold().toNanos();
 		this.timer = timer;
 		for (OllamaHost host : this.hosts) {
-			this.failures.put(host, new FailureRate(failureHalfLife));
+			this.failures.put(host, new FailureRate(routing.failureHalfLife()));
 		}
 		for (OllamaHost host : this.hosts) {
 			host.breaker().getEventPublisher().onStateTransition(event -> notifyListeners());
@@ -130,90 +102,131 @@ public final class HostPool {
 	}
 
 	/**
-	 * @param model a model name
+	 * @param model a normalised model name
 	 * @return whether any host is configured to serve it
 	 */
 	public boolean anyServes(String model) {
-		String normalized = ModelNames.normalize(model);
-		return this.hosts.stream().anyMatch(h -> h.serves(normalized));
+		return this.hosts.stream().anyMatch(h -> h.serves(model));
 	}
 
 	/**
-	 * Takes a free slot for a model, degraded hosts included.
-	 * @param model model name
+	 * Takes a free slot for a model, degraded hosts included (the slot a preemption just freed).
+	 * @param model normalised model name
 	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
-	 * @return a lease, or null when no host can take the call now
+	 * @return a lease, or empty when no host can take the call now
 	 */
-	public SlotLease tryAcquire(String model, String avoidHost) {
+	public Optional<SlotLease> tryAcquire(String model, @Nullable String avoidHost) {
 		return tryAcquire(model, avoidHost, Long.MAX_VALUE);
 	}
 
 	/**
 	 * Takes a free slot for a model; a degraded host's only while no healthy host serves the model or
 	 * the job has waited {@link #holdNanos()}.
-	 * @param model model name
+	 * @param model normalised model name
 	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
 	 * @param waitedNanos how long the job has waited in its lane, ns
-	 * @return a lease, or null when no host can take the call now
+	 * @return a lease, or empty when no host can take the call now
 	 */
-	public SlotLease tryAcquire(String model, String avoidHost, long waitedNanos) {
-		String normalized = ModelNames.normalize(model);
+	public Optional<SlotLease> tryAcquire(String model, @Nullable String avoidHost, long waitedNanos) {
 		synchronized (this) {
 			List<OllamaHost> candidates = new ArrayList<>();
 			for (OllamaHost host : this.hosts) {
-				if (host.inFlight < host.capacity() && host.serves(normalized) && closed(host)) {
+				if (host.inFlight < host.capacity() && host.serves(model) && host.closed()) {
 					candidates.add(host);
 				}
 			}
 			long now = this.nanoClock.getAsLong();
 			candidates.sort(Comparator.<OllamaHost>comparingInt(h -> h.id().equals(avoidHost) ? 1 : 0)
-				.thenComparingInt(h -> h.isWarm(normalized) ? 0 : 1)
+				.thenComparingInt(h -> h.isWarm(model) ? 0 : 1)
 				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()
 						+ this.failurePenalty * this.failures.get(h).value(now)));
-			long hold = holdRemaining(normalized, waitedNanos, now);
+			long hold = holdRemaining(model, waitedNanos, now);
 			for (OllamaHost host : candidates) {
 				if (hold > 0 && degraded(host, now)) {
 					continue;
 				}
 				if (host.breaker().tryAcquirePermission()) {
 					host.inFlight++;
-					return new SlotLease(host, this.nanoClock.getAsLong(), new AtomicBoolean());
+					return Optional.of(new SlotLease(host, this.nanoClock.getAsLong(), new AtomicBoolean()));
 				}
 			}
 			if (hold > 0) {
 				notifyAfter(hold, now);
 			}
-			return null;
+			return Optional.empty();
 		}
 	}
 
 	/**
-	 * Gives a slot back and reports the attempt to the host's breaker.
+	 * Gives a slot back and reports how the attempt ended to everything that learns from it: the
+	 * host's circuit breaker, its adaptive limit ({@link AdaptiveLimit}), its warm models, its failure
+	 * rate and the mean slot time. Then tells the slot listeners.
 	 * @param lease the lease; a second release is ignored
-	 * @param result how the attempt ended
-	 * @param error the failure for {@link Result#HOST_FAILURE}, else null
+	 * @param end how the attempt ended
 	 */
-	public void release(SlotLease lease, Result result, Throwable error) {
+	public void release(SlotLease lease, AttemptEnd end) {
 		if (!lease.released().compareAndSet(false, true)) {
 			return;
 		}
+		OllamaHost host = lease.host();
 		long nanos = this.nanoClock.getAsLong() - lease.acquiredNanos();
-		CircuitBreaker breaker = lease.host().breaker();
-		switch (result) {
-			case OK -> breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
-			case HOST_FAILURE -> breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
-			case CANCELLED -> breaker.releasePermission();
+		CircuitBreaker breaker = host.breaker();
+		switch (end) {
+			case AttemptEnd.Answered answered -> {
+				breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+				host.limit().onSuccess(AdaptiveLimit.nanosPerToken(answered.evalCount(), answered.evalDurationNanos()));
+				host.markWarm(answered.model());
+			}
+			case AttemptEnd.Refused refused -> breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+			case AttemptEnd.HostFailed failed -> {
+				if (failed.busy()) {
+					host.limit().onBusy();
+				}
+				breaker.onError(nanos, TimeUnit.NANOSECONDS, failed.error());
+			}
+			case AttemptEnd.Abandoned abandoned -> breaker.releasePermission();
 		}
 		synchronized (this) {
-			lease.host().inFlight--;
-			if (result == Result.OK) {
+			host.inFlight--;
+			if (!(end instanceof AttemptEnd.Abandoned || end instanceof AttemptEnd.HostFailed)) {
 				this.serviceNanos = Double.isNaN(this.serviceNanos) ? nanos : 0.95 * this.serviceNanos + 0.05 * nanos;
 			}
-			if (result != Result.CANCELLED) {
-				this.failures.get(lease.host()).record(result == Result.HOST_FAILURE, this.nanoClock.getAsLong());
+			if (!(end instanceof AttemptEnd.Abandoned)) {
+				this.failures.get(host).record(end instanceof AttemptEnd.HostFailed, this.nanoClock.getAsLong());
 			}
 		}
 		notifyListeners();
+	}
+
+	/**
+	 * Replaces the host's warm models with what its {@code /api/ps} lists now.
+	 * @param host a host of this pool
+	 * @param loaded normalised names of the models loaded on it
+	 */
+	public void loadedModels(OllamaHost host, Set<String> loaded) {
+		host.warmModels(loaded);
+	}
+
+	/**
+	 * @param host a host of this pool
+	 * @return its state now, for health and metrics
+	 */
+	public synchronized HostStatus status(OllamaHost host) {
+		long now = this.nanoClock.getAsLong();
+		return new HostStatus(host.id(), host.slots(), host.share(), host.limit().current(), host.inFlight,
+				host.breaker().getState().name(), this.failures.get(host).value(now), degraded(host, now));
+	}
+
+	/**
+	 * Whether stopping one call on the host frees a slot that a job for the model can take at once:
+	 * the host serves the model with it already loaded (no model swap), its breaker is closed, and it
+	 * is not over this worker's capacity. Used to pick preemption victims.
+	 * @param host a host of this pool
+	 * @param model normalised model name of the waiting job
+	 * @return true when a call stopped there frees a usable slot for the model
+	 */
+	public synchronized boolean freesSlotFor(OllamaHost host, String model) {
+		return host.serves(model) && host.isWarm(model) && host.closed() && host.inFlight <= host.capacity();
 	}
 
 	/**
@@ -246,12 +259,12 @@ public final class HostPool {
 	/**
 	 * Whether a job that waited {@code waitedNanos} is being held back: a degraded host has a free slot
 	 * for its model that {@link #tryAcquire(String, String, long)} leaves to a healthy host for now.
-	 * @param model model name
+	 * @param model normalised model name
 	 * @param waitedNanos how long the job has waited in its lane, ns
 	 * @return true while the hold lasts
 	 */
 	synchronized boolean holdsBack(String model, long waitedNanos) {
-		return holdRemaining(ModelNames.normalize(model), waitedNanos, this.nanoClock.getAsLong()) > 0;
+		return holdRemaining(model, waitedNanos, this.nanoClock.getAsLong()) > 0;
 	}
 
 	/** @return how much longer the job is held back from a degraded host's free slot, ns, or 0; caller holds the monitor */
@@ -260,7 +273,7 @@ public final class HostPool {
 			return 0;
 		}
 		boolean freeDegraded = this.hosts.stream().anyMatch(h -> h.inFlight < h.capacity() && h.serves(normalizedModel)
-				&& closed(h) && degraded(h, now));
+				&& h.closed() && degraded(h, now));
 		if (!freeDegraded || !healthyServes(normalizedModel, now)) {
 			return 0;
 		}
@@ -301,11 +314,7 @@ public final class HostPool {
 
 	/** Whether the host's breaker is closed and it is not degraded; caller holds the monitor. */
 	private boolean healthy(OllamaHost host, long now) {
-		return closed(host) && !degraded(host, now);
-	}
-
-	private static boolean closed(OllamaHost host) {
-		return host.breaker().getState() == CircuitBreaker.State.CLOSED;
+		return host.closed() && !degraded(host, now);
 	}
 
 	/**
@@ -318,7 +327,7 @@ public final class HostPool {
 
 	/** @return slots on hosts whose breaker is closed, at their current adaptive limits within this worker's share */
 	public int usableSlots() {
-		return this.hosts.stream().filter(HostPool::closed).mapToInt(OllamaHost::capacity).sum();
+		return this.hosts.stream().filter(OllamaHost::closed).mapToInt(OllamaHost::capacity).sum();
 	}
 
 	/** Tells the scheduler that capacity may have grown (a limit rose, a probe closed a breaker). */

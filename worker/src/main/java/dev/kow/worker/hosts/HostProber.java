@@ -1,9 +1,12 @@
 package dev.kow.worker.hosts;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import dev.kow.worker.ollama.OllamaClient;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -19,27 +22,32 @@ public final class HostProber {
 
 	private final Duration timeout;
 
+	private final LongSupplier nanoClock;
+
 	/**
 	 * @param pool the hosts
 	 * @param client the Ollama client
 	 * @param timeout budget of one probe
+	 * @param nanoClock monotonic clock, ns
 	 */
-	public HostProber(HostPool pool, OllamaClient client, Duration timeout) {
+	public HostProber(HostPool pool, OllamaClient client, Duration timeout, LongSupplier nanoClock) {
 		this.pool = pool;
 		this.client = client;
 		this.timeout = timeout;
+		this.nanoClock = nanoClock;
 	}
 
 	/** @return a probe of every half-open host, completing when all are done */
 	public Mono<Void> probeHalfOpen() {
-		return reactor.core.publisher.Flux.fromIterable(this.pool.hosts())
+		return Flux.fromIterable(this.pool.hosts())
 			.filter(host -> host.breaker().getState() == CircuitBreaker.State.HALF_OPEN)
 			.filter(host -> host.breaker().tryAcquirePermission())
 			.flatMap(host -> {
-				long start = System.nanoTime();
+				long start = this.nanoClock.getAsLong();
 				return this.client.ping(host.id(), host.url(), this.timeout)
-					.doOnSuccess(ok -> host.breaker().onSuccess(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS))
-					.doOnError(error -> host.breaker().onError(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS, error))
+					.doOnSuccess(ok -> host.breaker().onSuccess(this.nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS))
+					.doOnError(error -> host.breaker().onError(this.nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS,
+							error))
 					.onErrorResume(error -> Mono.empty());
 			})
 			.then(Mono.fromRunnable(this.pool::capacityChanged));

@@ -4,12 +4,13 @@ import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.kow.worker.ollama.ModelNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * One Ollama host of the pool: its slots, what is in flight on it, its circuit breaker and the models
- * believed loaded (warm) on it. In-flight counting is guarded by the {@link HostPool}.
+ * One Ollama host of the pool: its address, its slots and the models it serves. What changes with its
+ * health (circuit breaker, adaptive limit, warm models, calls in flight, this worker's share) is kept
+ * here but changed only by this package: {@link HostPool} through {@link HostPool#release}, the
+ * prober and slot sharing. Read it from outside through {@link HostPool#status(OllamaHost)}.
  */
 public final class OllamaHost {
 
@@ -27,6 +28,7 @@ public final class OllamaHost {
 
 	private final AdaptiveLimit limit;
 
+	/** Calls in flight; guarded by the {@link HostPool}'s monitor. */
 	int inFlight;
 
 	/** This worker's share of the slots when the fleet shares them; the slots until told otherwise. */
@@ -78,18 +80,20 @@ public final class OllamaHost {
 	}
 
 	/** @return calls this worker may have in flight on the host now: its adaptive limit within its share */
-	public int capacity() {
+	int capacity() {
 		return Math.min(this.limit.current(), this.share);
 	}
 
-	/** @return its adaptive in-flight limit (at most {@link #slots()}) */
-	public AdaptiveLimit limit() {
+	AdaptiveLimit limit() {
 		return this.limit;
 	}
 
-	/** @return its circuit breaker */
-	public CircuitBreaker breaker() {
+	CircuitBreaker breaker() {
 		return this.breaker;
+	}
+
+	boolean closed() {
+		return this.breaker.getState() == CircuitBreaker.State.CLOSED;
 	}
 
 	/**
@@ -108,13 +112,13 @@ public final class OllamaHost {
 		return this.warm.contains(model);
 	}
 
-	/** @param model a model that just answered here */
-	public void markWarm(String model) {
-		this.warm.add(ModelNames.normalize(model));
+	/** @param model the normalised name of a model that just answered here */
+	void markWarm(String model) {
+		this.warm.add(model);
 	}
 
-	/** @param loaded the models {@code /api/ps} lists now */
-	public void warmModels(Set<String> loaded) {
+	/** @param loaded the normalised names of the models {@code /api/ps} lists now */
+	void warmModels(Set<String> loaded) {
 		this.warm.retainAll(loaded);
 		this.warm.addAll(loaded);
 	}

@@ -1,5 +1,6 @@
 package dev.kow.worker.intake;
 
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -33,33 +34,33 @@ public final class RequestValidator {
 
 	/**
 	 * @param request a decoded request
-	 * @return null when valid, else why not
+	 * @return empty when valid, else why not
 	 */
-	public Rejection check(InferenceRequest request) {
+	public Optional<Rejection> check(InferenceRequest request) {
 		if (request.getModel().isBlank()) {
-			return invalid("model is blank");
+			return reject(ErrorCategory.INVALID_REQUEST, "model is blank");
 		}
 		long chars = length(request.getPrompt()) + length(request.getSystem());
 		switch (request.getMode()) {
 			case GENERATE -> {
 				if (request.getPrompt() == null || request.getPrompt().isBlank()) {
-					return invalid("GENERATE needs a non-empty prompt");
+					return reject(ErrorCategory.INVALID_REQUEST, "GENERATE needs a non-empty prompt");
 				}
 			}
 			case CHAT -> {
 				if (request.getMessages().isEmpty()) {
-					return invalid("CHAT needs at least one message");
+					return reject(ErrorCategory.INVALID_REQUEST, "CHAT needs at least one message");
 				}
 				for (ChatMessage message : request.getMessages()) {
 					if (!ROLES.contains(message.getRole().toLowerCase(java.util.Locale.ROOT))) {
-						return invalid("unknown chat role '" + message.getRole() + "'");
+						return reject(ErrorCategory.INVALID_REQUEST, "unknown chat role '" + message.getRole() + "'");
 					}
 					chars += length(message.getContent());
 				}
 			}
 			case EMBED -> {
 				if ((request.getPrompt() == null || request.getPrompt().isEmpty()) && request.getInputs().isEmpty()) {
-					return invalid("EMBED needs a prompt or inputs");
+					return reject(ErrorCategory.INVALID_REQUEST, "EMBED needs a prompt or inputs");
 				}
 				for (String input : request.getInputs()) {
 					chars += length(input);
@@ -67,7 +68,7 @@ public final class RequestValidator {
 			}
 		}
 		if (chars > this.maxPromptChars) {
-			return new Rejection(ErrorCategory.PROMPT_TOO_LONG,
+			return reject(ErrorCategory.PROMPT_TOO_LONG,
 					"request text is " + chars + " chars, over worker.ollama.max-prompt-chars=" + this.maxPromptChars);
 		}
 		if (request.getFormat() != null) {
@@ -75,17 +76,17 @@ public final class RequestValidator {
 				OllamaRequests.format(request.getFormat());
 			}
 			catch (IllegalArgumentException ex) {
-				return invalid(ex.getMessage());
+				return reject(ErrorCategory.INVALID_REQUEST, ex.getMessage());
 			}
 		}
 		if (request.getKeepAlive() != null && !KEEP_ALIVE.matcher(request.getKeepAlive()).matches()) {
-			return invalid("keep_alive '" + request.getKeepAlive() + "' is not a duration with a unit (e.g. 5m) or 0");
+			return reject(ErrorCategory.INVALID_REQUEST, "keep_alive '" + request.getKeepAlive() + "' is not a duration with a unit (e.g. 5m) or 0");
 		}
-		return null;
+		return Optional.empty();
 	}
 
-	private static Rejection invalid(String message) {
-		return new Rejection(ErrorCategory.INVALID_REQUEST, message);
+	private static Optional<Rejection> reject(ErrorCategory category, String message) {
+		return Optional.of(new Rejection(category, message));
 	}
 
 	private static long length(String text) {

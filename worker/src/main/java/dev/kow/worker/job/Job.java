@@ -7,7 +7,6 @@ import java.util.List;
 import dev.kow.avro.Attempt;
 import dev.kow.avro.InferenceRequest;
 import dev.kow.worker.offsets.SourceRecord;
-import dev.kow.worker.scheduling.Lane;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import reactor.core.Disposable;
 
@@ -25,6 +24,8 @@ public final class Job {
 	private final ConsumerRecord<byte[], byte[]> record;
 
 	private final InferenceRequest request;
+
+	private final String model;
 
 	private final Instant readAt;
 
@@ -51,15 +52,17 @@ public final class Job {
 	 * @param lane the priority lane (from the topic)
 	 * @param record the raw record as read
 	 * @param request the decoded request
+	 * @param model the request's model name, normalised once at intake ({@code ModelNames})
 	 * @param readAt when the worker read it
 	 * @param queuedSinceNanos nano-clock time it entered its lane
 	 */
 	public Job(SourceRecord source, Lane lane, ConsumerRecord<byte[], byte[]> record, InferenceRequest request,
-			Instant readAt, long queuedSinceNanos) {
+			String model, Instant readAt, long queuedSinceNanos) {
 		this.source = source;
 		this.lane = lane;
 		this.record = record;
 		this.request = request;
+		this.model = model;
 		this.readAt = readAt;
 		this.queuedSinceNanos = queuedSinceNanos;
 	}
@@ -82,6 +85,11 @@ public final class Job {
 	/** @return the request */
 	public InferenceRequest request() {
 		return this.request;
+	}
+
+	/** @return the normalised model name ({@code name:tag}), for routing, warm models and budgets */
+	public String model() {
+		return this.model;
 	}
 
 	/** @return when the worker read the record */

@@ -1,8 +1,6 @@
 package dev.kow.worker.ollama;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.channels.NotYetConnectedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -36,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  * One {@link CallWatchdog} task per call on the injected {@link Scheduler} enforces them all against
  * the injected clock. Failures are {@link OllamaCallException}s. Thread-safe.
  */
-public final class OllamaClient implements AutoCloseable {
+public final class OllamaClient implements OllamaCalls, AutoCloseable {
 
 	private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -100,6 +98,7 @@ public final class OllamaClient implements AutoCloseable {
 	 * @param onLine called on the connection's event loop after each NDJSON line is parsed; must not block
 	 * @return the answer; errors are {@link OllamaCallException}
 	 */
+	@Override
 	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget, Runnable onLine) {
 		return Mono.defer(() -> {
 			AnswerAccumulator answer = new AnswerAccumulator(host, call.embed(), this.nanoClock);
@@ -116,7 +115,7 @@ public final class OllamaClient implements AutoCloseable {
 					if (status != 200) {
 						return connection.inbound().receive().aggregate().asString(StandardCharsets.UTF_8)
 							.defaultIfEmpty("")
-							.flatMapMany(text -> Flux.error(httpError(host, status, text)));
+							.flatMapMany(text -> Flux.error(OllamaFailures.fromHttp(host, status, text)));
 					}
 					return connection.inbound().receive().asByteArray().concatMapIterable(framer::push)
 						.concatWith(Flux.defer(() -> Flux.fromIterable(framer.finish())));
@@ -126,7 +125,7 @@ public final class OllamaClient implements AutoCloseable {
 					watchdog.lineArrived(answer.chunks());
 					onLine.run();
 				})
-				.onErrorMap(error -> classify(host, error, answer))
+				.onErrorMap(error -> OllamaFailures.fromTransport(host, error, answer.chunks()))
 				.then(Mono.fromCallable(answer::finish));
 			return Mono.firstWithSignal(response, watchdog.expired())
 				.doOnSubscribe(subscription -> watchdog.start())
@@ -215,52 +214,5 @@ public final class OllamaClient implements AutoCloseable {
 			throw new OllamaCallException(host, FailureKind.PROTOCOL, 200, answer.chunks(),
 					"unparseable line of " + line.length() + " chars: " + ex.getOriginalMessage());
 		}
-	}
-
-	/**
-	 * Maps a transport error to its failure class: I/O errors, a connection closed mid-response and a
-	 * socket read before its connection completed (Netty's native transport reports a connect that failed
-	 * in the handshake as {@link NotYetConnectedException}, an {@link IllegalStateException}) are
-	 * {@link FailureKind#CONNECTION}; anything else is {@link FailureKind#PROTOCOL}.
-	 */
-	static Throwable classify(String host, Throwable error, AnswerAccumulator answer) {
-		if (error instanceof OllamaCallException) {
-			return error;
-		}
-		if (error instanceof IOException || error.getCause() instanceof IOException
-				|| error instanceof NotYetConnectedException || error.getCause() instanceof NotYetConnectedException
-				|| error.getClass().getName().contains("PrematureClose")) {
-			return new OllamaCallException(host, FailureKind.CONNECTION, 0, answer.chunks(), error.toString());
-		}
-		return new OllamaCallException(host, FailureKind.PROTOCOL, 0, answer.chunks(), error.toString());
-	}
-
-	static OllamaCallException httpError(String host, int status, String body) {
-		String message = body.length() > 300 ? body.substring(0, 300) : body;
-		boolean json = false;
-		try {
-			JsonNode node = JSON.readTree(body);
-			if (node.hasNonNull("error")) {
-				message = node.path("error").asString();
-				json = true;
-			}
-		}
-		catch (JacksonException notJson) {
-			// plain text, for example "404 page not found" from a wrong path or a proxy
-		}
-		FailureKind kind;
-		if (status == 404 && json) {
-			kind = FailureKind.MODEL_NOT_FOUND;
-		}
-		else if (status == 400) {
-			kind = FailureKind.BAD_REQUEST;
-		}
-		else if (status == 503) {
-			kind = FailureKind.SERVER_BUSY;
-		}
-		else {
-			kind = FailureKind.SERVER_ERROR; // 5xx, and 401/403/404-without-JSON: a host or proxy problem
-		}
-		return new OllamaCallException(host, kind, status, 0, message.isEmpty() ? "HTTP " + status : message);
 	}
 }

@@ -2,7 +2,7 @@ package dev.kow.worker.outcome;
 
 import dev.kow.avro.ErrorCategory;
 import dev.kow.avro.Status;
-import dev.kow.worker.scheduling.Lane;
+import dev.kow.worker.job.Lane;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**

@@ -4,13 +4,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -69,14 +73,14 @@ public final class LaneScheduler {
 	 * @param dispatcher runs a job on a slot
 	 * @param undispatchable receives expired and unroutable jobs
 	 * @param preemption frees a slot for a high-priority job when none is free, or never
-	 * @param weights weight per lane, indexed by {@link Lane#ordinal()}
+	 * @param weights weight per lane
 	 * @param aging wait after which a job goes next regardless of weights
 	 * @param nanoClock monotonic clock, ns
 	 * @param clock wall clock, for deadlines
 	 */
 	@SuppressWarnings("unchecked")
 	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable,
-			Preemption preemption, int[] weights, Duration aging, LongSupplier nanoClock, Clock clock) {
+			Preemption preemption, LaneWeights weights, Duration aging, LongSupplier nanoClock, Clock clock) {
 		this.pool = pool;
 		this.dispatcher = dispatcher;
 		this.undispatchable = undispatchable;
@@ -90,7 +94,7 @@ public final class LaneScheduler {
 		this.pass = new double[lanes];
 		for (int i = 0; i < lanes; i++) {
 			this.queues[i] = new ArrayDeque<>();
-			this.stride[i] = 1.0 / weights[i];
+			this.stride[i] = 1.0 / weights.of(Lane.values()[i]);
 		}
 		pool.onSlotFreed(this::pump);
 	}
@@ -171,7 +175,7 @@ public final class LaneScheduler {
 				List<Job> unroutable = new ArrayList<>(0);
 				Job job = null;
 				Job candidate = null;
-				int[] waiting = null;
+				Map<Lane, Integer> waiting = Map.of();
 				SlotLease lease = null;
 				synchronized (this) {
 					int lane;
@@ -184,12 +188,12 @@ public final class LaneScheduler {
 								&& !head.request().getDeadline().isAfter(this.clock.instant())) {
 							expired.add(this.queues[lane].pollFirst());
 						}
-						else if (!this.pool.anyServes(head.request().getModel())) {
+						else if (!this.pool.anyServes(head.model())) {
 							unroutable.add(this.queues[lane].pollFirst());
 						}
 						else {
 							long waited = this.nanoClock.getAsLong() - head.queuedSinceNanos();
-							lease = this.pool.tryAcquire(head.request().getModel(), head.lastHost(), waited);
+							lease = this.pool.tryAcquire(head.model(), head.lastHost(), waited).orElse(null);
 							if (lease != null) {
 								job = this.queues[lane].pollFirst();
 								this.virtualTime = this.pass[lane];
@@ -197,7 +201,7 @@ public final class LaneScheduler {
 							}
 							else if (mayPreempt) {
 								candidate = preemptionCandidate();
-								waiting = candidate == null ? null : waitingPerLane();
+								waiting = candidate == null ? Map.of() : waitingPerLane();
 							}
 							break;
 						}
@@ -216,7 +220,7 @@ public final class LaneScheduler {
 					}
 					job = candidate;
 				}
-				this.dispatcher.dispatch(job, lease);
+				this.dispatcher.dispatch(job, lease, this::resubmit);
 			}
 		}
 		while (this.wip.decrementAndGet() != 0);
@@ -232,7 +236,7 @@ public final class LaneScheduler {
 			if (head != null && this.preemption.mayPreempt(lane)) {
 				boolean expired = head.request().getDeadline() != null
 						&& !head.request().getDeadline().isAfter(this.clock.instant());
-				return head.cancelled() || expired || !this.pool.anyServes(head.request().getModel()) ? null : head;
+				return head.cancelled() || expired || !this.pool.anyServes(head.model()) ? null : head;
 			}
 		}
 		return null;
@@ -244,7 +248,7 @@ public final class LaneScheduler {
 		if (this.queues[lane].peekFirst() != candidate) {
 			return null;
 		}
-		SlotLease lease = this.pool.tryAcquire(candidate.request().getModel(), candidate.lastHost());
+		SlotLease lease = this.pool.tryAcquire(candidate.model(), candidate.lastHost()).orElse(null);
 		if (lease != null) {
 			this.queues[lane].pollFirst();
 			this.virtualTime = this.pass[lane];
@@ -253,11 +257,11 @@ public final class LaneScheduler {
 		return lease;
 	}
 
-	/** @return jobs waiting per lane, by ordinal; caller holds the monitor */
-	private int[] waitingPerLane() {
-		int[] waiting = new int[this.queues.length];
-		for (int lane = 0; lane < this.queues.length; lane++) {
-			waiting[lane] = this.queues[lane].size();
+	/** @return jobs waiting per lane; caller holds the monitor */
+	private Map<Lane, Integer> waitingPerLane() {
+		Map<Lane, Integer> waiting = new EnumMap<>(Lane.class);
+		for (Lane lane : Lane.values()) {
+			waiting.put(lane, this.queues[lane.ordinal()].size());
 		}
 		return waiting;
 	}

@@ -10,8 +10,8 @@ import dev.kow.avro.Mode;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.job.Job;
-import dev.kow.worker.ollama.ModelNames;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
 
 /**
  * Lets a waiting high-priority job take the slot of a lower-priority job that has only just started,
@@ -54,7 +54,7 @@ public final class Preemption {
 
 	private final Set<Lane> lanes;
 
-	private final int[] weights;
+	private final LaneWeights weights;
 
 	private final long maxVictimAgeNanos;
 
@@ -67,27 +67,19 @@ public final class Preemption {
 	/**
 	 * @param pool the hosts, for their capacity and breakers
 	 * @param lanes lanes whose jobs may preempt jobs of lower lanes; empty turns preemption off
-	 * @param weights the scheduler's weight per lane, indexed by {@link Lane#ordinal()}
+	 * @param weights the scheduler's weight per lane
 	 * @param maxVictimAge an attempt that has run longer is never preempted
 	 * @param maxPerJob how often one job may be preempted; 0 turns preemption off
 	 * @param nanoClock monotonic clock, ns
 	 */
-	public Preemption(HostPool pool, Set<Lane> lanes, int[] weights, Duration maxVictimAge, int maxPerJob,
+	public Preemption(HostPool pool, Set<Lane> lanes, LaneWeights weights, Duration maxVictimAge, int maxPerJob,
 			LongSupplier nanoClock) {
 		this.pool = pool;
 		this.lanes = Set.copyOf(lanes);
-		this.weights = weights.clone();
+		this.weights = weights;
 		this.maxVictimAgeNanos = maxVictimAge.toNanos();
 		this.maxPerJob = maxPerJob;
 		this.nanoClock = nanoClock;
-	}
-
-	/**
-	 * @param pool the hosts
-	 * @return a preemption that never preempts
-	 */
-	public static Preemption off(HostPool pool) {
-		return new Preemption(pool, Set.of(), new int[] { 1, 1, 1 }, Duration.ZERO, 0, System::nanoTime);
 	}
 
 	/**
@@ -132,10 +124,10 @@ public final class Preemption {
 	 * Stops the best victim for a waiting job, if there is one. The victim's slot is released before
 	 * this returns (its cancellation runs on this thread).
 	 * @param waiting the head of the most urgent lane that may preempt, while no slot is free
-	 * @param waitingPerLane jobs waiting in each lane, indexed by {@link Lane#ordinal()}
+	 * @param waitingPerLane jobs waiting in each lane
 	 * @return whether a call was stopped
 	 */
-	public boolean preemptFor(Job waiting, int[] waitingPerLane) {
+	public boolean preemptFor(Job waiting, Map<Lane, Integer> waitingPerLane) {
 		if (!mayPreempt(waiting.lane()) || this.running.isEmpty()) {
 			return false;
 		}
@@ -146,7 +138,7 @@ public final class Preemption {
 		if (runningPerLane[lane] >= share[lane]) {
 			return false;
 		}
-		String model = ModelNames.normalize(waiting.request().getModel());
+		String model = waiting.model();
 		long now = this.nanoClock.getAsLong();
 		Job victim = null;
 		long youngest = Long.MAX_VALUE;
@@ -157,7 +149,7 @@ public final class Preemption {
 			long age = now - attempt.startedNanos;
 			if (age < youngest && age <= this.maxVictimAgeNanos && attempt.streaming && victimLane > lane
 					&& runningPerLane[victimLane] > share[victimLane] && job.preemptions() < this.maxPerJob
-					&& job.request().getMode() != Mode.EMBED && frees(attempt.host, model)) {
+					&& job.request().getMode() != Mode.EMBED && this.pool.freesSlotFor(attempt.host, model)) {
 				victim = job;
 				youngest = age;
 			}
@@ -165,25 +157,21 @@ public final class Preemption {
 		return victim != null && victim.preempt();
 	}
 
-	/** Each lane's share of the usable slots, among the lanes with work, by weight. */
-	private double[] shares(int[] waitingPerLane, int[] runningPerLane) {
+	/** Each lane's share of the usable slots, among the lanes with work, by weight; by ordinal. */
+	private double[] shares(Map<Lane, Integer> waitingPerLane, int[] runningPerLane) {
+		Lane[] lanes = Lane.values();
 		double activeWeight = 0;
-		for (int lane = 0; lane < this.weights.length; lane++) {
-			if (waitingPerLane[lane] > 0 || runningPerLane[lane] > 0) {
-				activeWeight += this.weights[lane];
+		for (Lane lane : lanes) {
+			if (waitingPerLane.getOrDefault(lane, 0) > 0 || runningPerLane[lane.ordinal()] > 0) {
+				activeWeight += this.weights.of(lane);
 			}
 		}
-		double[] share = new double[this.weights.length];
+		double[] share = new double[lanes.length];
 		int slots = this.pool.usableSlots();
-		for (int lane = 0; lane < this.weights.length; lane++) {
-			share[lane] = activeWeight == 0 ? 0 : slots * this.weights[lane] / activeWeight;
+		for (Lane lane : lanes) {
+			share[lane.ordinal()] = activeWeight == 0 ? 0 : slots * this.weights.of(lane) / activeWeight;
 		}
 		return share;
-	}
-
-	private boolean frees(OllamaHost host, String model) {
-		return host.serves(model) && host.isWarm(model) && host.breaker().getState() == CircuitBreaker.State.CLOSED
-				&& this.pool.inFlight(host) <= host.capacity();
 	}
 
 	/** An attempt that may be preempted; {@code streaming} is set on the client's event loop. */

@@ -12,6 +12,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.kow.worker.testing.Fixtures;
 import reactor.core.scheduler.Schedulers;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,17 +35,17 @@ class HostProberTest {
 		CircuitBreaker breaker = CircuitBreaker.of("h", CircuitBreakerConfig.custom()
 			.permittedNumberOfCallsInHalfOpenState(1).build());
 		OllamaHost host = new OllamaHost("h", URI.create(this.sim.baseUrl()), 2, Set.of(), breaker);
-		HostPool pool = new HostPool(List.of(host), System::nanoTime);
-		HostProber prober = new HostProber(pool, this.client, Duration.ofSeconds(2));
+		HostPool pool = Fixtures.pool(System::nanoTime, host);
+		HostProber prober = new HostProber(pool, this.client, Duration.ofSeconds(2), System::nanoTime);
 
 		breaker.transitionToOpenState();
-		assertThat(pool.tryAcquire("m", null)).as("open: no jobs").isNull();
+		assertThat(pool.tryAcquire("m", null)).as("open: no jobs").isEmpty();
 		breaker.transitionToHalfOpenState();
-		assertThat(pool.tryAcquire("m", null)).as("half-open: no jobs either").isNull();
+		assertThat(pool.tryAcquire("m", null)).as("half-open: no jobs either").isEmpty();
 
 		prober.probeHalfOpen().block(Duration.ofSeconds(5));
 		assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-		assertThat(pool.tryAcquire("m", null)).isNotNull();
+		assertThat(pool.tryAcquire("m", null)).isPresent();
 		assertThat(this.sim.requestLog().entries()).as("the probe was not an inference call").isEmpty();
 
 		this.sim.downFor(Duration.ofSeconds(30));

@@ -106,15 +106,6 @@ class OllamaClientTest {
 	}
 
 	@Test
-	void aConnectionThatFailedWhileConnectingIsAConnectionFailureNotAProtocolOne() {
-		AnswerAccumulator answer = new AnswerAccumulator("h", false, System::nanoTime);
-		assertThat(OllamaClient.classify("h", new java.nio.channels.NotYetConnectedException(), answer))
-			.isInstanceOfSatisfying(OllamaCallException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.CONNECTION));
-		assertThat(OllamaClient.classify("h", new IllegalStateException("something else"), answer))
-			.isInstanceOfSatisfying(OllamaCallException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.PROTOCOL));
-	}
-
-	@Test
 	void aHostBehindAnAuthenticatingProxyGetsItsAuthorizationHeader() {
 		this.sim.requireAuthorization("Bearer t0k3n");
 		assertThatThrownBy(() -> call(generate("llama3.1:8b"))).isInstanceOfSatisfying(OllamaCallException.class,

@@ -1,5 +1,6 @@
 package dev.kow.worker.scheduling;
 
+import dev.kow.worker.job.Lane;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import dev.kow.worker.job.LaneWeights;
+import dev.kow.worker.testing.Fixtures;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,16 +42,15 @@ class LaneSchedulerTest {
 	private final List<Job> expired = new ArrayList<>();
 
 	private HostPool pool(int... slots) {
-		List<OllamaHost> hosts = new ArrayList<>();
+		OllamaHost[] hosts = new OllamaHost[slots.length];
 		for (int i = 0; i < slots.length; i++) {
-			hosts.add(new OllamaHost("h" + i, URI.create("http://127.0.0.1:1"), slots[i], Set.of(),
-					CircuitBreaker.ofDefaults("h" + i)));
+			hosts[i] = Fixtures.host("h" + i, slots[i]);
 		}
-		return new HostPool(hosts, this.nanos::get);
+		return Fixtures.pool(this.nanos::get, hosts);
 	}
 
 	private LaneScheduler scheduler(HostPool pool, Duration aging) {
-		return new LaneScheduler(pool, (job, lease) -> {
+		return new LaneScheduler(pool, (job, lease, requeue) -> {
 			this.dispatched.add(job);
 			this.leases.add(lease);
 		}, new UndispatchableHandler() {
@@ -60,21 +62,18 @@ class LaneSchedulerTest {
 			@Override
 			public void unroutable(Job job) {
 			}
-		}, Preemption.off(pool), new int[] { 8, 3, 1 }, aging, this.nanos::get, this.clock);
+		}, new Preemption(pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get), LaneWeights.DEFAULT,
+				aging, this.nanos::get, this.clock);
 	}
 
 	private Job job(Lane lane, int n, Instant deadline) {
-		InferenceRequest request = InferenceRequest.newBuilder().setId(lane + "-" + n).setModel("m").setMode(Mode.GENERATE)
-			.setPrompt("p").setDeadline(deadline).setCreatedAt(Instant.EPOCH).build();
-		TopicPartition partition = new TopicPartition(lane.key(), 0);
-		return new Job(new SourceRecord(partition, n, new PartitionOffsets(partition)), lane,
-				new ConsumerRecord<>(lane.key(), 0, n, null, null), request, Instant.EPOCH, this.nanos.get());
+		return Fixtures.job(lane, n, deadline, this.nanos.get());
 	}
 
 	private void finishAll(HostPool pool) {
 		List<SlotLease> done = new ArrayList<>(this.leases);
 		this.leases.clear();
-		done.forEach(lease -> pool.release(lease, HostPool.Result.OK, null));
+		done.forEach(lease -> pool.release(lease, Fixtures.DONE));
 	}
 
 	@Test
@@ -99,7 +98,7 @@ class LaneSchedulerTest {
 		}
 		scheduler.submit(job(Lane.HIGH, 0, null));
 		assertThat(this.dispatched).hasSize(4).allMatch(j -> j.lane() == Lane.BATCH);
-		pool.release(this.leases.remove(0), HostPool.Result.OK, null);
+		pool.release(this.leases.remove(0), Fixtures.DONE);
 		assertThat(this.dispatched).hasSize(5);
 		assertThat(this.dispatched.get(4).lane()).isEqualTo(Lane.HIGH);
 	}
@@ -152,17 +151,16 @@ class LaneSchedulerTest {
 	}
 	@Test
 	void aJobHeldBackFromADegradedHostTakesItsSlotWhenTheHoldEndsWithoutAnyRelease() {
-		OllamaHost sick = new OllamaHost("sick", URI.create("http://127.0.0.1:1"), 1, Set.of(), CircuitBreaker.ofDefaults("sick"));
-		OllamaHost healthy = new OllamaHost("healthy", URI.create("http://127.0.0.1:2"), 1, Set.of(),
-				CircuitBreaker.ofDefaults("healthy"));
+		OllamaHost sick = Fixtures.host("sick", 1);
+		OllamaHost healthy = Fixtures.host("healthy", 1);
 		VirtualTimeScheduler timer = VirtualTimeScheduler.create();
-		HostPool pool = new HostPool(List.of(sick, healthy), this.nanos::get, 10, Duration.ofSeconds(60), 0.1,
-				Duration.ofSeconds(2), timer);
-		SlotLease onSick = pool.tryAcquire("m", null);
-		SlotLease onHealthy = pool.tryAcquire("m", null);
+		HostPool pool = new HostPool(List.of(sick, healthy), Fixtures.holding(Duration.ofSeconds(2)), timer,
+				this.nanos::get);
+		SlotLease onSick = pool.tryAcquire("m:latest", null).orElseThrow();
+		SlotLease onHealthy = pool.tryAcquire("m:latest", null).orElseThrow();
 		this.nanos.addAndGet(Duration.ofMillis(100).toNanos());
-		pool.release(onSick, HostPool.Result.HOST_FAILURE, new RuntimeException("truncated"));
-		pool.release(onHealthy, HostPool.Result.OK, null);
+		pool.release(onSick, Fixtures.hostFailed());
+		pool.release(onHealthy, Fixtures.DONE);
 		assertThat(pool.holdNanos()).as("2 x 100 ms / 1 healthy slot").isEqualTo(Duration.ofMillis(200).toNanos());
 
 		LaneScheduler scheduler = scheduler(pool, Duration.ofSeconds(60));

@@ -1,6 +1,5 @@
 package dev.kow.worker.scheduling;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,28 +8,34 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.kow.avro.InferenceRequest;
-import dev.kow.avro.Mode;
+import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.config.TimeoutProperties;
+import dev.kow.worker.execution.ExecutionMetrics;
+import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
-import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
-import dev.kow.worker.offsets.PartitionOffsets;
-import dev.kow.worker.offsets.SourceRecord;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
+import dev.kow.worker.testing.Fixtures;
+import dev.kow.worker.testing.ScriptedOllama;
+import dev.kow.worker.timeouts.TimeoutEstimator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The scheduler with real preemption over a real host pool. The dispatcher stands in for the job
- * executor: a dispatched attempt runs until the test ends it, and a preempted one releases its slot
- * and goes back to its lane, as {@code JobExecutor} does.
+ * The scheduler with real preemption over a real host pool and the real {@link JobExecutor}: its
+ * cancel-and-resubmit protocol, not a copy. Only the Ollama host is scripted: a dispatched call runs
+ * until the test streams, answers or fails it.
  */
 class PreemptionTest {
 
@@ -42,50 +47,56 @@ class PreemptionTest {
 
 	private final List<Job> preempted = new ArrayList<>();
 
-	private final Map<Job, SlotLease> leases = new HashMap<>();
-
 	private HostPool pool;
 
 	private Preemption preemption;
 
 	private LaneScheduler scheduler;
 
-	private void start(int slots, Set<Lane> lanes, Duration maxVictimAge, int maxPerJob) {
-		OllamaHost host = new OllamaHost("h0", URI.create("http://127.0.0.1:1"), slots, Set.of(),
-				CircuitBreaker.ofDefaults("h0"));
-		host.markWarm("m");
-		this.pool = new HostPool(List.of(host), this.nanos::get);
-		this.preemption = new Preemption(this.pool, lanes, new int[] { 8, 3, 1 }, maxVictimAge, maxPerJob, this.nanos::get);
-		this.scheduler = new LaneScheduler(this.pool, (job, lease) -> {
-			this.dispatched.add(job);
-			this.leases.put(job, lease);
-			this.preemption.started(job, lease.host());
-			job.dispatched(lease.host().id(), this.clock.instant());
-			job.running(() -> {
-				this.preemption.ended(job);
-				this.pool.release(lease, HostPool.Result.CANCELLED, null);
-				if (job.takePreempted()) {
-					this.preempted.add(job);
-					this.scheduler.resubmit(job);
-				}
-			});
-		}, new UndispatchableHandler() {
-			@Override
-			public void expired(Job job) {
-			}
+	private ScriptedOllama ollama;
 
-			@Override
-			public void unroutable(Job job) {
-			}
-		}, this.preemption, new int[] { 8, 3, 1 }, Duration.ofHours(1), this.nanos::get, this.clock);
+	/** Each job's latest call. */
+	private final Map<Job, ScriptedOllama.Call> calls = new HashMap<>();
+
+	private void start(int slots, Set<Lane> lanes, Duration maxVictimAge, int maxPerJob) {
+		OllamaHost host = Fixtures.host("h0", slots);
+		this.pool = Fixtures.pool(this.nanos::get, host);
+		this.pool.loadedModels(host, Set.of("m:latest"));
+		this.preemption = new Preemption(this.pool, lanes, LaneWeights.DEFAULT, maxVictimAge, maxPerJob,
+				this.nanos::get);
+		this.ollama = new ScriptedOllama();
+		JobExecutor executor = new JobExecutor(this.ollama, this.pool,
+				Fixtures.outcomes(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
+						source -> {
+						}, Schedulers.immediate()),
+				Fixtures.bind("worker.ollama", OllamaProperties.class, Map.of()),
+				new TimeoutEstimator(Fixtures.bind("worker.timeouts", TimeoutProperties.class, Map.of())),
+				Schedulers.immediate(), this.clock, this.nanos::get, new Random(1),
+				new ExecutionMetrics(new SimpleMeterRegistry()), this.preemption);
+		this.scheduler = new LaneScheduler(this.pool, (job, lease, requeue) -> {
+			this.dispatched.add(job);
+			executor.dispatch(job, lease, queued -> {
+				if (queued.failedAttempts().stream().anyMatch(a -> JobExecutor.PREEMPTED.equals(a.getErrorCategory()))
+						&& !this.preempted.contains(queued)) {
+					this.preempted.add(queued);
+				}
+				requeue.resubmit(queued);
+			});
+			this.calls.put(job, this.ollama.calls().getLast());
+		}, executor, this.preemption, LaneWeights.DEFAULT, Duration.ofHours(1), this.nanos::get, this.clock);
 	}
 
 	private Job job(Lane lane, int n) {
-		InferenceRequest request = InferenceRequest.newBuilder().setId(lane + "-" + n).setModel("m").setMode(Mode.GENERATE)
-			.setPrompt("p").setCreatedAt(Instant.EPOCH).build();
-		TopicPartition partition = new TopicPartition(lane.key(), 0);
-		return new Job(new SourceRecord(partition, n, new PartitionOffsets(partition)), lane,
-				new ConsumerRecord<>(lane.key(), 0, n, null, null), request, Instant.EPOCH, this.nanos.get());
+		return Fixtures.job(lane, n, null, this.nanos.get());
+	}
+
+	/** Delivers the first stream line of the job's latest call: its prefill is over. */
+	private void stream(Job job) {
+		call(job).stream();
+	}
+
+	private ScriptedOllama.Call call(Job job) {
+		return this.calls.get(job);
 	}
 
 	/** Fills every slot with batch jobs started 100 ms apart, all streaming; returns them, oldest first. */
@@ -94,7 +105,7 @@ class PreemptionTest {
 		for (int i = 0; i < slots; i++) {
 			Job job = job(Lane.BATCH, i);
 			this.scheduler.submit(job);
-			this.preemption.streamed(job);
+			stream(job);
 			running.add(job);
 			this.nanos.addAndGet(Duration.ofMillis(100).toNanos());
 		}
@@ -156,7 +167,7 @@ class PreemptionTest {
 		assertThat(this.preempted).containsExactly(batch);
 		finish(this.dispatched.get(1));
 		assertThat(this.dispatched.get(2)).isSameAs(batch);
-		this.preemption.streamed(batch);
+		stream(batch);
 
 		this.scheduler.submit(job(Lane.HIGH, 1));
 
@@ -175,7 +186,7 @@ class PreemptionTest {
 		this.dispatched.clear();
 		Job normal = job(Lane.NORMAL, 1);
 		this.scheduler.submit(normal);
-		this.preemption.streamed(normal);
+		stream(normal);
 		this.scheduler.submit(job(Lane.NORMAL, 2));
 		assertThat(this.preempted).as("a job never preempts its own lane").isEmpty();
 		this.scheduler.submit(job(Lane.HIGH, 0));
@@ -200,7 +211,7 @@ class PreemptionTest {
 			for (int i = 0; i < 6; i++) {
 				Job job = job(lane, i);
 				this.scheduler.submit(job);
-				this.preemption.streamed(job);
+				stream(job);
 			}
 		}
 		for (int i = 0; i < 20; i++) {
@@ -221,9 +232,8 @@ class PreemptionTest {
 		assertThat(this.preempted).isEmpty();
 	}
 
-	/** Ends a running attempt as a successful call ends. */
+	/** Ends a running attempt with an answer. */
 	private void finish(Job job) {
-		this.preemption.ended(job);
-		this.pool.release(this.leases.get(job), HostPool.Result.OK, null);
+		call(job).answer(ScriptedOllama.answer("done", 20));
 	}
 }

@@ -1,4 +1,4 @@
-package dev.kow.worker.scheduling;
+package dev.kow.worker.job;
 
 /** A priority lane; each has its own Kafka topic and queue. Declared from most to least urgent. */
 public enum Lane {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -29,6 +30,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -127,7 +130,9 @@ public final class Fixtures {
 			.build();
 		TopicPartition partition = new TopicPartition(lane.key(), 0);
 		return new Job(new SourceRecord(partition, n, new PartitionOffsets(partition)), lane,
-				new ConsumerRecord<>(lane.key(), 0, n, null, null), request, "m:latest", Instant.EPOCH,
+				new ConsumerRecord<>(lane.key(), 0, n, 0L, TimestampType.CREATE_TIME, 0, 0, null, null,
+						new RecordHeaders(), Optional.empty()),
+				request, "m:latest", Instant.EPOCH,
 				queuedSinceNanos);
 	}
 }

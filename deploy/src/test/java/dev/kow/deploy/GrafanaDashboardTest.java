@@ -22,7 +22,7 @@ class GrafanaDashboardTest {
 	void everyPanelQueriesAMetricTheReadmeDocuments() throws Exception {
 		JsonNode dashboard = JsonMapper.builder().build()
 			.readTree(Files.readString(Path.of("grafana", "kafka-ollama-worker.json")));
-		String readme = Files.readString(Path.of("..", "README.md"));
+		String readme = Files.readString(Path.of("..", "docs", "operations.md"));
 		Set<String> used = new TreeSet<>();
 		int panels = 0;
 		for (JsonNode panel : dashboard.path("panels")) {
@@ -40,6 +40,6 @@ class GrafanaDashboardTest {
 		}
 		assertThat(panels).isGreaterThanOrEqualTo(10);
 		assertThat(used).contains("kow_lane_backlog", "kow_host_ttft_seconds", "kow_lane_queue_wait_seconds");
-		assertThat(used).allSatisfy(metric -> assertThat(readme).as("README documents " + metric).contains("`" + metric));
+		assertThat(used).allSatisfy(metric -> assertThat(readme).as("docs/operations.md documents " + metric).contains("`" + metric));
 	}
 }

@@ -1,7 +1,7 @@
 package dev.kow.sim;
 
 /**
- * Failures the simulator can inject into a request (ollama-api.md section 7 lists the real ones).
+ * Failures the simulator can inject into a request ({@code docs/ollama-behaviour.md}, "Errors" and "Streaming", lists the real ones).
  */
 public enum Fault {
 	/** 503 {@code server busy, please try again.  maximum pending requests exceeded}. */

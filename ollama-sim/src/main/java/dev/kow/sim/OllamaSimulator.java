@@ -311,7 +311,7 @@ public final class OllamaSimulator implements AutoCloseable {
 		}
 		int promptTokens = sizes.stream().mapToInt(Integer::intValue).sum();
 		if (promptTokens > request.numCtx() && truncates(body)) {
-			// the oldest messages that are neither system nor the last one go first (ollama-api.md 5.8)
+			// the oldest messages that are neither system nor the last one go first (docs/ollama-behaviour.md, "Context window and truncation")
 			for (int i = 0; i < sizes.size() - 1 && promptTokens > request.numCtx(); i++) {
 				if (!system.get(i)) {
 					promptTokens -= sizes.get(i);
@@ -333,7 +333,7 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	/**
-	 * Ollama's context rule for a prompt that is still over {@code num_ctx} (ollama-api.md 5.8): with
+	 * Ollama's context rule for a prompt that is still over {@code num_ctx} (docs/ollama-behaviour.md, "Context window and truncation"): with
 	 * {@code truncate:false} or {@code shift:false}, a 400; otherwise a silent cut to about half the window
 	 * (keep the first {@code num_keep} tokens and the tail), visible only in {@code prompt_eval_count}.
 	 * @return the prompt tokens that are evaluated

@@ -18,7 +18,7 @@ import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Ollama's scheduler and runners, as ollama-api.md describes them:
+ * Ollama's scheduler and runners, as {@code docs/ollama-behaviour.md} ("Scheduling and concurrency") describes them:
  * <ul>
  * <li>a loaded model has {@code numParallel} slots (1 for embedding models) and an <b>unbounded</b>
  * FIFO queue of requests waiting for a slot;</li>

@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The simulator over real HTTP, checked against ollama-api.md's simulator checklist. */
+/** The simulator over real HTTP, checked against {@code docs/ollama-behaviour.md}, "What the simulator implements". */
 class OllamaSimulatorTest {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();

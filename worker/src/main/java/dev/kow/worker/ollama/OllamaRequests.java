@@ -17,7 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Maps an {@link InferenceRequest} to the body of {@code /api/generate}, {@code /api/chat} or
- * {@code /api/embed} (ollama-api.md sections 2.2 to 2.8). Always {@code stream:true} for generate and
+ * {@code /api/embed} ({@code docs/ollama-behaviour.md}, "Endpoints"). Always {@code stream:true} for generate and
  * chat. Stateless.
  */
 public final class OllamaRequests {
@@ -32,7 +32,7 @@ public final class OllamaRequests {
 	 * @param defaultKeepAlive {@code keep_alive} when the request has none
 	 * @param truncate Ollama's {@code truncate}: when false (sent explicitly), a prompt or input over the
 	 * model's context window is refused with a 400 instead of being cut silently (Ollama's default, whose
-	 * only trace is a low {@code prompt_eval_count}; ollama-api.md 5.8)
+	 * only trace is a low {@code prompt_eval_count}; {@code docs/ollama-behaviour.md}, "Context window and truncation")
 	 * @return the call
 	 */
 	public static OllamaCall toCall(InferenceRequest request, String defaultKeepAlive, boolean truncate) {

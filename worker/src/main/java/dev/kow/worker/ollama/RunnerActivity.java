@@ -6,7 +6,7 @@ package dev.kow.worker.ollama;
  *
  * <p>A runner takes its requests first come, first served: its slot semaphore is FIFO in order of
  * arrival, and so is the pending queue of a model that is loading (server behaviour:
- * {@code shared/reference/ollama-api.md}, section 5.4, "Ordering"). A call still waiting for its first
+ * {@code docs/ollama-behaviour.md}, "Scheduling and concurrency"). A call still waiting for its first
  * token when a call sent after it to the same runner already has its first line is therefore not
  * queued, loading or prefilling: it is stuck. {@link CallWatchdog} uses that to give up on such a call
  * long before the first-token budget, whose floor must cover queueing behind other clients.

@@ -20,7 +20,7 @@ import dev.kow.worker.job.LaneWeights;
  * <p>Ollama has no request priority and queues FIFO, so without preemption a high-priority job waits
  * for the first slot to free naturally: about the mean service time divided by the busy slots, and at
  * p99 several times that. Preemption closes the victim's stream; Ollama stops decoding within about
- * one token (its request context is cancelled when the connection closes, see ollama-api.md, "Client
+ * one token (its request context is cancelled when the connection closes, see {@code docs/ollama-behaviour.md}, "Client
  * disconnect"), and the victim goes back to the front of its lane.
  *
  * <p><b>Within the weighted shares.</b> Preemption restores a lane's share quickly; it never takes

@@ -2,6 +2,7 @@ package dev.kow.worker;
 
 import dev.kow.worker.offsets.CompletionSink;
 import dev.kow.worker.offsets.SourceRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Breaks the construction cycle between the outcome publisher (which reports completions) and the
@@ -9,7 +10,7 @@ import dev.kow.worker.offsets.SourceRecord;
  */
 final class IntakeCompletions implements CompletionSink {
 
-	private volatile CompletionSink target;
+	private volatile @Nullable CompletionSink target;
 
 	void target(CompletionSink sink) {
 		this.target = sink;
@@ -17,6 +18,10 @@ final class IntakeCompletions implements CompletionSink {
 
 	@Override
 	public void completed(SourceRecord source) {
-		this.target.completed(source);
+		CompletionSink sink = this.target;
+		if (sink == null) {
+			throw new IllegalStateException("a completion arrived before the intake loop was wired");
+		}
+		sink.completed(source);
 	}
 }

@@ -8,6 +8,7 @@ import dev.kow.worker.hosts.HostProber;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.intake.IntakeLoop;
 import dev.kow.worker.ollama.OllamaClient;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -37,11 +38,11 @@ final class WorkerLifecycle implements SmartLifecycle {
 
 	private final Duration probeInterval;
 
-	private Thread thread;
+	private @Nullable Thread thread;
 
-	private Disposable poller;
+	private @Nullable Disposable poller;
 
-	private Disposable probes;
+	private @Nullable Disposable probes;
 
 	WorkerLifecycle(IntakeLoop intake, HostPool pool, OllamaClient client, Duration healthInterval,
 			Duration drainTimeout, Duration probeInterval, LongSupplier nanoClock) {
@@ -77,18 +78,25 @@ final class WorkerLifecycle implements SmartLifecycle {
 	@Override
 	public synchronized void stop() {
 		this.intake.stop();
-		try {
-			this.thread.join(this.drainTimeout.plusSeconds(15).toMillis());
+		Thread intakeThread = this.thread;
+		if (intakeThread != null) {
+			try {
+				intakeThread.join(this.drainTimeout.plusSeconds(15).toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
+		for (Disposable task : new Disposable[] { this.poller, this.probes }) {
+			if (task != null) {
+				task.dispose();
+			}
 		}
-		this.poller.dispose();
-		this.probes.dispose();
 	}
 
 	@Override
 	public synchronized boolean isRunning() {
-		return this.thread != null && this.thread.isAlive();
+		Thread intakeThread = this.thread;
+		return intakeThread != null && intakeThread.isAlive();
 	}
 }

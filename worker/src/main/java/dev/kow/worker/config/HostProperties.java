@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One Ollama host ({@code worker.ollama.hosts[N].*}).
@@ -27,7 +28,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * worker's client certificate (mutual TLS to the proxy); default none: the JVM's default trust store
  */
 public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Min(1) @Max(64) int slots,
-		@DefaultValue List<@NotBlank String> models, String bearerToken, String basicAuth, String sslBundle) {
+		@DefaultValue List<@NotBlank String> models, @Nullable String bearerToken, @Nullable String basicAuth,
+		@Nullable String sslBundle) {
 
 	/** Fills the id from the URL when absent. */
 	public HostProperties {
@@ -55,7 +57,7 @@ public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Mi
 	/**
 	 * @return the {@code Authorization} header value for this host, or null when it needs none
 	 */
-	public String authorization() {
+	public @Nullable String authorization() {
 		if (this.bearerToken != null && !this.bearerToken.isBlank()) {
 			return "Bearer " + this.bearerToken;
 		}

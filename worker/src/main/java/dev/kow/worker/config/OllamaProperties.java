@@ -116,7 +116,7 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 	/** Applies the default host and checks the cross-field rules. */
 	public OllamaProperties {
 		if (hosts == null || hosts.isEmpty()) {
-			hosts = List.of(new HostProperties(null, java.net.URI.create("http://127.0.0.1:11434"), 1, List.of(), null,
+			hosts = List.of(new HostProperties("127.0.0.1:11434", java.net.URI.create("http://127.0.0.1:11434"), 1, List.of(), null,
 					null, null));
 		}
 		if (new HashSet<>(hosts.stream().map(HostProperties::id).toList()).size() != hosts.size()) {

@@ -3,6 +3,7 @@ package dev.kow.worker.execution;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -75,9 +76,9 @@ public final class ExecutionMetrics {
 	 * @param waited since the record was read (recorded for the first attempt only)
 	 */
 	void dispatched(Lane lane, boolean firstAttempt, Duration waited) {
-		this.inFlight.get(lane).incrementAndGet();
+		of(this.inFlight, lane).incrementAndGet();
 		if (firstAttempt) {
-			this.queueWait.get(lane).record(waited);
+			of(this.queueWait, lane).record(waited);
 		}
 	}
 
@@ -89,7 +90,7 @@ public final class ExecutionMetrics {
 	 * @param answer Ollama's answer
 	 */
 	void succeeded(Lane lane, String host, long took, OllamaAnswer answer) {
-		this.inFlight.get(lane).decrementAndGet();
+		of(this.inFlight, lane).decrementAndGet();
 		HostMeters meters = host(host);
 		meters.ok().record(Duration.ofNanos(took));
 		if (answer.timeToFirstChunkNanos() > 0) {
@@ -108,14 +109,14 @@ public final class ExecutionMetrics {
 	 * @param kind the failure class
 	 */
 	void failed(Lane lane, String host, long took, FailureKind kind) {
-		this.inFlight.get(lane).decrementAndGet();
+		of(this.inFlight, lane).decrementAndGet();
 		host(host).failures().computeIfAbsent(kind, failure -> callDuration(host, failure.name()))
 			.record(Duration.ofNanos(took));
 	}
 
 	/** @param lane the lane of a job whose call was cancelled (its partition was revoked) */
 	void cancelled(Lane lane) {
-		this.inFlight.get(lane).decrementAndGet();
+		of(this.inFlight, lane).decrementAndGet();
 	}
 
 	/**
@@ -124,9 +125,9 @@ public final class ExecutionMetrics {
 	 * @param took how long it had run, ns
 	 */
 	void preempted(Lane lane, long took) {
-		this.inFlight.get(lane).decrementAndGet();
-		this.preemptions.get(lane).increment();
-		this.preemptedSlotSeconds.get(lane).increment(took / 1e9);
+		of(this.inFlight, lane).decrementAndGet();
+		of(this.preemptions, lane).increment();
+		of(this.preemptedSlotSeconds, lane).increment(took / 1e9);
 	}
 
 	/** @param reason the failure class of an attempt that will be retried */
@@ -151,5 +152,10 @@ public final class ExecutionMetrics {
 
 	/** One host's meters; failure timers by class, created on first use. */
 	private record HostMeters(Timer ok, Timer ttft, DistributionSummary speed, Map<FailureKind, Timer> failures) {
+	}
+
+	/** Every lane has its meters from construction on. */
+	private static <T> T of(Map<Lane, T> meters, Lane lane) {
+		return Objects.requireNonNull(meters.get(lane), lane::key);
 	}
 }

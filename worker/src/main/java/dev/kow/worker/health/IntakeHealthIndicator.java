@@ -28,7 +28,7 @@ public final class IntakeHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		Health.Builder health = this.intake.unhealthy(this.maxSincePoll)
+		Health.Builder health = this.intake.health().unhealthy(this.maxSincePoll)
 			.map(problem -> Health.down().withDetail("reason", problem))
 			.orElseGet(Health::up);
 		return health.withDetail("assignedPartitions", this.intake.assigned()).build();

@@ -29,10 +29,10 @@ public final class KafkaHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		Health.Builder health = this.intake.kafkaUnhealthy(this.timeout)
+		Health.Builder health = this.intake.health().kafkaUnhealthy(this.timeout)
 			.map(problem -> Health.down().withDetail("reason", problem))
 			.orElseGet(Health::up);
-		double age = this.intake.heartbeatAgeSeconds();
+		double age = this.intake.health().heartbeatAgeSeconds();
 		return health.withDetail("lastHeartbeatSecondsAgo", Double.isNaN(age) ? "none yet" : age).build();
 	}
 }

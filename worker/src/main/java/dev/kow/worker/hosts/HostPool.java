@@ -2,9 +2,7 @@ package dev.kow.worker.hosts;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,14 +52,8 @@ public final class HostPool {
 
 	private final double failurePenalty;
 
-	private final Map<OllamaHost, FailureRate> failures = new HashMap<>();
-
-	private final double degradedRate;
-
-	private final long maxHoldNanos;
-
-	/** Mean slot time of successful attempts (exponentially weighted), ns; NaN before the first. */
-	private double serviceNanos = Double.NaN;
+	/** Failure rates, degraded hosts and holds; guarded by this object's monitor. */
+	private final DegradedHosts health;
 
 	/** Tells the slot listeners when a hold ends. */
 	private final Scheduler timer;
@@ -80,12 +72,8 @@ public final class HostPool {
 		this.hosts = List.copyOf(hosts);
 		this.nanoClock = nanoClock;
 		this.failurePenalty = routing.failurePenalty();
-		this.degradedRate = routing.degradedFailureRate();
-		this.maxHoldNanos = routing.degradedMaxHold().toNanos();
+		this.health = new DegradedHosts(this.hosts, routing);
 		this.timer = timer;
-		for (OllamaHost host : this.hosts) {
-			this.failures.put(host, new FailureRate(routing.failureHalfLife()));
-		}
 		for (OllamaHost host : this.hosts) {
 			host.breaker().getEventPublisher().onStateTransition(event -> notifyListeners());
 		}
@@ -139,10 +127,10 @@ public final class HostPool {
 			candidates.sort(Comparator.<OllamaHost>comparingInt(h -> h.id().equals(avoidHost) ? 1 : 0)
 				.thenComparingInt(h -> h.isWarm(model) ? 0 : 1)
 				.thenComparingDouble(h -> (double) h.inFlight / h.capacity()
-						+ this.failurePenalty * this.failures.get(h).value(now)));
-			long hold = holdRemaining(model, waitedNanos, now);
+						+ this.failurePenalty * this.health.failureRate(h, now)));
+			long hold = this.health.holdRemaining(model, waitedNanos, now);
 			for (OllamaHost host : candidates) {
-				if (hold > 0 && degraded(host, now)) {
+				if (hold > 0 && this.health.degraded(host, now)) {
 					continue;
 				}
 				if (host.breaker().tryAcquirePermission()) {
@@ -188,11 +176,8 @@ public final class HostPool {
 		}
 		synchronized (this) {
 			host.inFlight--;
-			if (!(end instanceof AttemptEnd.Abandoned || end instanceof AttemptEnd.HostFailed)) {
-				this.serviceNanos = Double.isNaN(this.serviceNanos) ? nanos : 0.95 * this.serviceNanos + 0.05 * nanos;
-			}
 			if (!(end instanceof AttemptEnd.Abandoned)) {
-				this.failures.get(host).record(end instanceof AttemptEnd.HostFailed, this.nanoClock.getAsLong());
+				this.health.attemptEnded(host, end instanceof AttemptEnd.HostFailed, nanos, this.nanoClock.getAsLong());
 			}
 		}
 		notifyListeners();
@@ -214,7 +199,7 @@ public final class HostPool {
 	public synchronized HostStatus status(OllamaHost host) {
 		long now = this.nanoClock.getAsLong();
 		return new HostStatus(host.id(), host.slots(), host.share(), host.limit().current(), host.inFlight,
-				host.breaker().getState().name(), this.failures.get(host).value(now), degraded(host, now));
+				host.breaker().getState().name(), this.health.failureRate(host, now), this.health.degraded(host, now));
 	}
 
 	/**
@@ -234,26 +219,15 @@ public final class HostPool {
 	 * @return its recent failure rate, 0 to 1 (host failures per attempt, decaying; see {@link FailureRate})
 	 */
 	public synchronized double failureRate(OllamaHost host) {
-		return this.failures.get(host).value(this.nanoClock.getAsLong());
+		return this.health.failureRate(host, this.nanoClock.getAsLong());
 	}
 
 	/**
-	 * How long a job waits for a healthy slot before it takes a degraded host's: two expected intervals
-	 * between slot releases of the healthy hosts when all are busy (the mean slot time of successful
-	 * attempts / their usable slots), at most {@code maxHold}.
+	 * How long a job waits for a healthy slot before it takes a degraded host's ({@link DegradedHosts}).
 	 * @return the hold, ns; 0 while holding is off, before the first success, or with no healthy host
 	 */
 	public synchronized long holdNanos() {
-		return holdNanos(this.nanoClock.getAsLong());
-	}
-
-	/** Caller holds the monitor. */
-	private long holdNanos(long now) {
-		if (this.maxHoldNanos <= 0 || this.degradedRate >= 1 || Double.isNaN(this.serviceNanos)) {
-			return 0;
-		}
-		int healthySlots = this.hosts.stream().filter(h -> healthy(h, now)).mapToInt(OllamaHost::capacity).sum();
-		return healthySlots == 0 ? 0 : Math.min(this.maxHoldNanos, (long) (2 * this.serviceNanos / healthySlots));
+		return this.health.holdNanos(this.nanoClock.getAsLong());
 	}
 
 	/**
@@ -264,20 +238,7 @@ public final class HostPool {
 	 * @return true while the hold lasts
 	 */
 	synchronized boolean holdsBack(String model, long waitedNanos) {
-		return holdRemaining(model, waitedNanos, this.nanoClock.getAsLong()) > 0;
-	}
-
-	/** @return how much longer the job is held back from a degraded host's free slot, ns, or 0; caller holds the monitor */
-	private long holdRemaining(String normalizedModel, long waitedNanos, long now) {
-		if (waitedNanos >= this.maxHoldNanos) {
-			return 0;
-		}
-		boolean freeDegraded = this.hosts.stream().anyMatch(h -> h.inFlight < h.capacity() && h.serves(normalizedModel)
-				&& h.closed() && degraded(h, now));
-		if (!freeDegraded || !healthyServes(normalizedModel, now)) {
-			return 0;
-		}
-		return Math.max(0, holdNanos(now) - waitedNanos);
+		return this.health.holdRemaining(model, waitedNanos, this.nanoClock.getAsLong()) > 0;
 	}
 
 	/** Tells the slot listeners in {@code delayNanos} that a hold has ended; one pending notice at a time. */
@@ -299,22 +260,7 @@ public final class HostPool {
 	 *         healthy slot before taking one of its slots
 	 */
 	public synchronized boolean degraded(OllamaHost host) {
-		return degraded(host, this.nanoClock.getAsLong());
-	}
-
-	/** Caller holds the monitor. */
-	private boolean degraded(OllamaHost host, long now) {
-		return this.degradedRate < 1 && this.failures.get(host).value(now) >= this.degradedRate;
-	}
-
-	/** Whether a healthy host with a closed breaker serves the model; caller holds the monitor. */
-	private boolean healthyServes(String normalizedModel, long now) {
-		return this.hosts.stream().anyMatch(h -> h.serves(normalizedModel) && h.capacity() > 0 && healthy(h, now));
-	}
-
-	/** Whether the host's breaker is closed and it is not degraded; caller holds the monitor. */
-	private boolean healthy(OllamaHost host, long now) {
-		return host.closed() && !degraded(host, now);
+		return this.health.degraded(host, this.nanoClock.getAsLong());
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
@@ -123,7 +124,7 @@ public final class SlotSharing implements AutoCloseable {
 		}
 		this.lastRebalances = seen;
 		this.lastReadNanos = this.nanoClock.getAsLong();
-		this.admin.describeConsumerGroups(List.of(this.groupId)).describedGroups().get(this.groupId)
+		Objects.requireNonNull(this.admin.describeConsumerGroups(List.of(this.groupId)).describedGroups().get(this.groupId))
 			.whenComplete((group, error) -> {
 				try {
 					if (error != null) {

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * {@code consumer-coordinator-metrics}), read at most once a second on the intake thread. Written by
  * the intake thread, read by the health indicators.
  */
-final class ConsumerHealth {
+public final class ConsumerHealth {
 
 	private static final long HEARTBEAT_READ_NANOS = 1_000_000_000L;
 
@@ -81,7 +81,7 @@ final class ConsumerHealth {
 	 * @return empty while the loop polls, else why it does not: it failed (the error), or its last poll is
 	 *         older than {@code maxSincePoll}
 	 */
-	Optional<String> unhealthy(Duration maxSincePoll) {
+	public Optional<String> unhealthy(Duration maxSincePoll) {
 		RuntimeException failed = this.failure;
 		if (failed != null) {
 			return Optional.of("intake loop failed: " + failed);
@@ -95,7 +95,7 @@ final class ConsumerHealth {
 	 * @param maxHeartbeatAge longest acceptable time since the last heartbeat
 	 * @return empty while heartbeats flow (or the first one is not yet due), else why not
 	 */
-	Optional<String> kafkaUnhealthy(Duration maxHeartbeatAge) {
+	public Optional<String> kafkaUnhealthy(Duration maxHeartbeatAge) {
 		double age = this.heartbeatAgeSeconds;
 		if (Double.isNaN(age) || age < 0) {
 			long since = this.nanoClock.getAsLong() - this.startedNanos;
@@ -109,7 +109,7 @@ final class ConsumerHealth {
 	}
 
 	/** @return seconds since the last heartbeat to the group coordinator, NaN before the first */
-	double heartbeatAgeSeconds() {
+	public double heartbeatAgeSeconds() {
 		return this.heartbeatAgeSeconds;
 	}
 }

@@ -3,14 +3,11 @@ package dev.kow.worker.intake;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import dev.kow.serde.KafkaAvroDeserializer;
@@ -27,9 +24,7 @@ import dev.kow.worker.scheduling.LaneScheduler;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,6 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@code registry-retry};</li>
  * <li>{@link PartitionRegistry}: trackers, jobs in progress and completions;</li>
  * <li>{@link Backpressure}: bounded memory, per partition and per lane;</li>
+ * <li>{@link OffsetCommits}: commits while running and before leaving;</li>
  * <li>{@link Revocation}: the rebalance listener (revoke grace, commit, cancel);</li>
  * <li>{@link ConsumerHealth}: polls and heartbeats, for the health indicators.</li>
  * </ul>
@@ -85,14 +81,11 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private final ConsumerHealth health;
 
-	/** Per lane, records past the fetch position of the assigned partitions, as of the last poll. */
-	private final Map<Lane, Long> laneUnread = new ConcurrentHashMap<>();
+	private final LaneBacklog backlog = new LaneBacklog();
 
-	private volatile int assigned;
+	private final OffsetCommits commits;
 
 	private volatile boolean running = true;
-
-	private long lastCommitNanos;
 
 	/**
 	 * @param consumer a byte-array consumer in the worker's group, auto-commit off
@@ -123,6 +116,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		this.revocation = new Revocation(consumer, this.registry, scheduler, this.backpressure, intake.revokeGrace(),
 				nanoClock);
 		this.health = new ConsumerHealth(nanoClock);
+		this.commits = new OffsetCommits(consumer, this.registry, intake.commitInterval(), nanoClock);
 	}
 
 	@Override
@@ -152,31 +146,12 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	 * @return records of the lane's assigned partitions not yet done
 	 */
 	public long backlog(Lane lane) {
-		return this.laneUnread.getOrDefault(lane, 0L) + buffered(lane);
+		return this.backlog.unread(lane) + buffered(lane);
 	}
 
-	/**
-	 * @param maxSincePoll longest acceptable time since the last poll
-	 * @return empty while the loop polls, else why it does not
-	 */
-	public Optional<String> unhealthy(Duration maxSincePoll) {
-		return this.health.unhealthy(maxSincePoll);
-	}
-
-	/**
-	 * Whether this worker is in touch with its group coordinator, from the consumer's own metric
-	 * {@code last-heartbeat-seconds-ago}. A broker outage stops the heartbeats (no coordinator), while
-	 * the loop itself keeps polling.
-	 * @param maxHeartbeatAge longest acceptable time since the last heartbeat
-	 * @return empty while heartbeats flow (or the first one is due), else why not
-	 */
-	public Optional<String> kafkaUnhealthy(Duration maxHeartbeatAge) {
-		return this.health.kafkaUnhealthy(maxHeartbeatAge);
-	}
-
-	/** @return seconds since the last heartbeat to the group coordinator, NaN before the first */
-	public double heartbeatAgeSeconds() {
-		return this.health.heartbeatAgeSeconds();
+	/** @return whether the loop polls and keeps its heartbeats, for the health indicators */
+	public ConsumerHealth health() {
+		return this.health;
 	}
 
 	/** @return this worker's member id in the consumer group, or null before its first assignment */
@@ -191,7 +166,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	/** @return partitions assigned to this worker at the last poll */
 	public int assigned() {
-		return this.assigned;
+		return this.backlog.assigned();
 	}
 
 	/** @return how many times a partition was paused because its partition or lane was full */
@@ -223,11 +198,11 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private void pollOnce() {
 		this.registry.applyCompletions();
-		commitIfDue();
+		this.commits.commitIfDue();
 		applyBackpressure();
 		ConsumerRecords<byte[], byte[]> records = this.consumer.poll(POLL);
 		this.health.polled(this.consumer::metrics);
-		measureUnread();
+		this.backlog.measure(this.consumer, this.registry::lane);
 		Set<TopicPartition> rewound = new HashSet<>();
 		for (ConsumerRecord<byte[], byte[]> record : records) {
 			TopicPartition partition = new TopicPartition(record.topic(), record.partition());
@@ -235,22 +210,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 				rewound.add(partition);
 			}
 		}
-	}
-
-	/** Sums, per lane, what the assigned partitions hold past the fetch position (no broker call). */
-	private void measureUnread() {
-		Map<Lane, Long> unread = new EnumMap<>(Lane.class);
-		Set<TopicPartition> assignment = this.consumer.assignment();
-		for (TopicPartition partition : assignment) {
-			OptionalLong lag = this.consumer.currentLag(partition);
-			if (lag.isPresent()) {
-				unread.merge(this.registry.lane(partition.topic()), lag.getAsLong(), Long::sum);
-			}
-		}
-		for (Lane lane : Lane.values()) {
-			this.laneUnread.put(lane, unread.getOrDefault(lane, 0L));
-		}
-		this.assigned = assignment.size();
 	}
 
 	/** @return false when the partition was rewound to this record (registry outage) */
@@ -270,7 +229,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			}
 			case RecordDecoder.Poison poison -> this.outcomes.unreadable(record,
 					this.registry.track(tracker, record.offset()), poison.category(), poison.message());
-			case RecordDecoder.Readable readable -> {
+			case RecordDecoder.Request readable -> {
 				SourceRecord source = this.registry.track(tracker, record.offset());
 				Job job = new Job(source, this.registry.lane(record.topic()), record, readable.request(),
 						ModelNames.normalize(readable.request().getModel()), this.clock.instant(),
@@ -282,25 +241,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			}
 		}
 		return true;
-	}
-
-	private void commitIfDue() {
-		long nanos = this.nanoClock.getAsLong();
-		if (nanos - this.lastCommitNanos < this.intake.commitInterval().toNanos()) {
-			return;
-		}
-		this.lastCommitNanos = nanos;
-		Map<TopicPartition, OffsetAndMetadata> offsets = this.registry.committable(true, this.registry.partitions());
-		if (offsets.isEmpty()) {
-			return;
-		}
-		this.consumer.commitAsync(offsets, (committed, error) -> {
-			if (error != null) {
-				log.warn("offset commit failed, will retry: {}", error.toString());
-				return;
-			}
-			committed.forEach((partition, offset) -> this.registry.markCommitted(partition, offset.offset()));
-		});
 	}
 
 	private void applyBackpressure() {
@@ -332,35 +272,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			cancelled.addAll(this.registry.removeJobs(partition));
 			cancelled.forEach(Job::cancel);
 		}
-		commitBeforeLeaving(this.nanoClock.getAsLong() + LEAVE_COMMIT_TIMEOUT.toNanos());
-	}
-
-	/**
-	 * Commits what is complete. A commit is refused while a rebalance is between its rounds
-	 * ({@link RebalanceInProgressException}) until {@code poll()} completes it, so poll and try again (a
-	 * revocation during that poll commits its own partitions) until the commit succeeds or the deadline
-	 * passes.
-	 */
-	private void commitBeforeLeaving(long deadlineNanos) {
-		while (true) {
-			Map<TopicPartition, OffsetAndMetadata> offsets = this.registry.committable(true,
-					this.registry.partitions());
-			if (offsets.isEmpty()) {
-				return;
-			}
-			try {
-				this.consumer.commitSync(offsets, LEAVE_COMMIT_TIMEOUT);
-				log.info("drained; committed {}", offsets);
-				return;
-			}
-			catch (RebalanceInProgressException ex) {
-				if (this.nanoClock.getAsLong() > deadlineNanos) {
-					log.warn("could not commit before leaving ({}); the next owner redoes {}", ex.getMessage(), offsets);
-					return;
-				}
-				pollDiscarding();
-			}
-		}
+		this.commits.commitBeforeLeaving(LEAVE_COMMIT_TIMEOUT, this::pollDiscarding);
 	}
 
 	/**

@@ -1,5 +1,7 @@
 package dev.kow.worker.intake;
 
+import java.util.Objects;
+
 import dev.kow.avro.ErrorCategory;
 import dev.kow.avro.InferenceRequest;
 import dev.kow.serde.KafkaAvroDeserializer;
@@ -20,7 +22,7 @@ final class RecordDecoder {
 	}
 
 	/** @param request a readable request (not yet validated) */
-	record Readable(InferenceRequest request) implements Decoded {
+	record Request(InferenceRequest request) implements Decoded {
 	}
 
 	/**
@@ -54,14 +56,15 @@ final class RecordDecoder {
 			decoded = this.deserializer.deserialize(topic, value);
 		}
 		catch (WireFormatException ex) {
+			String message = Objects.requireNonNullElse(ex.getMessage(), ex.reason().name());
 			return switch (ex.reason()) {
-				case REGISTRY_UNAVAILABLE -> new RegistryDown(ex.getMessage());
-				case UNKNOWN_SCHEMA_ID -> new Poison(ErrorCategory.UNKNOWN_SCHEMA_ID, ex.getMessage());
-				case SCHEMA_MISMATCH -> new Poison(ErrorCategory.SCHEMA_MISMATCH, ex.getMessage());
-				case MALFORMED -> new Poison(ErrorCategory.MALFORMED_RECORD, ex.getMessage());
+				case REGISTRY_UNAVAILABLE -> new RegistryDown(message);
+				case UNKNOWN_SCHEMA_ID -> new Poison(ErrorCategory.UNKNOWN_SCHEMA_ID, message);
+				case SCHEMA_MISMATCH -> new Poison(ErrorCategory.SCHEMA_MISMATCH, message);
+				case MALFORMED -> new Poison(ErrorCategory.MALFORMED_RECORD, message);
 			};
 		}
-		return decoded instanceof InferenceRequest request ? new Readable(request)
+		return decoded instanceof InferenceRequest request ? new Request(request)
 				: new Poison(ErrorCategory.SCHEMA_MISMATCH, "value is not an InferenceRequest");
 	}
 }

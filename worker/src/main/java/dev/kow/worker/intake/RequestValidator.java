@@ -76,7 +76,7 @@ public final class RequestValidator {
 				OllamaRequests.format(request.getFormat());
 			}
 			catch (IllegalArgumentException ex) {
-				return reject(ErrorCategory.INVALID_REQUEST, ex.getMessage());
+				return reject(ErrorCategory.INVALID_REQUEST, String.valueOf(ex.getMessage()));
 			}
 		}
 		if (request.getKeepAlive() != null && !KEEP_ALIVE.matcher(request.getKeepAlive()).matches()) {

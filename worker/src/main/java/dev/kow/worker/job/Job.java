@@ -9,6 +9,7 @@ import dev.kow.avro.InferenceRequest;
 import dev.kow.worker.offsets.SourceRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import reactor.core.Disposable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request on its way through the worker: the decoded request, the original record (kept for the
@@ -33,13 +34,13 @@ public final class Job {
 
 	private int attempts;
 
-	private Instant firstDispatchAt;
+	private @Nullable Instant firstDispatchAt;
 
 	private long queuedSinceNanos;
 
-	private String lastHost;
+	private @Nullable String lastHost;
 
-	private Disposable inFlight;
+	private @Nullable Disposable inFlight;
 
 	private boolean cancelled;
 
@@ -147,12 +148,12 @@ public final class Job {
 	}
 
 	/** @return the host of the last attempt, or null */
-	public synchronized String lastHost() {
+	public synchronized @Nullable String lastHost() {
 		return this.lastHost;
 	}
 
 	/** @return the first dispatch time, or null when never dispatched */
-	public synchronized Instant firstDispatchAt() {
+	public synchronized @Nullable Instant firstDispatchAt() {
 		return this.firstDispatchAt;
 	}
 
@@ -160,7 +161,7 @@ public final class Job {
 	 * @param call the running call, disposed by {@link #cancel()}; null when none runs
 	 * @return false when the job was cancelled meanwhile (the caller must dispose the call)
 	 */
-	public synchronized boolean running(Disposable call) {
+	public synchronized boolean running(@Nullable Disposable call) {
 		this.inFlight = call;
 		return !this.cancelled;
 	}

@@ -3,4 +3,7 @@
  * progress, so many records of one partition can be in flight and finish in any order without a record
  * ever being committed before its outcome is acknowledged.
  */
+@NullMarked
 package dev.kow.worker.offsets;
+
+import org.jspecify.annotations.NullMarked;

@@ -2,9 +2,11 @@ package dev.kow.worker.ollama;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 import tools.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds an {@link OllamaAnswer} from the lines of one answer: text deltas from {@code response} or
@@ -25,7 +27,7 @@ final class AnswerAccumulator {
 
 	private int chunks;
 
-	private JsonNode last;
+	private @Nullable JsonNode last;
 
 	private boolean done;
 
@@ -107,12 +109,13 @@ final class AnswerAccumulator {
 			throw new OllamaCallException(this.host, FailureKind.TRUNCATED, 200, this.chunks,
 					"the stream ended without a done:true chunk after " + this.chunks + " chunks");
 		}
+		JsonNode last = Objects.requireNonNull(this.last, "a done chunk was read");
 		return new OllamaAnswer(this.embed ? null : this.text.toString(),
 				this.thinking.isEmpty() ? null : this.thinking.toString(), List.copyOf(this.embeddings),
-				this.embed ? null : this.last.path("done_reason").asString(null),
-				this.last.path("prompt_eval_count").asInt(0), this.last.path("eval_count").asInt(0),
-				this.last.path("total_duration").asLong(0), this.last.path("load_duration").asLong(0),
-				this.last.path("prompt_eval_duration").asLong(0), this.last.path("eval_duration").asLong(0),
+				this.embed ? null : last.path("done_reason").asString(null),
+				last.path("prompt_eval_count").asInt(0), last.path("eval_count").asInt(0),
+				last.path("total_duration").asLong(0), last.path("load_duration").asLong(0),
+				last.path("prompt_eval_duration").asLong(0), last.path("eval_duration").asLong(0),
 				this.chunks == 0 ? this.nanoClock.getAsLong() - this.startNanos : this.firstChunkNanos - this.startNanos,
 				this.chunks < 2 ? 0 : this.gapSumNanos / (this.chunks - 1), this.maxGapNanos);
 	}

@@ -9,6 +9,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Enforces the three budgets of one call with a single timer task instead of one per streamed line.
@@ -56,11 +57,11 @@ final class CallWatchdog {
 
 	private int chunks;
 
-	private Disposable pending;
+	private @Nullable Disposable pending;
 
 	private boolean stopped;
 
-	private Executor eventLoop;
+	private @Nullable Executor eventLoop;
 
 	/**
 	 * @param host host id, for the errors

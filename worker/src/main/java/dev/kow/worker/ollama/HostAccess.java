@@ -1,6 +1,7 @@
 package dev.kow.worker.ollama;
 
 import io.netty.handler.ssl.SslContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the client reaches one host beyond its URL: what a reverse proxy in front of Ollama may ask for
@@ -10,7 +11,7 @@ import io.netty.handler.ssl.SslContext;
  * @param tls the client TLS context for an {@code https} host (trust for a private CA, and the
  * worker's certificate for mutual TLS), or null for the JVM's default trust
  */
-public record HostAccess(String authorization, SslContext tls) {
+public record HostAccess(@Nullable String authorization, @Nullable SslContext tls) {
 
 	/** A host reached with its URL alone. */
 	public static final HostAccess NONE = new HostAccess(null, null);

@@ -1,6 +1,7 @@
 package dev.kow.worker.ollama;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A complete Ollama answer. Metrics are Ollama's final-chunk fields; each is 0 when Ollama left it out
@@ -19,7 +20,8 @@ import java.util.List;
  * @param meanChunkGapNanos mean gap between content chunks as the client saw them, ns; 0 with under two
  * @param maxChunkGapNanos longest such gap, ns
  */
-public record OllamaAnswer(String text, String thinking, List<float[]> embeddings, String doneReason,
+public record OllamaAnswer(@Nullable String text, @Nullable String thinking, List<float[]> embeddings,
+		@Nullable String doneReason,
 		int promptEvalCount, int evalCount, long totalDurationNanos, long loadDurationNanos,
 		long promptEvalDurationNanos, long evalDurationNanos, long timeToFirstChunkNanos, long meanChunkGapNanos,
 		long maxChunkGapNanos) {

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -202,7 +203,8 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 					}
 				});
 			// an https URL without a context of ours gets Reactor Netty's default: the JVM's trust store
-			return access.tls() == null ? client : client.secure(spec -> spec.sslContext(access.tls()));
+			SslContext tls = access.tls();
+			return tls == null ? client : client.secure(spec -> spec.sslContext(tls));
 		});
 	}
 

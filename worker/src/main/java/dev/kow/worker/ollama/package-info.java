@@ -4,4 +4,7 @@
  * three timeout budgets (time to first token, stream stall, total). The Ollama behaviour it relies on,
  * with links to Ollama's docs and source: {@code docs/ollama-behaviour.md}.
  */
+@NullMarked
 package dev.kow.worker.ollama;
+
+import org.jspecify.annotations.NullMarked;

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Scheduler;
 
 import dev.kow.worker.ollama.OllamaAnswer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes every outcome and only then lets its offset be committed: a result on the results topic
@@ -196,7 +197,7 @@ public final class OutcomePublisher {
 	}
 
 	private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> original, ErrorCategory category,
-			String message, int attempts, String host) {
+			String message, int attempts, @Nullable String host) {
 		RecordHeaders headers = new RecordHeaders();
 		for (Header header : original.headers()) {
 			headers.add(header);

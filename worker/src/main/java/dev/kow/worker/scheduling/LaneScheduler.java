@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
@@ -16,6 +17,7 @@ import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Priority lanes over GPU slots.
@@ -220,7 +222,8 @@ public final class LaneScheduler {
 					}
 					job = candidate;
 				}
-				this.dispatcher.dispatch(job, lease, this::resubmit);
+				// a job is taken from its lane only together with its lease
+				this.dispatcher.dispatch(job, Objects.requireNonNull(lease), this::resubmit);
 			}
 		}
 		while (this.wip.decrementAndGet() != 0);
@@ -230,7 +233,7 @@ public final class LaneScheduler {
 	 * @return the head of the most urgent lane that may preempt, if it can be dispatched at all, or null;
 	 *         caller holds the monitor
 	 */
-	private Job preemptionCandidate() {
+	private @Nullable Job preemptionCandidate() {
 		for (Lane lane : Lane.values()) {
 			Job head = this.queues[lane.ordinal()].peekFirst();
 			if (head != null && this.preemption.mayPreempt(lane)) {
@@ -243,7 +246,7 @@ public final class LaneScheduler {
 	}
 
 	/** Gives the slot a preemption just freed to the job it was freed for, if that job still waits first in its lane. */
-	private synchronized SlotLease takeFreedSlot(Job candidate) {
+	private synchronized @Nullable SlotLease takeFreedSlot(Job candidate) {
 		int lane = candidate.lane().ordinal();
 		if (this.queues[lane].peekFirst() != candidate) {
 			return null;

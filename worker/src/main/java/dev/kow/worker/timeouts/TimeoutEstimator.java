@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.ollama.CallBudget;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Learns per (host, model) and turns what it learned into a {@link CallBudget}:
@@ -100,7 +101,7 @@ public final class TimeoutEstimator {
 	 * @param warm whether the model is believed loaded on the host
 	 * @return the budget; the static one until enough samples exist
 	 */
-	public CallBudget budget(String host, String model, long promptChars, Integer numPredict, boolean warm) {
+	public CallBudget budget(String host, String model, long promptChars, @Nullable Integer numPredict, boolean warm) {
 		Stats s = this.stats.get(host + '\u0000' + model);
 		TimeoutProperties p = this.properties;
 		if (s == null || !p.adaptive()) {

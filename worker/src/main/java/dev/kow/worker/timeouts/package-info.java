@@ -4,4 +4,7 @@
  * {@code prompt_eval_count}/{@code prompt_eval_duration}, {@code eval_count}/{@code eval_duration})
  * and the gaps the client saw. Pure functions of samples: no clock, no I/O.
  */
+@NullMarked
 package dev.kow.worker.timeouts;
+
+import org.jspecify.annotations.NullMarked;

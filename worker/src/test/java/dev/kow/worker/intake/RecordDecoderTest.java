@@ -43,7 +43,7 @@ class RecordDecoderTest {
 	@Test
 	void aRequestInTheConfluentWireFormatIsReadable() {
 		assertThat(this.decoder.decode("jobs", this.serializer.serialize("jobs", request())))
-			.isEqualTo(new RecordDecoder.Readable(request()));
+			.isEqualTo(new RecordDecoder.Request(request()));
 	}
 
 	@Test

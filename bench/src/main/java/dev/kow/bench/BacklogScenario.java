@@ -12,10 +12,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code backlog}: a large batch backlog sits on Kafka; each system runs against it for a fixed time.
- * Reports the peak used heap of the process (broker and simulators included, the same for every row),
- * its growth over the heap in use just before the system started, the peak live heap (in use after a
- * collection, so without garbage), and how many requests it completed.
+ * {@code backlog}: a large batch backlog sits on Kafka; each system runs against it for a
+ * fixed time. Reports the peak used heap of the process (broker and simulators included,
+ * the same for every row), its growth over the heap in use just before the system
+ * started, the peak live heap (in use after a collection, so without garbage), and how
+ * many requests it completed.
  */
 @Command(name = "backlog", mixinStandardHelpOptions = true, description = "Peak heap with a large backlog on Kafka.")
 final class BacklogScenario implements Callable<Integer> {
@@ -23,10 +24,12 @@ final class BacklogScenario implements Callable<Integer> {
 	@Mixin
 	BenchOptions options = new BenchOptions();
 
-	@Option(names = "--backlog", defaultValue = "100000", description = "Batch requests on Kafka (default ${DEFAULT-VALUE}).")
+	@Option(names = "--backlog", defaultValue = "100000",
+			description = "Batch requests on Kafka (default ${DEFAULT-VALUE}).")
 	int backlog;
 
-	@Option(names = "--seconds", defaultValue = "30", description = "How long each system runs (default ${DEFAULT-VALUE}).")
+	@Option(names = "--seconds", defaultValue = "30",
+			description = "How long each system runs (default ${DEFAULT-VALUE}).")
 	int seconds;
 
 	@Mixin
@@ -48,8 +51,9 @@ final class BacklogScenario implements Callable<Integer> {
 				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
 					System.gc();
-					double before = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()
-							/ 1048576.0;
+					double before = java.lang.management.ManagementFactory.getMemoryMXBean()
+						.getHeapMemoryUsage()
+						.getUsed() / 1048576.0;
 					try (Sampler sampler = new Sampler();
 							SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
 						BenchEnvironment.sleep(this.seconds * 1000L);
@@ -71,4 +75,5 @@ final class BacklogScenario implements Callable<Integer> {
 		report.write(this.options);
 		return 0;
 	}
+
 }

@@ -33,8 +33,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * What every scenario needs: one in-JVM KRaft broker, the {@code mock://} registry, a producer of
- * requests, a reader of results, and simulated hosts. Each system gets its own topics and hosts.
+ * What every scenario needs: one in-JVM KRaft broker, the {@code mock://} registry, a
+ * producer of requests, a reader of results, and simulated hosts. Each system gets its
+ * own topics and hosts.
  */
 final class BenchEnvironment implements AutoCloseable {
 
@@ -48,7 +49,10 @@ final class BenchEnvironment implements AutoCloseable {
 
 	private final KafkaProducer<String, Object> producer;
 
-	/** Extra {@code worker.*} or {@code spring.*} settings every worker started here gets (last word). */
+	/**
+	 * Extra {@code worker.*} or {@code spring.*} settings every worker started here gets
+	 * (last word).
+	 */
 	final Map<String, String> workerProperties = new HashMap<>();
 
 	/** An environment whose schema registry is an in-process {@code mock://} one. */
@@ -58,13 +62,15 @@ final class BenchEnvironment implements AutoCloseable {
 
 	/**
 	 * An environment on a given schema registry.
-	 * @param registry {@code schema.registry.url}: a Confluent-compatible URL when systems run in other
-	 * processes, which cannot see an in-process {@code mock://} registry
+	 * @param registry {@code schema.registry.url}: a Confluent-compatible URL when
+	 * systems run in other processes, which cannot see an in-process {@code mock://}
+	 * registry
 	 */
 	BenchEnvironment(String registry) {
 		this.registry = registry;
 		this.broker = new EmbeddedKafkaKraftBroker(1, 1);
-		this.broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0"));
+		this.broker
+			.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0"));
 		this.broker.afterPropertiesSet();
 		this.bootstrap = this.broker.getBrokersAsString();
 		Map<String, Object> config = new HashMap<>();
@@ -72,28 +78,35 @@ final class BenchEnvironment implements AutoCloseable {
 		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
 		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, KafkaAvroSerializer.class);
 		config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-		// Input only: sends are checked in flush(); the idempotent producer's sequence numbers trip over
-		// partitions created moments before (OutOfOrderSequenceException) on this single-node broker.
+		// Input only: sends are checked in flush(); the idempotent producer's sequence
+		// numbers trip over
+		// partitions created moments before (OutOfOrderSequenceException) on this
+		// single-node broker.
 		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
 		config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
 		config.put("schema.registry.url", this.registry);
 		this.producer = new KafkaProducer<>(config);
 	}
 
-	/** Creates a system's five topics, each lane topic with {@code partitions} partitions. */
+	/**
+	 * Creates a system's five topics, each lane topic with {@code partitions} partitions.
+	 */
 	Topics topics(String system, int partitions) {
 		String prefix = "bench." + system + "." + UUID.randomUUID().toString().substring(0, 6);
 		Topics topics = new Topics(prefix + ".high", prefix + ".normal", prefix + ".batch", prefix + ".results",
 				prefix + ".dlq");
 		try (Admin admin = Admin.create(Map.of("bootstrap.servers", this.bootstrap))) {
-			// the broker stamps lane records with their append time, so a scenario can tell the harness's
+			// the broker stamps lane records with their append time, so a scenario can
+			// tell the harness's
 			// produce latency from the system's own wait (RecordMetadata.timestamp())
 			Map<String, String> appendTime = Map.of("message.timestamp.type", "LogAppendTime");
-			admin.createTopics(List.of(new NewTopic(topics.high(), partitions, (short) 1).configs(appendTime),
-					new NewTopic(topics.normal(), partitions, (short) 1).configs(appendTime),
-					new NewTopic(topics.batch(), partitions, (short) 1).configs(appendTime),
-					new NewTopic(topics.results(), 3, (short) 1), new NewTopic(topics.deadLetter(), 1, (short) 1)))
-				.all().get(30, TimeUnit.SECONDS);
+			admin
+				.createTopics(List.of(new NewTopic(topics.high(), partitions, (short) 1).configs(appendTime),
+						new NewTopic(topics.normal(), partitions, (short) 1).configs(appendTime),
+						new NewTopic(topics.batch(), partitions, (short) 1).configs(appendTime),
+						new NewTopic(topics.results(), 3, (short) 1), new NewTopic(topics.deadLetter(), 1, (short) 1)))
+				.all()
+				.get(30, TimeUnit.SECONDS);
 			awaitLeaders(admin, topics);
 		}
 		catch (Exception ex) {
@@ -102,14 +115,23 @@ final class BenchEnvironment implements AutoCloseable {
 		return topics;
 	}
 
-	/** Producing before every partition has a leader fails with out-of-order sequence errors. */
+	/**
+	 * Producing before every partition has a leader fails with out-of-order sequence
+	 * errors.
+	 */
 	private static void awaitLeaders(Admin admin, Topics topics) throws Exception {
-		List<String> names = List.of(topics.high(), topics.normal(), topics.batch(), topics.results(), topics.deadLetter());
+		List<String> names = List.of(topics.high(), topics.normal(), topics.batch(), topics.results(),
+				topics.deadLetter());
 		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 		while (System.nanoTime() < until) {
 			try {
-				if (admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-					.allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+				if (admin.describeTopics(names)
+					.allTopicNames()
+					.get(10, TimeUnit.SECONDS)
+					.values()
+					.stream()
+					.allMatch(
+							d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
 					return;
 				}
 			}
@@ -122,8 +144,9 @@ final class BenchEnvironment implements AutoCloseable {
 	}
 
 	/**
-	 * Chunks at least this far apart: with time scaling, 2 ms chunks for 12 streams cost the 2 cores
-	 * more than the systems under test, which would then measure the machine, not the systems.
+	 * Chunks at least this far apart: with time scaling, 2 ms chunks for 12 streams cost
+	 * the 2 cores more than the systems under test, which would then measure the machine,
+	 * not the systems.
 	 */
 	static final java.time.Duration CHUNK_INTERVAL = java.time.Duration.ofMillis(10);
 
@@ -132,19 +155,26 @@ final class BenchEnvironment implements AutoCloseable {
 		return hosts(count, slots, timeScale, host -> dev.kow.sim.Profile.GPU_4090);
 	}
 
-	/** Starts {@code count} simulated hosts with {@code slots} slots each, host i with {@code profileOf(i)}. */
+	/**
+	 * Starts {@code count} simulated hosts with {@code slots} slots each, host i with
+	 * {@code profileOf(i)}.
+	 */
 	List<OllamaSimulator> hosts(int count, int slots, double timeScale,
 			java.util.function.IntFunction<dev.kow.sim.Profile> profileOf) {
 		List<OllamaSimulator> hosts = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
-			hosts.add(OllamaSimulator.start(SimConfig.defaults().withProfile(profileOf.apply(i)).withTimeScale(timeScale)
-				.withNumParallel(slots).withMinChunkInterval(CHUNK_INTERVAL)));
+			hosts.add(OllamaSimulator.start(SimConfig.defaults()
+				.withProfile(profileOf.apply(i))
+				.withTimeScale(timeScale)
+				.withNumParallel(slots)
+				.withMinChunkInterval(CHUNK_INTERVAL)));
 		}
 		return hosts;
 	}
 
 	/**
-	 * A chat request whose message starts with its id (the simulator logs that first word).
+	 * A chat request whose message starts with its id (the simulator logs that first
+	 * word).
 	 * @param id request id, for example {@code b-000042}
 	 * @param prompt the prompt text
 	 * @param numPredict Ollama num_predict, 0 for none (natural answer length)
@@ -155,7 +185,8 @@ final class BenchEnvironment implements AutoCloseable {
 			.setModel(MODEL)
 			.setMode(Mode.CHAT)
 			.setMessages(List.of(ChatMessage.newBuilder().setRole("user").setContent(id + " " + prompt).build()))
-			.setOptions(numPredict > 0 ? dev.kow.avro.GenerationOptions.newBuilder().setNumPredict(numPredict).build() : null)
+			.setOptions(numPredict > 0 ? dev.kow.avro.GenerationOptions.newBuilder().setNumPredict(numPredict).build()
+					: null)
 			.setCreatedAt(Instant.now())
 			.build();
 	}
@@ -164,7 +195,10 @@ final class BenchEnvironment implements AutoCloseable {
 		return lane.key().charAt(0) + "-" + String.format("%06d", n);
 	}
 
-	/** @return the lane of the {@code i}-th request of a mixed load: 10 % high, 30 % normal, 60 % batch */
+	/**
+	 * @return the lane of the {@code i}-th request of a mixed load: 10 % high, 30 %
+	 * normal, 60 % batch
+	 */
 	static Lane mixedLane(int i) {
 		int slot = i % 10;
 		return slot == 0 ? Lane.HIGH : slot <= 3 ? Lane.NORMAL : Lane.BATCH;
@@ -181,7 +215,8 @@ final class BenchEnvironment implements AutoCloseable {
 	private final java.util.concurrent.atomic.AtomicReference<Exception> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
 	void send(String topic, InferenceRequest request) {
-		send(topic, request, (id, metadata) -> { });
+		send(topic, request, (id, metadata) -> {
+		});
 	}
 
 	/**
@@ -203,7 +238,8 @@ final class BenchEnvironment implements AutoCloseable {
 	}
 
 	/**
-	 * Produces a batch backlog (ids {@code b-000000} on) and waits until the broker has it.
+	 * Produces a batch backlog (ids {@code b-000000} on) and waits until the broker has
+	 * it.
 	 * @param topics the system's topics
 	 * @param count requests
 	 * @param prompts prompt texts, used in turn
@@ -215,7 +251,10 @@ final class BenchEnvironment implements AutoCloseable {
 		flush();
 	}
 
-	/** Flushes the producer; fails when any request could not be written, so no input goes missing unseen. */
+	/**
+	 * Flushes the producer; fails when any request could not be written, so no input goes
+	 * missing unseen.
+	 */
 	void flush() {
 		this.producer.flush();
 		Exception failure = this.sendFailure.get();
@@ -233,19 +272,29 @@ final class BenchEnvironment implements AutoCloseable {
 		/** Request ids with a SUCCEEDED result. */
 		final Set<String> succeeded = ConcurrentHashMap.newKeySet();
 
-		/** Request ids with a dead letter (keyed by the request id, as every system's dead letters are). */
+		/**
+		 * Request ids with a dead letter (keyed by the request id, as every system's dead
+		 * letters are).
+		 */
 		final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
 
-		/** Failed attempts recorded in results (our worker records them), by error class. */
+		/**
+		 * Failed attempts recorded in results (our worker records them), by error class.
+		 */
 		final Map<String, Integer> failedAttempts = new ConcurrentHashMap<>();
 
 		/** Results per the host that served them (our worker's {@code host} field). */
 		final Map<String, Integer> byHost = new ConcurrentHashMap<>();
 
-		/** When each request's first outcome (result or dead letter) was read, epoch ms. */
+		/**
+		 * When each request's first outcome (result or dead letter) was read, epoch ms.
+		 */
 		final Map<String, Long> outcomeAtMs = new ConcurrentHashMap<>();
 
-		/** From a request's {@code created_at} to the system reading it ({@code started_at}), ms, per request id. */
+		/**
+		 * From a request's {@code created_at} to the system reading it
+		 * ({@code started_at}), ms, per request id.
+		 */
 		final Map<String, Long> readDelayMs = new ConcurrentHashMap<>();
 
 		private volatile boolean running = true;
@@ -291,12 +340,18 @@ final class BenchEnvironment implements AutoCloseable {
 			});
 		}
 
-		/** Waits until every id has a result or the timeout passes; returns whether all arrived. */
+		/**
+		 * Waits until every id has a result or the timeout passes; returns whether all
+		 * arrived.
+		 */
 		boolean awaitAll(Set<String> ids, java.time.Duration timeout) {
 			return await(this.counts.keySet(), ids, timeout);
 		}
 
-		/** Waits until every id has a result or a dead letter, or the timeout passes; returns whether all did. */
+		/**
+		 * Waits until every id has a result or a dead letter, or the timeout passes;
+		 * returns whether all did.
+		 */
 		boolean awaitOutcomes(Set<String> ids, java.time.Duration timeout) {
 			return await(this.outcomeAtMs.keySet(), ids, timeout);
 		}
@@ -325,10 +380,12 @@ final class BenchEnvironment implements AutoCloseable {
 			this.running = false;
 			this.thread.join(5000);
 		}
+
 	}
 
 	static long processCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime();
 	}
 
 	static void sleep(long ms) {
@@ -346,4 +403,5 @@ final class BenchEnvironment implements AutoCloseable {
 		this.producer.close();
 		this.broker.destroy();
 	}
+
 }

@@ -12,8 +12,11 @@ import picocli.CommandLine.Command;
 		description = "End-to-end benchmarks of the worker against peers, side by side in one run.")
 public final class BenchMain {
 
-	/** @param args command line */
+	/**
+	 * @param args command line
+	 */
 	public static void main(String[] args) {
 		System.exit(new CommandLine(new BenchMain()).execute(args));
 	}
+
 }

@@ -20,11 +20,13 @@ final class BenchOptions {
 	@Option(names = "--time-scale", description = "Simulator time scale (each scenario has its own default).")
 	Double timeScale;
 
-	@Option(names = "--worker-property", description = "A worker setting for this run, key=value (repeatable), for example worker.timeouts.stall-floor=50ms.")
+	@Option(names = "--worker-property",
+			description = "A worker setting for this run, key=value (repeatable), for example worker.timeouts.stall-floor=50ms.")
 	Map<String, String> workerProperties = new LinkedHashMap<>();
 
 	/**
-	 * Gives the worker the settings of {@code --worker-property} and records them in the report.
+	 * Gives the worker the settings of {@code --worker-property} and records them in the
+	 * report.
 	 * @param env the environment the worker will run in
 	 * @param report the report
 	 */
@@ -34,4 +36,5 @@ final class BenchOptions {
 			env.workerProperties.putAll(this.workerProperties);
 		}
 	}
+
 }

@@ -11,6 +11,8 @@ final class FleetOptions {
 	@Option(names = "--slots", defaultValue = "4", description = "Slots per host (default ${DEFAULT-VALUE}).")
 	int slots;
 
-	@Option(names = "--partitions", defaultValue = "12", description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
+	@Option(names = "--partitions", defaultValue = "12",
+			description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
 	int partitions;
+
 }

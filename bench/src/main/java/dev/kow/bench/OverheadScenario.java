@@ -24,39 +24,46 @@ import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
 /**
- * {@code overhead}: a simulator with (nearly) zero latency, so the system's own cost shows: requests
- * per second and process CPU seconds per 1,000 requests, against a plain HTTP client loop to the same
- * simulator with the same concurrency as the limit, sending the system's request shape (the worker streams,
- * the peers do not). Every row is measured at the host after its first
- * {@code warmup} requests, so start-up and JIT warm-up are not counted. CPU is the whole process
- * (broker and simulator included), the same for every row; the harness reads the results topic only
- * after the host has answered every request, so its own reader is not measured. The limits and the systems run in
- * interleaved rounds, the first {@code warmup-rounds} not reported (JIT compilation); each round's
- * ratio uses that round's limit, and the report gives the median of each figure with every measured
- * round beside it.
+ * {@code overhead}: a simulator with (nearly) zero latency, so the system's own cost
+ * shows: requests per second and process CPU seconds per 1,000 requests, against a plain
+ * HTTP client loop to the same simulator with the same concurrency as the limit, sending
+ * the system's request shape (the worker streams, the peers do not). Every row is
+ * measured at the host after its first {@code warmup} requests, so start-up and JIT
+ * warm-up are not counted. CPU is the whole process (broker and simulator included), the
+ * same for every row; the harness reads the results topic only after the host has
+ * answered every request, so its own reader is not measured. The limits and the systems
+ * run in interleaved rounds, the first {@code warmup-rounds} not reported (JIT
+ * compilation); each round's ratio uses that round's limit, and the report gives the
+ * median of each figure with every measured round beside it.
  */
-@Command(name = "overhead", mixinStandardHelpOptions = true, description = "Requests/s and CPU per request against a plain HTTP loop.")
+@Command(name = "overhead", mixinStandardHelpOptions = true,
+		description = "Requests/s and CPU per request against a plain HTTP loop.")
 final class OverheadScenario implements Callable<Integer> {
 
 	@Mixin
 	BenchOptions options = new BenchOptions();
 
-	@Option(names = "--requests", defaultValue = "20000", description = "Requests measured per round; with 5,000 the worker's window was about one second, within reach of a single JIT compilation or GC (default ${DEFAULT-VALUE}).")
+	@Option(names = "--requests", defaultValue = "20000",
+			description = "Requests measured per round; with 5,000 the worker's window was about one second, within reach of a single JIT compilation or GC (default ${DEFAULT-VALUE}).")
 	int requests;
 
-	@Option(names = "--slots", defaultValue = "16", description = "Slots of the single host (default ${DEFAULT-VALUE}).")
+	@Option(names = "--slots", defaultValue = "16",
+			description = "Slots of the single host (default ${DEFAULT-VALUE}).")
 	int slots;
 
 	@Option(names = "--num-predict", defaultValue = "8", description = "Tokens per answer (default ${DEFAULT-VALUE}).")
 	int numPredict;
 
-	@Option(names = "--warmup-rounds", defaultValue = "4", description = "Whole rounds run first and not reported: the limit loop alone ran 1,500, 5,600 and 12,100 requests/s in three consecutive rounds as the JIT compiled it, and the worker 3,900, 5,300 and 7,900 in its second to fourth (default ${DEFAULT-VALUE}).")
+	@Option(names = "--warmup-rounds", defaultValue = "4",
+			description = "Whole rounds run first and not reported: the limit loop alone ran 1,500, 5,600 and 12,100 requests/s in three consecutive rounds as the JIT compiled it, and the worker 3,900, 5,300 and 7,900 in its second to fourth (default ${DEFAULT-VALUE}).")
 	int warmupRounds;
 
-	@Option(names = "--rounds", defaultValue = "5", description = "Rounds of limit and systems, interleaved; the report gives medians, since the 2-core machine's figures move between runs (default ${DEFAULT-VALUE}).")
+	@Option(names = "--rounds", defaultValue = "5",
+			description = "Rounds of limit and systems, interleaved; the report gives medians, since the 2-core machine's figures move between runs (default ${DEFAULT-VALUE}).")
 	int rounds;
 
-	@Option(names = "--warmup", defaultValue = "2000", description = "Requests served before measuring, so start-up and JIT warm-up are not counted (default ${DEFAULT-VALUE}).")
+	@Option(names = "--warmup", defaultValue = "2000",
+			description = "Requests served before measuring, so start-up and JIT warm-up are not counted (default ${DEFAULT-VALUE}).")
 	int warmup;
 
 	@Override
@@ -77,18 +84,20 @@ final class OverheadScenario implements Callable<Integer> {
 					rounds.computeIfAbsent("limit", k -> new ArrayList<>()).add(limit);
 					rounds.computeIfAbsent("limit_streaming", k -> new ArrayList<>()).add(streamingLimit);
 				}
-				System.out.printf("overhead: round %d%s: limit %s, streaming limit %s%n", round, measured ? "" : " (warm-up)",
-						limit, streamingLimit);
+				System.out.printf("overhead: round %d%s: limit %s, streaming limit %s%n", round,
+						measured ? "" : " (warm-up)", limit, streamingLimit);
 				for (String system : this.options.systems) {
 					Map<String, Object> figures = run(env, system, timeScale);
-					// the worker always streams (stream:true); both peers send stream:false
+					// the worker always streams (stream:true); both peers send
+					// stream:false
 					double limitRps = (double) (system.equals("worker") ? streamingLimit : limit).get("rps");
 					figures.put("limit_rps", limitRps);
 					figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
 					if (measured) {
 						rounds.computeIfAbsent(system, k -> new ArrayList<>()).add(figures);
 					}
-					System.out.printf("overhead: round %d%s: %s %s%n", round, measured ? "" : " (warm-up)", system, figures);
+					System.out.printf("overhead: round %d%s: %s %s%n", round, measured ? "" : " (warm-up)", system,
+							figures);
 				}
 			}
 		}
@@ -105,12 +114,18 @@ final class OverheadScenario implements Callable<Integer> {
 		return 0;
 	}
 
-	/** Per numeric figure, the median over the rounds (each round's ratio uses that round's limit). */
+	/**
+	 * Per numeric figure, the median over the rounds (each round's ratio uses that
+	 * round's limit).
+	 */
 	private static Map<String, Object> medians(List<Map<String, Object>> rounds) {
 		Map<String, Object> out = new LinkedHashMap<>();
 		for (String key : List.of("rps", "limit_rps", "rps_vs_limit", "cpu_s_per_1k", "peak_heap_mb")) {
-			List<Double> values = rounds.stream().filter(r -> r.get(key) instanceof Number)
-				.map(r -> ((Number) r.get(key)).doubleValue()).sorted().toList();
+			List<Double> values = rounds.stream()
+				.filter(r -> r.get(key) instanceof Number)
+				.map(r -> ((Number) r.get(key)).doubleValue())
+				.sorted()
+				.toList();
 			if (!values.isEmpty()) {
 				out.put(key, values.get(values.size() / 2));
 			}
@@ -119,8 +134,9 @@ final class OverheadScenario implements Callable<Integer> {
 	}
 
 	/**
-	 * A plain HTTP client loop to the same simulator with the same concurrency, measured like the systems
-	 * (first arrival to last finish at the host) after a warm-up pass, so JIT warm-up does not count.
+	 * A plain HTTP client loop to the same simulator with the same concurrency, measured
+	 * like the systems (first arrival to last finish at the host) after a warm-up pass,
+	 * so JIT warm-up does not count.
 	 */
 	private Map<String, Object> limit(BenchEnvironment env, double timeScale, boolean stream) throws Exception {
 		LoopResources loops = LoopResources.create("limit", 2, true);
@@ -134,16 +150,22 @@ final class OverheadScenario implements Callable<Integer> {
 		}
 	}
 
-	private Map<String, Object> loop(BenchEnvironment env, double timeScale, LoopResources loops, ConnectionProvider pool,
-			int count, boolean stream) throws Exception {
+	private Map<String, Object> loop(BenchEnvironment env, double timeScale, LoopResources loops,
+			ConnectionProvider pool, int count, boolean stream) throws Exception {
 		List<OllamaSimulator> sims = env.hosts(1, this.slots, timeScale);
 		try (Sampler sampler = new Sampler()) {
-			HttpClient client = HttpClient.create(pool).runOn(loops).baseUrl(sims.get(0).baseUrl()).protocol(HttpProtocol.HTTP11);
-			Flux.range(0, count).flatMap(i -> client.post().uri("/api/chat")
-				.send(ByteBufMono.fromString(Mono.just("{\"model\":\"" + BenchEnvironment.MODEL
-						+ "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"l-" + i
-						+ " hello\"}],\"options\":{\"num_predict\":" + this.numPredict + "}}")))
-				.responseSingle((res, body) -> body.asString(StandardCharsets.UTF_8)), this.slots).blockLast();
+			HttpClient client = HttpClient.create(pool)
+				.runOn(loops)
+				.baseUrl(sims.get(0).baseUrl())
+				.protocol(HttpProtocol.HTTP11);
+			Flux.range(0, count)
+				.flatMap(i -> client.post()
+					.uri("/api/chat")
+					.send(ByteBufMono.fromString(Mono.just("{\"model\":\"" + BenchEnvironment.MODEL + "\",\"stream\":"
+							+ stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"l-" + i
+							+ " hello\"}],\"options\":{\"num_predict\":" + this.numPredict + "}}")))
+					.responseSingle((res, body) -> body.asString(StandardCharsets.UTF_8)), this.slots)
+				.blockLast();
 			return measured(new HostLogs(sims), sampler);
 		}
 		finally {
@@ -151,7 +173,10 @@ final class OverheadScenario implements Callable<Integer> {
 		}
 	}
 
-	/** Requests per second and CPU per 1,000 requests after the first {@code warmup} arrivals at the host. */
+	/**
+	 * Requests per second and CPU per 1,000 requests after the first {@code warmup}
+	 * arrivals at the host.
+	 */
 	private Map<String, Object> measured(HostLogs logs, Sampler sampler) {
 		List<Long> arrivals = logs.served.stream().map(dev.kow.sim.RequestLog.Entry::arrivedAtMs).sorted().toList();
 		long first = arrivals.get(Math.min(this.warmup, arrivals.size() - 1));
@@ -177,7 +202,8 @@ final class OverheadScenario implements Callable<Integer> {
 			boolean complete;
 			BenchEnvironment.ResultReader reader;
 			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
-				// results are read once the host has answered everything, so that the harness's reader
+				// results are read once the host has answered everything, so that the
+				// harness's reader
 				// does not take CPU from the system while it is measured
 				awaitAnswered(sims.get(0), ids.size(), Duration.ofMinutes(10));
 				reader = env.new ResultReader(topics);
@@ -202,4 +228,5 @@ final class OverheadScenario implements Callable<Integer> {
 			BenchEnvironment.sleep(20);
 		}
 	}
+
 }

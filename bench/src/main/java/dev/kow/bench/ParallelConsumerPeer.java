@@ -34,10 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Peer 2: Confluent Parallel Consumer, {@code UNORDERED}, {@code maxConcurrency} = the slots, one
- * processor over the three lane topics; each record is a Reactor Netty call to {@code /api/chat}
- * (round-robin over the hosts) awaited on the processor's thread, and its result produced before the
- * function returns. Parallel Consumer retries a failing record after its default 1 s delay.
+ * Peer 2: Confluent Parallel Consumer, {@code UNORDERED}, {@code maxConcurrency} = the
+ * slots, one processor over the three lane topics; each record is a Reactor Netty call to
+ * {@code /api/chat} (round-robin over the hosts) awaited on the processor's thread, and
+ * its result produced before the function returns. Parallel Consumer retries a failing
+ * record after its default 1 s delay.
  */
 final class ParallelConsumerPeer implements SystemUnderTest {
 
@@ -68,15 +69,19 @@ final class ParallelConsumerPeer implements SystemUnderTest {
 		producerConfig.put("schema.registry.url", env.registry);
 		this.producer = new KafkaProducer<>(producerConfig);
 		List<HttpClient> clients = hosts.stream()
-			.map(h -> HttpClient.create(this.connections).runOn(this.loops).baseUrl(h.baseUrl()).protocol(HttpProtocol.HTTP11))
+			.map(h -> HttpClient.create(this.connections)
+				.runOn(this.loops)
+				.baseUrl(h.baseUrl())
+				.protocol(HttpProtocol.HTTP11))
 			.toList();
 		AtomicInteger next = new AtomicInteger();
-		this.processor = ParallelStreamProcessor.createEosStreamProcessor(ParallelConsumerOptions.<String, Object>builder()
-			.consumer(new KafkaConsumer<>(consumerConfig))
-			.ordering(ParallelConsumerOptions.ProcessingOrder.UNORDERED)
-			.maxConcurrency(slotsPerHost * hosts.size())
-			.commitMode(ParallelConsumerOptions.CommitMode.PERIODIC_CONSUMER_ASYNCHRONOUS)
-			.build());
+		this.processor = ParallelStreamProcessor
+			.createEosStreamProcessor(ParallelConsumerOptions.<String, Object>builder()
+				.consumer(new KafkaConsumer<>(consumerConfig))
+				.ordering(ParallelConsumerOptions.ProcessingOrder.UNORDERED)
+				.maxConcurrency(slotsPerHost * hosts.size())
+				.commitMode(ParallelConsumerOptions.CommitMode.PERIODIC_CONSUMER_ASYNCHRONOUS)
+				.build());
 		this.processor.subscribe(List.of(topics.high(), topics.normal(), topics.batch()));
 		this.processor.poll(context -> {
 			InferenceRequest request = (InferenceRequest) context.value();
@@ -84,8 +89,11 @@ final class ParallelConsumerPeer implements SystemUnderTest {
 			int host = Math.floorMod(next.getAndIncrement(), clients.size());
 			String text = chat(clients.get(host), request).block(Duration.ofMinutes(10));
 			try {
-				this.producer.send(new ProducerRecord<>(topics.results(), request.getId(),
-						PeerResults.succeeded(request, context.getSingleConsumerRecord().topic(), text, "sim-" + host, readAt))).get(30, TimeUnit.SECONDS);
+				this.producer
+					.send(new ProducerRecord<>(topics.results(), request.getId(),
+							PeerResults.succeeded(request, context.getSingleConsumerRecord().topic(), text,
+									"sim-" + host, readAt)))
+					.get(30, TimeUnit.SECONDS);
 			}
 			catch (Exception ex) {
 				throw new IllegalStateException("result not published for " + request.getId(), ex);
@@ -99,7 +107,8 @@ final class ParallelConsumerPeer implements SystemUnderTest {
 		if (request.getOptions() != null && request.getOptions().getNumPredict() != null) {
 			body.putObject("options").put("num_predict", request.getOptions().getNumPredict());
 		}
-		return client.post().uri("/api/chat")
+		return client.post()
+			.uri("/api/chat")
 			.send(ByteBufMono.fromString(Mono.just(JSON.writeValueAsString(body))))
 			.responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8).map(text -> {
 				if (response.status().code() != 200) {
@@ -117,4 +126,5 @@ final class ParallelConsumerPeer implements SystemUnderTest {
 		this.connections.dispose();
 		this.loops.dispose();
 	}
+
 }

@@ -7,7 +7,10 @@ import dev.kow.avro.InferenceRequest;
 import dev.kow.avro.InferenceResult;
 import dev.kow.avro.Status;
 
-/** The result record the peers publish: the same schema as the worker's, filled as far as they know. */
+/**
+ * The result record the peers publish: the same schema as the worker's, filled as far as
+ * they know.
+ */
 final class PeerResults {
 
 	private PeerResults() {
@@ -33,4 +36,5 @@ final class PeerResults {
 	static String content(InferenceRequest request) {
 		return request.getMessages().get(request.getMessages().size() - 1).getContent();
 	}
+
 }

@@ -19,18 +19,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code priority}: a batch backlog fills every slot, then high and normal requests arrive at a steady
- * rate. Queue wait = slot grant at the host minus the request's {@code created_at}, so time spent in
- * a queue inside Ollama counts too. Lane shares are the slot grants per lane while the trickle runs.
- * {@code wait_from_append_ms} starts at the broker's append time of the request instead (the lane
- * topics use {@code LogAppendTime}): the wait of the system alone, without the harness's produce
- * latency ({@code produce_ms}, created to appended), which on a loaded 2-core machine reaches tens of
- * ms at p99 for every system alike. {@code preempted} counts the answers granted in that window whose
- * client left before the end (the worker's preemption victims), and {@code preempted_slot_s} the slot
- * time they had used, against
- * {@code window_slot_s}, the slot time of every grant in the window; the mean batch service time counts
- * completed answers only. {@code failed_attempts} counts the failed attempts in the published results by
- * error class (preemptions included).
+ * {@code priority}: a batch backlog fills every slot, then high and normal requests
+ * arrive at a steady rate. Queue wait = slot grant at the host minus the request's
+ * {@code created_at}, so time spent in a queue inside Ollama counts too. Lane shares are
+ * the slot grants per lane while the trickle runs. {@code wait_from_append_ms} starts at
+ * the broker's append time of the request instead (the lane topics use
+ * {@code LogAppendTime}): the wait of the system alone, without the harness's produce
+ * latency ({@code produce_ms}, created to appended), which on a loaded 2-core machine
+ * reaches tens of ms at p99 for every system alike. {@code preempted} counts the answers
+ * granted in that window whose client left before the end (the worker's preemption
+ * victims), and {@code preempted_slot_s} the slot time they had used, against
+ * {@code window_slot_s}, the slot time of every grant in the window; the mean batch
+ * service time counts completed answers only. {@code failed_attempts} counts the failed
+ * attempts in the published results by error class (preemptions included).
  */
 @Command(name = "priority", mixinStandardHelpOptions = true, description = "Queue wait per lane under a batch flood.")
 final class PriorityScenario implements Callable<Integer> {
@@ -38,13 +39,16 @@ final class PriorityScenario implements Callable<Integer> {
 	@Mixin
 	BenchOptions options = new BenchOptions();
 
-	@Option(names = "--backlog", defaultValue = "10000", description = "Batch requests queued first (default ${DEFAULT-VALUE}).")
+	@Option(names = "--backlog", defaultValue = "10000",
+			description = "Batch requests queued first (default ${DEFAULT-VALUE}).")
 	int backlog;
 
-	@Option(names = "--rate", defaultValue = "5", description = "High and normal requests per second, each (default ${DEFAULT-VALUE}).")
+	@Option(names = "--rate", defaultValue = "5",
+			description = "High and normal requests per second, each (default ${DEFAULT-VALUE}).")
 	double rate;
 
-	@Option(names = "--duration", defaultValue = "60", description = "Seconds of trickle: 300 requests per lane at the default rate, so p99 is the third-largest wait; with 20 s (100 requests) it was the second-largest, and one scheduling hiccup of the 2-core machine moved the worker's high-lane p99 between 22 and 87 ms from run to run (default ${DEFAULT-VALUE}).")
+	@Option(names = "--duration", defaultValue = "60",
+			description = "Seconds of trickle: 300 requests per lane at the default rate, so p99 is the third-largest wait; with 20 s (100 requests) it was the second-largest, and one scheduling hiccup of the 2-core machine moved the worker's high-lane p99 between 22 and 87 ms from run to run (default ${DEFAULT-VALUE}).")
 	int duration;
 
 	@Mixin
@@ -54,9 +58,9 @@ final class PriorityScenario implements Callable<Integer> {
 	public Integer call() throws Exception {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
 		Report report = new Report("priority");
-		report.config.putAll(Map.of("backlog", this.backlog, "rate_per_lane_per_s", this.rate, "duration_s", this.duration,
-				"hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots, "partitions_per_lane", this.fleet.partitions,
-				"time_scale", timeScale, "worker_weights", "8:3:1"));
+		report.config.putAll(Map.of("backlog", this.backlog, "rate_per_lane_per_s", this.rate, "duration_s",
+				this.duration, "hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots, "partitions_per_lane",
+				this.fleet.partitions, "time_scale", timeScale, "worker_weights", "8:3:1"));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
 			this.options.applyTo(env, report);
@@ -90,10 +94,10 @@ final class PriorityScenario implements Callable<Integer> {
 				while (System.currentTimeMillis() - trickleStart < this.duration * 1000L) {
 					Lane lane = n % 2 == 0 ? Lane.HIGH : Lane.NORMAL;
 					String id = BenchEnvironment.id(lane, n);
-					InferenceRequest request = BenchEnvironment.request(id, prompts.get((7 * n) % prompts.size()).text(), 0);
+					InferenceRequest request = BenchEnvironment.request(id,
+							prompts.get((7 * n) % prompts.size()).text(), 0);
 					createdAt.put(id, request.getCreatedAt().toEpochMilli());
-					env.send(topics.of(lane), request,
-							(sent, metadata) -> appendedAt.put(sent, metadata.timestamp()));
+					env.send(topics.of(lane), request, (sent, metadata) -> appendedAt.put(sent, metadata.timestamp()));
 					env.flush();
 					n++;
 					next += periodNanos;
@@ -119,22 +123,31 @@ final class PriorityScenario implements Callable<Integer> {
 					}
 				}
 			}
-			List<RequestLog.Entry> window = logs.where(e -> e.grantedAtMs() >= trickleStart && e.grantedAtMs() <= trickleEnd);
+			List<RequestLog.Entry> window = logs
+				.where(e -> e.grantedAtMs() >= trickleStart && e.grantedAtMs() <= trickleEnd);
 			double batchService = window.stream()
 				.filter(e -> BenchEnvironment.laneOf(e.tag()) == Lane.BATCH && e.completed())
-				.mapToLong(RequestLog.Entry::serviceMs).average().orElse(0);
+				.mapToLong(RequestLog.Entry::serviceMs)
+				.average()
+				.orElse(0);
 			List<RequestLog.Entry> stopped = window.stream().filter(RequestLog.Entry::clientGone).toList();
 			Map<String, Object> readDelay = new LinkedHashMap<>();
 			Map<String, Object> produced = new LinkedHashMap<>();
 			Map<String, Object> fromAppend = new LinkedHashMap<>();
 			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
 				fromAppend.put(lane.key(), HostLogs.percentiles(systemWaits.getOrDefault(lane, List.of())));
-				readDelay.put(lane.key(), HostLogs.percentiles(createdAt.keySet().stream()
-					.filter(id -> BenchEnvironment.laneOf(id) == lane && reader.readDelayMs.containsKey(id))
-					.map(reader.readDelayMs::get).toList()));
-				produced.put(lane.key(), HostLogs.percentiles(createdAt.keySet().stream()
-					.filter(id -> BenchEnvironment.laneOf(id) == lane && appendedAt.containsKey(id))
-					.map(id -> appendedAt.get(id) - createdAt.get(id)).toList()));
+				readDelay.put(lane.key(),
+						HostLogs.percentiles(createdAt.keySet()
+							.stream()
+							.filter(id -> BenchEnvironment.laneOf(id) == lane && reader.readDelayMs.containsKey(id))
+							.map(reader.readDelayMs::get)
+							.toList()));
+				produced.put(lane.key(),
+						HostLogs.percentiles(createdAt.keySet()
+							.stream()
+							.filter(id -> BenchEnvironment.laneOf(id) == lane && appendedAt.containsKey(id))
+							.map(id -> appendedAt.get(id) - createdAt.get(id))
+							.toList()));
 			}
 			Map<String, Object> waitMs = new LinkedHashMap<>();
 			Map<String, Object> waitX = new LinkedHashMap<>();
@@ -161,8 +174,10 @@ final class PriorityScenario implements Callable<Integer> {
 			figures.put("batch_service_mean_ms", HostLogs.round(batchService, 1));
 			figures.put("lane_share", shares);
 			figures.put("preempted", stopped.size());
-			figures.put("preempted_slot_s", HostLogs.round(stopped.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
-			figures.put("window_slot_s", HostLogs.round(window.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
+			figures.put("preempted_slot_s",
+					HostLogs.round(stopped.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
+			figures.put("window_slot_s",
+					HostLogs.round(window.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
 			figures.put("failed_attempts", new java.util.TreeMap<>(reader.failedAttempts));
 			figures.put("trickle_requests", createdAt.size());
 			figures.put("lost", reader.lost(createdAt.keySet()));
@@ -183,4 +198,5 @@ final class PriorityScenario implements Callable<Integer> {
 		}
 		BenchEnvironment.sleep(1000);
 	}
+
 }

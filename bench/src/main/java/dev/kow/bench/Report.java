@@ -7,7 +7,10 @@ import java.util.Map;
 
 import tools.jackson.databind.json.JsonMapper;
 
-/** A scenario's report: {@code {"scenario": ..., "config": {...}, "systems": {name: {...}}}}. */
+/**
+ * A scenario's report: {@code {"scenario": ..., "config": {...}, "systems": {name:
+ * {...}}}}.
+ */
 final class Report {
 
 	final Map<String, Object> root = new LinkedHashMap<>();
@@ -30,4 +33,5 @@ final class Report {
 			System.out.println("Report written to " + options.json);
 		}
 	}
+
 }

@@ -8,7 +8,10 @@ import java.util.List;
 /** Samples process CPU time and used heap every 20 ms while a system runs. */
 final class Sampler implements AutoCloseable {
 
-	/** Heap in use, and heap still in use after the latest collection of each heap pool (live data). */
+	/**
+	 * Heap in use, and heap still in use after the latest collection of each heap pool
+	 * (live data).
+	 */
 	record Sample(long epochMs, long cpuNanos, long heapBytes, long liveHeapBytes) {
 	}
 
@@ -40,19 +43,26 @@ final class Sampler implements AutoCloseable {
 		});
 	}
 
-	/** @return CPU seconds the process used between two wall-clock instants */
+	/**
+	 * @return CPU seconds the process used between two wall-clock instants
+	 */
 	double cpuSeconds(long fromMs, long toMs) {
 		return (at(toMs).cpuNanos() - at(fromMs).cpuNanos()) / 1e9;
 	}
 
-	/** @return the highest used heap seen, MB */
+	/**
+	 * @return the highest used heap seen, MB
+	 */
 	double peakHeapMb() {
 		synchronized (this.samples) {
 			return this.samples.stream().mapToLong(Sample::heapBytes).max().orElse(0) / 1048576.0;
 		}
 	}
 
-	/** @return the highest heap still in use after a collection, MB: the live data, without garbage */
+	/**
+	 * @return the highest heap still in use after a collection, MB: the live data,
+	 * without garbage
+	 */
 	double peakLiveHeapMb() {
 		synchronized (this.samples) {
 			return this.samples.stream().mapToLong(Sample::liveHeapBytes).max().orElse(0) / 1048576.0;
@@ -76,4 +86,5 @@ final class Sampler implements AutoCloseable {
 		this.running = false;
 		this.thread.join(1000);
 	}
+
 }

@@ -15,11 +15,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code saturation}: every request is on Kafka before the system starts; how close does it get to
- * the hosts' ideal capacity? {@code throughput_ratio} = ideal makespan / measured makespan, both at
- * the hosts (first arrival to last finish).
+ * {@code saturation}: every request is on Kafka before the system starts; how close does
+ * it get to the hosts' ideal capacity? {@code throughput_ratio} = ideal makespan /
+ * measured makespan, both at the hosts (first arrival to last finish).
  */
-@Command(name = "saturation", mixinStandardHelpOptions = true, description = "Throughput as a fraction of the hosts' ideal capacity.")
+@Command(name = "saturation", mixinStandardHelpOptions = true,
+		description = "Throughput as a fraction of the hosts' ideal capacity.")
 final class SaturationScenario implements Callable<Integer> {
 
 	@Mixin
@@ -35,8 +36,9 @@ final class SaturationScenario implements Callable<Integer> {
 	public Integer call() throws Exception {
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
 		Report report = new Report("saturation");
-		report.config.putAll(Map.of("requests", this.requests, "hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots,
-				"partitions_per_lane", this.fleet.partitions, "time_scale", timeScale, "lanes", "10% high, 30% normal, 60% batch"));
+		report.config.putAll(Map.of("requests", this.requests, "hosts", this.fleet.hosts, "slots_per_host",
+				this.fleet.slots, "partitions_per_lane", this.fleet.partitions, "time_scale", timeScale, "lanes",
+				"10% high, 30% normal, 60% batch"));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		try (BenchEnvironment env = new BenchEnvironment()) {
 			this.options.applyTo(env, report);
@@ -54,7 +56,8 @@ final class SaturationScenario implements Callable<Integer> {
 				}
 				env.flush();
 				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
-				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
+				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics);
+						Sampler sampler = new Sampler()) {
 					boolean complete;
 					try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
 						complete = reader.awaitAll(ids, Duration.ofMinutes(15));
@@ -85,29 +88,40 @@ final class SaturationScenario implements Callable<Integer> {
 		return 0;
 	}
 
-	/** A plain HTTP loop with exactly the slots' concurrency per host: what a perfect client gets. */
+	/**
+	 * A plain HTTP loop with exactly the slots' concurrency per host: what a perfect
+	 * client gets.
+	 */
 	private Map<String, Object> limit(BenchEnvironment env, List<SamplePrompts.Prompt> prompts, double timeScale) {
 		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
 		reactor.netty.resources.LoopResources loops = reactor.netty.resources.LoopResources.create("limit", 2, true);
 		reactor.netty.resources.ConnectionProvider pool = reactor.netty.resources.ConnectionProvider.builder("limit")
-			.maxConnections(this.fleet.slots).build();
+			.maxConnections(this.fleet.slots)
+			.build();
 		try {
 			List<reactor.netty.http.client.HttpClient> clients = sims.stream()
 				.map(s -> reactor.netty.http.client.HttpClient.create(pool).runOn(loops).baseUrl(s.baseUrl()))
 				.toList();
 			reactor.core.publisher.Flux.range(0, this.fleet.hosts)
-				.flatMap(h -> reactor.core.publisher.Flux.range(0, this.requests / this.fleet.hosts)
-					.flatMap(i -> clients.get(h).post().uri("/api/chat")
-						.send(reactor.netty.ByteBufMono.fromString(reactor.core.publisher.Mono.just(
-								tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(Map.of("model",
-										BenchEnvironment.MODEL, "stream", false, "messages", List.of(Map.of("role", "user",
-												"content", "l-" + i + " " + prompts.get((i * this.fleet.hosts + h) % prompts.size()).text())))))))
-						.responseSingle((res, body) -> body.asString()), this.fleet.slots))
+				.flatMap(
+						h -> reactor.core.publisher.Flux.range(0, this.requests / this.fleet.hosts)
+							.flatMap(i -> clients.get(h)
+								.post()
+								.uri("/api/chat")
+								.send(reactor.netty.ByteBufMono.fromString(reactor.core.publisher.Mono
+									.just(tools.jackson.databind.json.JsonMapper.builder()
+										.build()
+										.writeValueAsString(Map.of("model", BenchEnvironment.MODEL, "stream", false,
+												"messages",
+												List.of(Map.of("role", "user", "content", "l-" + i + " "
+														+ prompts.get((i * this.fleet.hosts + h) % prompts.size())
+															.text())))))))
+								.responseSingle((res, body) -> body.asString()), this.fleet.slots))
 				.blockLast();
 			HostLogs logs = new HostLogs(sims);
 			long makespan = logs.lastFinishMs() - logs.firstArrivalMs();
-			return Map.of("throughput_ratio", HostLogs.round(logs.idealMakespanMs() / makespan, 3), "makespan_ms", makespan,
-					"mean_busy_slots", HostLogs.round(logs.meanBusySlots(), 2));
+			return Map.of("throughput_ratio", HostLogs.round(logs.idealMakespanMs() / makespan, 3), "makespan_ms",
+					makespan, "mean_busy_slots", HostLogs.round(logs.meanBusySlots(), 2));
 		}
 		finally {
 			pool.dispose();
@@ -115,4 +129,5 @@ final class SaturationScenario implements Callable<Integer> {
 			sims.forEach(OllamaSimulator::close);
 		}
 	}
+
 }

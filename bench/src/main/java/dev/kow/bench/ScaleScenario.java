@@ -32,14 +32,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code scale}: throughput of 1, 2 and 3 worker processes ({@code worker/target/worker.jar}) in one
- * consumer group, when the GPU hosts are not the bottleneck. The hosts have far more slots than the
- * workers use together and no per-stream slowdown under concurrency, so each worker's limit is its own
- * slots ({@code --slots} per host); the question is whether the consumer group, the partition
- * assignment and the shared broker let the fleet add that up. Each round gets fresh topics and a fresh
- * group, waits until every worker holds partitions, then produces {@code --requests} at once and
- * times them from the first send to the last result. The schema registry is a real Apicurio process
- * (the workers are other JVMs and cannot see an in-process {@code mock://} registry).
+ * {@code scale}: throughput of 1, 2 and 3 worker processes
+ * ({@code worker/target/worker.jar}) in one consumer group, when the GPU hosts are not
+ * the bottleneck. The hosts have far more slots than the workers use together and no
+ * per-stream slowdown under concurrency, so each worker's limit is its own slots
+ * ({@code --slots} per host); the question is whether the consumer group, the partition
+ * assignment and the shared broker let the fleet add that up. Each round gets fresh
+ * topics and a fresh group, waits until every worker holds partitions, then produces
+ * {@code --requests} at once and times them from the first send to the last result. The
+ * schema registry is a real Apicurio process (the workers are other JVMs and cannot see
+ * an in-process {@code mock://} registry).
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
 		description = "Throughput with 1, 2 and 3 worker processes in one consumer group when the hosts are not the bottleneck.")
@@ -63,9 +65,10 @@ final class ScaleScenario implements Callable<Integer> {
 	int hosts;
 
 	/**
-	 * 2, not the other scenarios' 4: every process of the run (the workers, the broker, the hosts, this
-	 * harness) shares the machine, and with 3 workers x 3 hosts x 4 streams a 2-core machine is itself
-	 * the bottleneck (measured: about 1.75 of 2 cores busy), which is not what this scenario asks.
+	 * 2, not the other scenarios' 4: every process of the run (the workers, the broker,
+	 * the hosts, this harness) shares the machine, and with 3 workers x 3 hosts x 4
+	 * streams a 2-core machine is itself the bottleneck (measured: about 1.75 of 2 cores
+	 * busy), which is not what this scenario asks.
 	 */
 	@Option(names = "--slots", defaultValue = "2",
 			description = "Each worker's slots per host (default ${DEFAULT-VALUE}).")
@@ -75,14 +78,16 @@ final class ScaleScenario implements Callable<Integer> {
 			description = "Each host's OLLAMA_NUM_PARALLEL, far above what the workers use (default ${DEFAULT-VALUE}).")
 	int hostSlots;
 
-	@Option(names = "--partitions", defaultValue = "12", description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
+	@Option(names = "--partitions", defaultValue = "12",
+			description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
 	int partitions;
 
 	@Option(names = "--worker-jar", defaultValue = "worker/target/worker.jar",
 			description = "The packaged worker (default ${DEFAULT-VALUE}, from the repository root).")
 	Path workerJar;
 
-	@Option(names = "--worker-heap", defaultValue = "384m", description = "Each worker's -Xmx (default ${DEFAULT-VALUE}).")
+	@Option(names = "--worker-heap", defaultValue = "384m",
+			description = "Each worker's -Xmx (default ${DEFAULT-VALUE}).")
 	String workerHeap;
 
 	@Option(names = "--worker-jvm-option", description = "An extra JVM option for every worker process, repeatable "
@@ -101,10 +106,10 @@ final class ScaleScenario implements Callable<Integer> {
 		}
 		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
 		Report report = new Report("scale");
-		report.config.putAll(Map.of("requests", this.requests, "hosts", this.hosts, "slots_per_host_per_worker", this.slots,
-				"host_num_parallel", this.hostSlots, "partitions_per_lane", this.partitions, "time_scale", timeScale,
-				"host_profile", "gpu-4090, no slowdown under concurrency", "lanes", "10% high, 30% normal, 60% batch",
-				"worker_heap", this.workerHeap));
+		report.config.putAll(Map.of("requests", this.requests, "hosts", this.hosts, "slots_per_host_per_worker",
+				this.slots, "host_num_parallel", this.hostSlots, "partitions_per_lane", this.partitions, "time_scale",
+				timeScale, "host_profile", "gpu-4090, no slowdown under concurrency", "lanes",
+				"10% high, 30% normal, 60% batch", "worker_heap", this.workerHeap));
 		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
 		Path logs = Files.createTempDirectory("bench-scale-");
 		System.out.printf("scale: process logs in %s%n", logs);
@@ -113,8 +118,8 @@ final class ScaleScenario implements Callable<Integer> {
 		try (ApicurioRegistry registry = ApicurioRegistry.start(this.apicurioHome, logs.resolve("apicurio.log"));
 				BenchEnvironment env = new BenchEnvironment(registry.confluentUrl())) {
 			Profile p = Profile.GPU_4090;
-			Profile uncontended = new Profile(p.name() + "-uncontended", p.decodeTokensPerSecond(), p.prefillTokensPerSecond(),
-					p.warmLoad(), p.coldLoad(), 0.0);
+			Profile uncontended = new Profile(p.name() + "-uncontended", p.decodeTokensPerSecond(),
+					p.prefillTokensPerSecond(), p.warmLoad(), p.coldLoad(), 0.0);
 			List<OllamaSimulator> sims = env.hosts(this.hosts, this.hostSlots, timeScale, i -> uncontended);
 			try {
 				sims.forEach(ScaleScenario::loadModel);
@@ -142,8 +147,8 @@ final class ScaleScenario implements Callable<Integer> {
 		return 0;
 	}
 
-	private Map<String, Object> round(BenchEnvironment env, List<OllamaSimulator> sims, List<SamplePrompts.Prompt> prompts,
-			int n, Path logs) throws Exception {
+	private Map<String, Object> round(BenchEnvironment env, List<OllamaSimulator> sims,
+			List<SamplePrompts.Prompt> prompts, int n, Path logs) throws Exception {
 		Topics topics = env.topics("scale" + n, this.partitions);
 		List<Process> processes = new ArrayList<>();
 		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
@@ -164,11 +169,16 @@ final class ScaleScenario implements Callable<Integer> {
 			double harnessCpuSeconds = (BenchEnvironment.processCpuNanos() - harnessCpuBefore) / 1e9;
 			long end = ids.stream().mapToLong(id -> reader.outcomeAtMs.getOrDefault(id, 0L)).max().orElse(start);
 			Map<Long, Duration> cpuAfter = cpu(processes);
-			double cpuSeconds = cpuAfter.entrySet().stream()
-				.mapToDouble(e -> e.getValue().minus(cpuBefore.getOrDefault(e.getKey(), Duration.ZERO)).toNanos() / 1e9).sum();
-			double serviceMs = sims.stream().flatMap(s -> s.requestLog().entries().stream())
+			double cpuSeconds = cpuAfter.entrySet()
+				.stream()
+				.mapToDouble(e -> e.getValue().minus(cpuBefore.getOrDefault(e.getKey(), Duration.ZERO)).toNanos() / 1e9)
+				.sum();
+			double serviceMs = sims.stream()
+				.flatMap(s -> s.requestLog().entries().stream())
 				.filter(e -> e.status() == 200 && e.arrivedAtMs() >= start)
-				.mapToLong(e -> e.finishedAtMs() - e.arrivedAtMs()).average().orElse(0);
+				.mapToLong(e -> e.finishedAtMs() - e.arrivedAtMs())
+				.average()
+				.orElse(0);
 			Map<String, Integer> perWorker = new TreeMap<>();
 			reader.byHost.forEach((host, count) -> perWorker.merge(host.substring(0, host.indexOf('-')),
 					count - byHostBefore.getOrDefault(host, 0), Integer::sum));
@@ -197,7 +207,10 @@ final class ScaleScenario implements Callable<Integer> {
 		}
 	}
 
-	/** Produces {@code count} requests with ids from {@code from} on, 10 % high, 30 % normal, 60 % batch. */
+	/**
+	 * Produces {@code count} requests with ids from {@code from} on, 10 % high, 30 %
+	 * normal, 60 % batch.
+	 */
 	private static Set<String> send(BenchEnvironment env, Topics topics, List<SamplePrompts.Prompt> prompts, int from,
 			int count) {
 		Set<String> ids = new HashSet<>();
@@ -215,18 +228,22 @@ final class ScaleScenario implements Callable<Integer> {
 			throws Exception {
 		Map<String, Object> props = WorkerSystem.properties(env, topics, sims, this.slots, name + "-sim");
 		props.put("server.port", "0");
-		// --slots is each worker's own concurrency here, the limit that makes a worker the bottleneck;
+		// --slots is each worker's own concurrency here, the limit that makes a worker
+		// the bottleneck;
 		// shared slots would make the hosts' slots the limit instead
 		props.put("worker.ollama.slot-sharing.mode", "none");
-		List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-				"-Xmx" + this.workerHeap));
+		List<String> command = new ArrayList<>(
+				List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + this.workerHeap));
 		command.addAll(this.workerJvmOptions);
 		command.addAll(List.of("-jar", this.workerJar.toString()));
 		command.addAll(List.of(WorkerApplication.arguments(props)));
 		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 	}
 
-	/** Waits until the group is stable with {@code n} members that together hold every lane partition. */
+	/**
+	 * Waits until the group is stable with {@code n} members that together hold every
+	 * lane partition.
+	 */
 	private void awaitAssigned(BenchEnvironment env, Topics topics, int n, List<Process> processes) {
 		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
 		try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrap))) {
@@ -238,8 +255,13 @@ final class ScaleScenario implements Callable<Integer> {
 				}
 				try {
 					ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(topics.group()))
-						.describedGroups().get(topics.group()).get(10, TimeUnit.SECONDS);
-					int assigned = group.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum();
+						.describedGroups()
+						.get(topics.group())
+						.get(10, TimeUnit.SECONDS);
+					int assigned = group.members()
+						.stream()
+						.mapToInt(m -> m.assignment().topicPartitions().size())
+						.sum();
 					if (group.groupState() == GroupState.STABLE && group.members().size() == n
 							&& group.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty())
 							&& assigned == 3 * this.partitions) {
@@ -261,15 +283,19 @@ final class ScaleScenario implements Callable<Integer> {
 		return cpu;
 	}
 
-	/** Loads the model on a host (Ollama: a generate request with no prompt), so round 1 has no cold load. */
+	/**
+	 * Loads the model on a host (Ollama: a generate request with no prompt), so round 1
+	 * has no cold load.
+	 */
 	private static void loadModel(OllamaSimulator sim) {
 		try {
-			HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-					URI.create(sim.baseUrl() + "/api/generate"))
-				.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + BenchEnvironment.MODEL + "\"}")).build(),
-					HttpResponse.BodyHandlers.ofString());
+			HttpResponse<String> answer = HttpClient.newHttpClient()
+				.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/api/generate"))
+					.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + BenchEnvironment.MODEL + "\"}"))
+					.build(), HttpResponse.BodyHandlers.ofString());
 			if (answer.statusCode() != 200) {
-				throw new IllegalStateException("loading the model answered " + answer.statusCode() + ": " + answer.body());
+				throw new IllegalStateException(
+						"loading the model answered " + answer.statusCode() + ": " + answer.body());
 			}
 		}
 		catch (java.io.IOException ex) {
@@ -280,4 +306,5 @@ final class ScaleScenario implements Callable<Integer> {
 			throw new IllegalStateException(ex);
 		}
 	}
+
 }

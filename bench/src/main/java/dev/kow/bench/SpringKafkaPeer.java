@@ -39,11 +39,11 @@ import org.springframework.messaging.handler.annotation.Header;
 import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * Peer 1: the idiomatic Spring Kafka answer. One {@code @KafkaListener} per lane topic with
- * listener concurrency = the slots, each record handled on its consumer thread by a blocking Spring AI
- * {@link OllamaChatModel} call (round-robin over the hosts), the result sent with
- * {@link KafkaTemplate}; failures retried by {@link DefaultErrorHandler} and then dead-lettered by
- * {@link DeadLetterPublishingRecoverer}.
+ * Peer 1: the idiomatic Spring Kafka answer. One {@code @KafkaListener} per lane topic
+ * with listener concurrency = the slots, each record handled on its consumer thread by a
+ * blocking Spring AI {@link OllamaChatModel} call (round-robin over the hosts), the
+ * result sent with {@link KafkaTemplate}; failures retried by {@link DefaultErrorHandler}
+ * and then dead-lettered by {@link DeadLetterPublishingRecoverer}.
  */
 final class SpringKafkaPeer implements SystemUnderTest {
 
@@ -92,9 +92,11 @@ final class SpringKafkaPeer implements SystemUnderTest {
 			ConcurrentKafkaListenerContainerFactory<String, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
 			factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(config));
 			factory.setConcurrency(concurrency);
-			// the bench's dead-letter topic rather than the default "<topic>.DLT" (topics are not auto-created)
-			factory.setCommonErrorHandler(new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template,
-					(record, error) -> new org.apache.kafka.common.TopicPartition(deadLetterTopic, 0)),
+			// the bench's dead-letter topic rather than the default "<topic>.DLT" (topics
+			// are not auto-created)
+			factory.setCommonErrorHandler(new DefaultErrorHandler(
+					new DeadLetterPublishingRecoverer(template,
+							(record, error) -> new org.apache.kafka.common.TopicPartition(deadLetterTopic, 0)),
 					new FixedBackOff(1000, 3)));
 			return factory;
 		}
@@ -114,12 +116,14 @@ final class SpringKafkaPeer implements SystemUnderTest {
 		Listeners listeners(@Value("${peer.hosts}") String hosts, @Value("${peer.results}") String results,
 				KafkaTemplate<String, Object> template) {
 			List<OllamaChatModel> models = java.util.Arrays.stream(hosts.split(","))
-				.map(url -> OllamaChatModel.builder().ollamaApi(OllamaApi.builder().baseUrl(url).build())
+				.map(url -> OllamaChatModel.builder()
+					.ollamaApi(OllamaApi.builder().baseUrl(url).build())
 					.options(OllamaChatOptions.builder().model(BenchEnvironment.MODEL).build())
 					.build())
 				.toList();
 			return new Listeners(models, results, template);
 		}
+
 	}
 
 	/** The listeners: one per lane topic. */
@@ -157,12 +161,19 @@ final class SpringKafkaPeer implements SystemUnderTest {
 		private void handle(InferenceRequest request, String topic) throws Exception {
 			Instant readAt = Instant.now();
 			int host = Math.floorMod(this.next.getAndIncrement(), this.models.size());
-			ChatResponse response = this.models.get(host).call(new Prompt(new UserMessage(PeerResults.content(request)),
-					OllamaChatOptions.builder().model(request.getModel())
-						.numPredict(request.getOptions() == null ? null : request.getOptions().getNumPredict())
-						.build()));
-			this.template.send(this.results, request.getId(), PeerResults.succeeded(request, topic,
-					response.getResult().getOutput().getText(), "sim-" + host, readAt)).get(30, TimeUnit.SECONDS);
+			ChatResponse response = this.models.get(host)
+				.call(new Prompt(new UserMessage(PeerResults.content(request)),
+						OllamaChatOptions.builder()
+							.model(request.getModel())
+							.numPredict(request.getOptions() == null ? null : request.getOptions().getNumPredict())
+							.build()));
+			this.template
+				.send(this.results, request.getId(),
+						PeerResults.succeeded(request, topic, response.getResult().getOutput().getText(), "sim-" + host,
+								readAt))
+				.get(30, TimeUnit.SECONDS);
 		}
+
 	}
+
 }

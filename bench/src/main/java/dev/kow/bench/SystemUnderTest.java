@@ -4,7 +4,9 @@ import java.util.List;
 
 import dev.kow.sim.OllamaSimulator;
 
-/** A system that consumes the three lane topics, calls the hosts and publishes results. */
+/**
+ * A system that consumes the three lane topics, calls the hosts and publishes results.
+ */
 interface SystemUnderTest extends AutoCloseable {
 
 	/** The systems compared, by the names used in reports. */
@@ -31,4 +33,5 @@ interface SystemUnderTest extends AutoCloseable {
 
 	@Override
 	void close();
+
 }

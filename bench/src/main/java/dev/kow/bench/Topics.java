@@ -4,6 +4,7 @@ import dev.kow.worker.job.Lane;
 
 /**
  * The five topics of one system's run.
+ *
  * @param high high lane
  * @param normal normal lane
  * @param batch batch lane

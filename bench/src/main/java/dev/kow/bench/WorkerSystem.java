@@ -22,9 +22,10 @@ final class WorkerSystem implements SystemUnderTest {
 	}
 
 	/**
-	 * A worker's settings on a benchmark's broker, registry, topics and hosts, with quiet logs and the
-	 * environment's extra settings last.
-	 * @param hostPrefix host ids are {@code <hostPrefix>-<i>}; results name the host that served them
+	 * A worker's settings on a benchmark's broker, registry, topics and hosts, with quiet
+	 * logs and the environment's extra settings last.
+	 * @param hostPrefix host ids are {@code <hostPrefix>-<i>}; results name the host that
+	 * served them
 	 */
 	static Map<String, Object> properties(BenchEnvironment env, Topics topics, List<OllamaSimulator> hosts,
 			int slotsPerHost, String hostPrefix) {
@@ -53,4 +54,5 @@ final class WorkerSystem implements SystemUnderTest {
 	public void close() {
 		this.context.close();
 	}
+
 }

@@ -13,14 +13,18 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The Grafana dashboard parses, every panel queries Prometheus, and every worker metric it uses is documented. */
+/**
+ * The Grafana dashboard parses, every panel queries Prometheus, and every worker metric
+ * it uses is documented.
+ */
 class GrafanaDashboardTest {
 
 	private static final Pattern METRIC = Pattern.compile("\\b(kow_[a-z_]+?)(_bucket|_sum|_count)?\\{");
 
 	@Test
 	void everyPanelQueriesAMetricTheReadmeDocuments() throws Exception {
-		JsonNode dashboard = JsonMapper.builder().build()
+		JsonNode dashboard = JsonMapper.builder()
+			.build()
 			.readTree(Files.readString(Path.of("grafana", "kafka-ollama-worker.json")));
 		String readme = Files.readString(Path.of("..", "docs", "operations.md"));
 		Set<String> used = new TreeSet<>();
@@ -40,6 +44,8 @@ class GrafanaDashboardTest {
 		}
 		assertThat(panels).isGreaterThanOrEqualTo(10);
 		assertThat(used).contains("kow_lane_backlog", "kow_host_ttft_seconds", "kow_lane_queue_wait_seconds");
-		assertThat(used).allSatisfy(metric -> assertThat(readme).as("docs/operations.md documents " + metric).contains("`" + metric));
+		assertThat(used).allSatisfy(
+				metric -> assertThat(readme).as("docs/operations.md documents " + metric).contains("`" + metric));
 	}
+
 }

@@ -28,9 +28,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The Helm chart, linted strictly and rendered with Helm's own code (helm-java) for the default values
- * and for production-like ones; the rendered {@code application.yaml} is bound to the worker's
- * configuration records, so the chart and the worker agree on every key they share.
+ * The Helm chart, linted strictly and rendered with Helm's own code (helm-java) for the
+ * default values and for production-like ones; the rendered {@code application.yaml} is
+ * bound to the worker's configuration records, so the chart and the worker agree on every
+ * key they share.
  */
 class HelmChartTest {
 
@@ -58,14 +59,16 @@ class HelmChartTest {
 		assertThat(path(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
 		assertThat(path(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
 		assertThat(manifests.all("PodDisruptionBudget")).hasSize(1);
-		assertThat(path(manifests.one("PodDisruptionBudget"), "spec", "unhealthyPodEvictionPolicy")).isEqualTo("AlwaysAllow");
+		assertThat(path(manifests.one("PodDisruptionBudget"), "spec", "unhealthyPodEvictionPolicy"))
+			.isEqualTo("AlwaysAllow");
 		assertThat(manifests.all("ScaledObject")).isEmpty();
 		assertThat(manifests.all("HorizontalPodAutoscaler")).isEmpty();
 		assertThat(manifests.all("ServiceMonitor")).isEmpty();
 		Binder config = manifests.workerConfig();
 		assertThat(config.bindOrCreate("worker.ollama", OllamaProperties.class).hosts()).singleElement()
 			.satisfies(host -> assertThat(host.slots()).isEqualTo(4));
-		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).high()).isEqualTo("inference.requests.high");
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).high())
+			.isEqualTo("inference.requests.high");
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).preemption().lanes())
 			.containsExactly(Lane.HIGH);
 	}
@@ -78,19 +81,23 @@ class HelmChartTest {
 		Map<String, Object> container = map(list(path(deployment, "spec", "template", "spec", "containers")).get(0));
 		assertThat(container.get("image")).isEqualTo("registry.example.com/ml/kafka-ollama-worker:1.4.2");
 		List<Map<String, Object>> env = list(container.get("env")).stream().map(HelmChartTest::map).toList();
-		assertThat(env).filteredOn(e -> "KAFKA_SASL_PASSWORD".equals(e.get("name"))).singleElement()
+		assertThat(env).filteredOn(e -> "KAFKA_SASL_PASSWORD".equals(e.get("name")))
+			.singleElement()
 			.satisfies(e -> assertThat(path(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("kow-kafka-user"));
 		assertThat(env).filteredOn(e -> "KAFKA_KEYSTORE_PASSWORD".equals(e.get("name"))).hasSize(1);
 		assertThat(env).filteredOn(e -> "SCHEMA_REGISTRY_USER_INFO".equals(e.get("name"))).hasSize(1);
-		assertThat(env).filteredOn(e -> "KOW_OLLAMA_HOST_2_BEARER_TOKEN".equals(e.get("name"))).singleElement()
+		assertThat(env).filteredOn(e -> "KOW_OLLAMA_HOST_2_BEARER_TOKEN".equals(e.get("name")))
+			.singleElement()
 			.satisfies(e -> assertThat(path(e, "valueFrom", "secretKeyRef", "name")).isEqualTo("gpu-proxy"));
-		assertThat(env).filteredOn(e -> e.get("name").toString().startsWith("OLLAMA_")).extracting(e -> e.get("name")
-				+ "<-" + path(e, "valueFrom", "secretKeyRef", "name") + "/" + path(e, "valueFrom", "secretKeyRef", "key"))
+		assertThat(env).filteredOn(e -> e.get("name").toString().startsWith("OLLAMA_"))
+			.extracting(e -> e.get("name") + "<-" + path(e, "valueFrom", "secretKeyRef", "name") + "/"
+					+ path(e, "valueFrom", "secretKeyRef", "key"))
 			.containsExactly("OLLAMA_TRUSTSTORE_PASSWORD<-gpu-proxy-tls/truststore-password",
 					"OLLAMA_KEYSTORE_PASSWORD<-gpu-proxy-tls/keystore-password");
 		assertThat(list(container.get("volumeMounts"))).extracting(m -> map(m).get("mountPath"))
 			.contains("/etc/kow/kafka-tls", "/etc/kow/ollama-tls");
-		assertThat(list(path(deployment, "spec", "template", "spec", "volumes"))).extracting(v -> path(map(v), "secret", "secretName"))
+		assertThat(list(path(deployment, "spec", "template", "spec", "volumes")))
+			.extracting(v -> path(map(v), "secret", "secretName"))
 			.contains("kow-kafka-tls", "gpu-proxy-tls");
 
 		List<Object> triggers = list(path(manifests.one("ScaledObject"), "spec", "triggers"));
@@ -102,43 +109,53 @@ class HelmChartTest {
 		});
 		assertThat(manifests.all("TriggerAuthentication")).hasSize(1);
 		assertThat(manifests.all("HorizontalPodAutoscaler")).as("KEDA present: no HPA").isEmpty();
-		assertThat(path(manifests.one("ServiceMonitor"), "spec", "endpoints")).asString().contains("/actuator/prometheus");
+		assertThat(path(manifests.one("ServiceMonitor"), "spec", "endpoints")).asString()
+			.contains("/actuator/prometheus");
 		assertThat(path(manifests.one("Service"), "spec", "publishNotReadyAddresses"))
-			.as("unready workers (Kafka or every host down) are still scraped").isEqualTo(true);
+			.as("unready workers (Kafka or every host down) are still scraped")
+			.isEqualTo(true);
 
 		String applicationYaml = (String) path(manifests.one("ConfigMap"), "data", "application.yaml");
 		assertThat(applicationYaml).contains("${KAFKA_SASL_PASSWORD}").doesNotContainIgnoringCase("password=\"s");
 		Binder config = manifests.workerConfig();
 		assertThat(config.bind("spring.kafka.security.protocol", String.class).get()).isEqualTo("SASL_SSL");
-		assertThat(config.bind("spring.kafka.properties.sasl.mechanism", String.class).get()).isEqualTo("SCRAM-SHA-512");
+		assertThat(config.bind("spring.kafka.properties.sasl.mechanism", String.class).get())
+			.isEqualTo("SCRAM-SHA-512");
 		OllamaProperties ollama = config.bindOrCreate("worker.ollama", OllamaProperties.class);
-		assertThat(ollama.hosts()).extracting(h -> h.id() + "/" + h.slots()).containsExactly("a100-0/4", "a100-1/4", "h100-0/8");
+		assertThat(ollama.hosts()).extracting(h -> h.id() + "/" + h.slots())
+			.containsExactly("a100-0/4", "a100-1/4", "h100-0/8");
 		assertThat(ollama.hosts().get(2).bearerToken()).as("only the variable's name is in the ConfigMap")
 			.isEqualTo("${KOW_OLLAMA_HOST_2_BEARER_TOKEN}");
 		assertThat(ollama.hosts().get(0).authorization()).isNull();
-		assertThat(ollama.hosts()).extracting(HostProperties::sslBundle).as("every https host uses the proxies' CA")
+		assertThat(ollama.hosts()).extracting(HostProperties::sslBundle)
+			.as("every https host uses the proxies' CA")
 			.containsExactly("ollama", "ollama", "ollama");
 		assertThat(config.bind("spring.ssl.bundle.jks.ollama.keystore.location", String.class).get())
 			.isEqualTo("file:/etc/kow/ollama-tls/keystore.p12");
 		assertThat(config.bind("spring.ssl.bundle.jks.ollama.truststore.password", String.class).get())
 			.isEqualTo("${OLLAMA_TRUSTSTORE_PASSWORD}");
-		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).drainTimeout()).isEqualTo(Duration.ofSeconds(120));
+		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).drainTimeout())
+			.isEqualTo(Duration.ofSeconds(120));
 		assertThat(config.bindOrCreate("worker.intake", IntakeProperties.class).groupId()).isEqualTo("llm-workers");
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).highWeight()).isEqualTo(10);
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).preemption().lanes())
 			.containsExactlyInAnyOrder(Lane.HIGH, Lane.NORMAL);
-		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).deadLetter()).isEqualTo("llm.dead-letter");
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).deadLetter())
+			.isEqualTo("llm.dead-letter");
 		assertThat(config.bindOrCreate("worker.timeouts", TimeoutProperties.class).stallFloor())
-			.as("extraConfig is merged").isEqualTo(Duration.ofMillis(500));
+			.as("extraConfig is merged")
+			.isEqualTo(Duration.ofMillis(500));
 	}
 
 	@Test
 	void invalidValuesAreRefusedByTheSchemaOrByName() {
 		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("ollama.hosts[0].slots", 0).call())
 			.hasMessageContaining("slots");
-		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL_SSL").call())
+		assertThatThrownBy(
+				() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL_SSL").call())
 			.hasMessageContaining("kafka.sasl.existingSecret is required");
-		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL").call())
+		assertThatThrownBy(
+				() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL").call())
 			.hasMessageContaining("securityProtocol");
 	}
 
@@ -203,4 +220,5 @@ class HelmChartTest {
 	private static List<Object> list(Object value) {
 		return (List<Object>) Objects.requireNonNull(value);
 	}
+
 }

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The fault plan of one simulated host, changeable while it runs: one-shot faults applied to the next
- * inference requests in order, and per-fault probabilities. (A host that is down is
- * {@link OllamaSimulator#downFor}.) Thread-safe.
+ * The fault plan of one simulated host, changeable while it runs: one-shot faults applied
+ * to the next inference requests in order, and per-fault probabilities. (A host that is
+ * down is {@link OllamaSimulator#downFor}.) Thread-safe.
  */
 public final class Faults {
 
@@ -22,7 +22,9 @@ public final class Faults {
 
 	private Duration slowFirstToken = Duration.ofSeconds(5);
 
-	/** @param seed seed of the random draws, so runs are repeatable */
+	/**
+	 * @param seed seed of the random draws, so runs are repeatable
+	 */
 	public Faults(long seed) {
 		this.random = new SplittableRandom(seed);
 	}
@@ -51,8 +53,9 @@ public final class Faults {
 	}
 
 	/**
-	 * @param extra delay added before the first token by {@link Fault#SLOW_FIRST_TOKEN}, model time
-	 * (multiplied by the simulator's time scale, like every simulated duration)
+	 * @param extra delay added before the first token by {@link Fault#SLOW_FIRST_TOKEN},
+	 * model time (multiplied by the simulator's time scale, like every simulated
+	 * duration)
 	 * @return this
 	 */
 	public synchronized Faults slowFirstToken(Duration extra) {
@@ -60,12 +63,16 @@ public final class Faults {
 		return this;
 	}
 
-	/** @return the delay of {@link Fault#SLOW_FIRST_TOKEN}, model time */
+	/**
+	 * @return the delay of {@link Fault#SLOW_FIRST_TOKEN}, model time
+	 */
 	public synchronized Duration slowFirstToken() {
 		return this.slowFirstToken;
 	}
 
-	/** @return the fault for the next inference request, or null */
+	/**
+	 * @return the fault for the next inference request, or null
+	 */
 	synchronized Fault draw() {
 		Fault next = this.scripted.pollFirst();
 		if (next != null) {
@@ -78,4 +85,5 @@ public final class Faults {
 		}
 		return null;
 	}
+
 }

@@ -12,9 +12,9 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * JSON as Ollama's Go server reads and writes it: {@code <}, {@code >} and {@code &} escaped as
- * {@code \u003c}-style sequences, decoder errors worded like Go's {@code encoding/json}, unknown
- * fields ignored.
+ * JSON as Ollama's Go server reads and writes it: {@code <}, {@code >} and {@code &}
+ * escaped as {@code \u003c}-style sequences, decoder errors worded like Go's
+ * {@code encoding/json}, unknown fields ignored.
  */
 final class Json {
 
@@ -24,7 +24,8 @@ final class Json {
 	private static final Set<String> FLOAT_OPTIONS = Set.of("temperature", "top_p", "min_p", "typical_p",
 			"repeat_penalty", "presence_penalty", "frequency_penalty");
 
-	private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder().characterEscapes(new GoEscapes()).build())
+	private static final JsonMapper MAPPER = JsonMapper
+		.builder(JsonFactory.builder().characterEscapes(new GoEscapes()).build())
 		.build();
 
 	private Json() {
@@ -50,7 +51,8 @@ final class Json {
 		try {
 			JsonNode node = MAPPER.readTree(body);
 			if (!node.isObject()) {
-				throw new SimHttpError(400, "json: cannot unmarshal " + goKind(node) + " into Go value of type api.Request");
+				throw new SimHttpError(400,
+						"json: cannot unmarshal " + goKind(node) + " into Go value of type api.Request");
 			}
 			return node;
 		}
@@ -76,8 +78,8 @@ final class Json {
 			return "";
 		}
 		if (!value.isString()) {
-			throw new SimHttpError(400, "json: cannot unmarshal " + goKind(value) + " into Go struct field " + struct + "."
-					+ field + " of type string");
+			throw new SimHttpError(400, "json: cannot unmarshal " + goKind(value) + " into Go struct field " + struct
+					+ "." + field + " of type string");
 		}
 		return value.asString();
 	}
@@ -98,7 +100,8 @@ final class Json {
 	/**
 	 * Checks known option types; unknown keys are ignored, as Ollama does.
 	 * @param options the {@code options} object, may be missing
-	 * @throws SimHttpError 500 {@code option "X" must be of type integer|float} for a wrong type
+	 * @throws SimHttpError 500 {@code option "X" must be of type integer|float} for a
+	 * wrong type
 	 */
 	static void checkOptions(JsonNode options) {
 		if (!options.isObject()) {
@@ -135,5 +138,7 @@ final class Json {
 		public SerializableString getEscapeSequence(int ch) {
 			return null;
 		}
+
 	}
+
 }

@@ -7,8 +7,9 @@ import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Parses Ollama's {@code keep_alive}: a JSON number is seconds (fractions allowed, negative =
- * forever); a string is a Go duration that needs a unit except for {@code "0"}.
+ * Parses Ollama's {@code keep_alive}: a JSON number is seconds (fractions allowed,
+ * negative = forever); a string is a Go duration that needs a unit except for
+ * {@code "0"}.
  */
 final class KeepAlive {
 
@@ -61,4 +62,5 @@ final class KeepAlive {
 		}
 		return Duration.ofNanos(negative ? -nanos : nanos);
 	}
+
 }

@@ -7,19 +7,24 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The models a simulated host has pulled. Names match Ollama's rules: case-insensitive, tag
- * {@code latest} when none is given, an optional {@code registry.ollama.ai/library/} prefix.
+ * The models a simulated host has pulled. Names match Ollama's rules: case-insensitive,
+ * tag {@code latest} when none is given, an optional {@code registry.ollama.ai/library/}
+ * prefix.
  */
 public final class ModelCatalog {
 
 	private final Map<String, ModelSpec> models = new LinkedHashMap<>();
 
-	/** @param models the catalogue */
+	/**
+	 * @param models the catalogue
+	 */
 	public ModelCatalog(List<ModelSpec> models) {
 		models.forEach(m -> this.models.put(normalize(m.name()), m));
 	}
 
-	/** @return a catalogue with common chat, thinking and embedding models */
+	/**
+	 * @return a catalogue with common chat, thinking and embedding models
+	 */
 	public static ModelCatalog defaults() {
 		Set<String> chat = Set.of("completion", "tools");
 		return new ModelCatalog(List.of(
@@ -42,7 +47,9 @@ public final class ModelCatalog {
 		return this.models.get(normalize(name));
 	}
 
-	/** @return all models */
+	/**
+	 * @return all models
+	 */
 	public List<ModelSpec> all() {
 		return List.copyOf(this.models.values());
 	}
@@ -50,7 +57,8 @@ public final class ModelCatalog {
 	/**
 	 * Ollama's name normalisation.
 	 * @param name a name
-	 * @return lower-cased, registry prefix removed, {@code :latest} added when there is no tag
+	 * @return lower-cased, registry prefix removed, {@code :latest} added when there is
+	 * no tag
 	 */
 	public static String normalize(String name) {
 		String n = name.trim().toLowerCase(Locale.ROOT);
@@ -70,4 +78,5 @@ public final class ModelCatalog {
 	public static String qualified(ModelSpec spec) {
 		return "registry.ollama.ai/library/" + spec.name();
 	}
+
 }

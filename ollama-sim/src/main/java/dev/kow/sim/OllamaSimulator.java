@@ -34,12 +34,15 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One simulated Ollama host. Start with {@link #start(SimConfig)}, stop with {@link #close()}.
+ * One simulated Ollama host. Start with {@link #start(SimConfig)}, stop with
+ * {@link #close()}.
  *
- * <p>Serves {@code GET/HEAD /}, {@code /api/version}, {@code /api/tags}, {@code /api/ps},
+ * <p>
+ * Serves {@code GET/HEAD /}, {@code /api/version}, {@code /api/tags}, {@code /api/ps},
  * {@code POST /api/generate}, {@code /api/chat}, {@code /api/embed} and the legacy
- * {@code /api/embeddings}; unknown paths get 404 {@code 404 page not found}, wrong methods 405.
- * Not simulated: {@code /v1/*} (OpenAI), {@code /api/show}, pulls and pushes.
+ * {@code /api/embeddings}; unknown paths get 404 {@code 404 page not found}, wrong
+ * methods 405. Not simulated: {@code /v1/*} (OpenAI), {@code /api/show}, pulls and
+ * pushes.
  */
 public final class OllamaSimulator implements AutoCloseable {
 
@@ -54,7 +57,10 @@ public final class OllamaSimulator implements AutoCloseable {
 
 	private final RequestLog log = new RequestLog();
 
-	/** Whether {@link #downFor} has the host down now: connections it closes are not the client's doing. */
+	/**
+	 * Whether {@link #downFor} has the host down now: connections it closes are not the
+	 * client's doing.
+	 */
 	private volatile boolean down;
 
 	private volatile String requiredAuthorization;
@@ -100,8 +106,8 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	/**
-	 * Binds and starts a simulated host that serves HTTPS only, as Ollama behind a TLS-terminating
-	 * reverse proxy does (Ollama itself speaks plain HTTP).
+	 * Binds and starts a simulated host that serves HTTPS only, as Ollama behind a
+	 * TLS-terminating reverse proxy does (Ollama itself speaks plain HTTP).
 	 * @param config the settings
 	 * @param keys the server's key and certificate chain
 	 * @return the running host; {@link #baseUrl()} is {@code https://HOST:PORT}
@@ -110,44 +116,56 @@ public final class OllamaSimulator implements AutoCloseable {
 		return new OllamaSimulator(config, keys);
 	}
 
-	/** @return the bound port */
+	/**
+	 * @return the bound port
+	 */
 	public int port() {
 		return this.port;
 	}
 
-	/** @return {@code http://HOST:PORT}, or {@code https://} when started with TLS */
+	/**
+	 * @return {@code http://HOST:PORT}, or {@code https://} when started with TLS
+	 */
 	public String baseUrl() {
 		return (this.tls == null ? "http://" : "https://") + this.config.host() + ":" + this.port;
 	}
 
-	/** @return the fault plan, changeable while running */
+	/**
+	 * @return the fault plan, changeable while running
+	 */
 	public Faults faults() {
 		return this.faults;
 	}
 
-	/** @return what this host was asked */
+	/**
+	 * @return what this host was asked
+	 */
 	public RequestLog requestLog() {
 		return this.log;
 	}
 
-	/** @return the settings */
+	/**
+	 * @return the settings
+	 */
 	public SimConfig config() {
 		return this.config;
 	}
 
 	/**
-	 * Takes the host down: closes the listening socket and every open connection now, and binds the
-	 * same port again after {@code downtime} (real time, not scaled).
+	 * Takes the host down: closes the listening socket and every open connection now, and
+	 * binds the same port again after {@code downtime} (real time, not scaled).
 	 * @param downtime how long connections are refused
 	 */
 	public synchronized void downFor(Duration downtime) {
 		this.down = true;
-		// like a crashed server: stop accepting and cut every open connection at once (disposeNow alone
+		// like a crashed server: stop accepting and cut every open connection at once
+		// (disposeNow alone
 		// would first let in-flight answers finish, for up to its timeout)
 		this.server.channel().close().syncUninterruptibly();
 		this.connections.close();
 		this.server.disposeNow(Duration.ofSeconds(1));
-		// binding blocks, which Reactor forbids on its timer threads: a virtual thread sleeps and binds
+		// binding blocks, which Reactor forbids on its timer threads: a virtual thread
+		// sleeps and binds
 		Thread.ofVirtual().name("ollama-sim-up").start(() -> {
 			try {
 				Thread.sleep(downtime);
@@ -193,8 +211,10 @@ public final class OllamaSimulator implements AutoCloseable {
 	private void routes(HttpServerRoutes routes) {
 		routes.get("/", guard((req, res) -> text(res, 200, "Ollama is running")))
 			.head("/", guard((req, res) -> text(res, 200, "Ollama is running")))
-			.get("/api/version", guard((req, res) -> json(res, 200, Json.object().put("version", this.config.version()))))
-			.head("/api/version", guard((req, res) -> json(res, 200, Json.object().put("version", this.config.version()))))
+			.get("/api/version",
+					guard((req, res) -> json(res, 200, Json.object().put("version", this.config.version()))))
+			.head("/api/version",
+					guard((req, res) -> json(res, 200, Json.object().put("version", this.config.version()))))
 			.get("/api/tags", guard((req, res) -> json(res, 200, tags())))
 			.get("/api/ps", guard((req, res) -> json(res, 200, ps())))
 			.post("/api/generate", guard((req, res) -> handle(req, res, this::generate)))
@@ -209,10 +229,11 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	/**
-	 * Stands in for a reverse proxy in front of Ollama (Ollama itself has no authentication): every
-	 * request must carry this {@code Authorization} header value, else it gets {@code 401} with a plain
-	 * text body, as nginx or Caddy answer.
-	 * @param authorization the expected header value, for example {@code Bearer s3cret}; null: none needed
+	 * Stands in for a reverse proxy in front of Ollama (Ollama itself has no
+	 * authentication): every request must carry this {@code Authorization} header value,
+	 * else it gets {@code 401} with a plain text body, as nginx or Caddy answer.
+	 * @param authorization the expected header value, for example {@code Bearer s3cret};
+	 * null: none needed
 	 */
 	public void requireAuthorization(String authorization) {
 		this.requiredAuthorization = authorization;
@@ -222,7 +243,8 @@ public final class OllamaSimulator implements AutoCloseable {
 			BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
 		return (req, res) -> {
 			if (this.down) {
-				// a crashed server answers nothing, also on a connection accepted just as it went down
+				// a crashed server answers nothing, also on a connection accepted just as
+				// it went down
 				res.withConnection(connection -> connection.channel().close());
 				return Mono.empty();
 			}
@@ -238,16 +260,21 @@ public final class OllamaSimulator implements AutoCloseable {
 	private interface Endpoint {
 
 		Mono<Void> serve(JsonNode body, HttpServerResponse res, long arrivalNanos);
+
 	}
 
 	private Mono<Void> handle(HttpServerRequest req, HttpServerResponse res, Endpoint endpoint) {
 		long arrival = this.nanoClock.getAsLong();
-		return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+		return req.receive()
+			.aggregate()
+			.asString(StandardCharsets.UTF_8)
+			.defaultIfEmpty("")
 			.flatMap(body -> endpoint.serve(Json.parseRequest(body), res, arrival))
 			.onErrorResume(SimHttpError.class, e -> error(res, e.status(), e.getMessage()));
 	}
 
-	// ---- generate and chat --------------------------------------------------------------------
+	// ---- generate and chat
+	// --------------------------------------------------------------------
 
 	private Mono<Void> generate(JsonNode body, HttpServerResponse res, long arrival) {
 		String modelName = Json.string(body, "model", "GenerateRequest");
@@ -311,7 +338,8 @@ public final class OllamaSimulator implements AutoCloseable {
 		}
 		int promptTokens = sizes.stream().mapToInt(Integer::intValue).sum();
 		if (promptTokens > request.numCtx() && truncates(body)) {
-			// the oldest messages that are neither system nor the last one go first (docs/ollama-behaviour.md, "Context window and truncation")
+			// the oldest messages that are neither system nor the last one go first
+			// (docs/ollama-behaviour.md, "Context window and truncation")
 			for (int i = 0; i < sizes.size() - 1 && promptTokens > request.numCtx(); i++) {
 				if (!system.get(i)) {
 					promptTokens -= sizes.get(i);
@@ -323,19 +351,27 @@ public final class OllamaSimulator implements AutoCloseable {
 				arrival, true, tag(lastContent));
 	}
 
-	/** The message of Ollama's 400 for a prompt over the context window when it may not truncate. */
+	/**
+	 * The message of Ollama's 400 for a prompt over the context window when it may not
+	 * truncate.
+	 */
 	static final String PROMPT_TOO_LONG = "the prompt is longer than the context length currently available to the model;"
 			+ " shorten the prompt, adjust the context length in settings, or use a model with a longer context length";
 
-	/** @return whether Ollama may truncate the prompt: {@code truncate} and {@code shift} are not false */
+	/**
+	 * @return whether Ollama may truncate the prompt: {@code truncate} and {@code shift}
+	 * are not false
+	 */
 	private static boolean truncates(JsonNode body) {
 		return body.path("truncate").asBoolean(true) && body.path("shift").asBoolean(true);
 	}
 
 	/**
-	 * Ollama's context rule for a prompt that is still over {@code num_ctx} (docs/ollama-behaviour.md, "Context window and truncation"): with
-	 * {@code truncate:false} or {@code shift:false}, a 400; otherwise a silent cut to about half the window
-	 * (keep the first {@code num_keep} tokens and the tail), visible only in {@code prompt_eval_count}.
+	 * Ollama's context rule for a prompt that is still over {@code num_ctx}
+	 * (docs/ollama-behaviour.md, "Context window and truncation"): with
+	 * {@code truncate:false} or {@code shift:false}, a 400; otherwise a silent cut to
+	 * about half the window (keep the first {@code num_keep} tokens and the tail),
+	 * visible only in {@code prompt_eval_count}.
 	 * @return the prompt tokens that are evaluated
 	 */
 	private static int fitToContext(JsonNode body, Request request, int promptTokens) {
@@ -369,7 +405,8 @@ public final class OllamaSimulator implements AutoCloseable {
 			thinking = true;
 		}
 		else {
-			throw new SimHttpError(400, "invalid think value: " + think + " (must be \"low\", \"medium\", \"high\", \"max\", true, or false)");
+			throw new SimHttpError(400, "invalid think value: " + think
+					+ " (must be \"low\", \"medium\", \"high\", \"max\", true, or false)");
 		}
 		if (thinking && !spec.can("thinking") && think != null && !think.isNull()) {
 			throw new SimHttpError(400, "\"" + modelEcho + "\" does not support thinking");
@@ -388,14 +425,17 @@ public final class OllamaSimulator implements AutoCloseable {
 		boolean json = format != null && (format.isObject() || "json".equals(format.asString("")));
 		if (format != null && !format.isNull() && !format.isObject() && !format.asString("").isEmpty()
 				&& !"json".equals(format.asString(""))) {
-			throw new SimHttpError(500, "invalid format: " + format + "; expected \"json\" or a valid JSON Schema object");
+			throw new SimHttpError(500,
+					"invalid format: " + format + "; expected \"json\" or a valid JSON Schema object");
 		}
 		return new Request(path, spec, modelEcho, body.path("stream").asBoolean(true), keepAlive, Math.max(4, numCtx),
-				numPredict, json, thinking && spec.can("thinking"), options.path("seed").asString("") + options.path("temperature").asString(""));
+				numPredict, json, thinking && spec.can("thinking"),
+				options.path("seed").asString("") + options.path("temperature").asString(""));
 	}
 
 	private Mono<Void> loadOrUnload(HttpServerResponse res, Request request, long arrival, boolean chat) {
-		ObjectNode answer = Json.object().put("model", request.modelEcho())
+		ObjectNode answer = Json.object()
+			.put("model", request.modelEcho())
 			.put("created_at", Instant.now(this.clock).toString());
 		if (chat) {
 			answer.set("message", Json.object().put("role", "assistant").put("content", ""));
@@ -408,11 +448,10 @@ public final class OllamaSimulator implements AutoCloseable {
 			this.runners.unloadWhenIdle(request.spec());
 			return json(res, 200, answer.put("done_reason", "unload"));
 		}
-		return this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival)
-			.flatMap(lease -> {
-				lease.release();
-				return json(res, 200, answer.put("done_reason", "load"));
-			});
+		return this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival).flatMap(lease -> {
+			lease.release();
+			return json(res, 200, answer.put("done_reason", "load"));
+		});
 	}
 
 	private static String tag(String text) {
@@ -441,27 +480,31 @@ public final class OllamaSimulator implements AutoCloseable {
 			case BUSY_503 -> Mono.error(new SimHttpError(503, SimHttpError.BUSY));
 			case ERROR_500 -> Mono.error(new SimHttpError(500, "llama runner process has terminated: exit status 2"));
 			case CONNECTION_RESET -> reset(res);
-			case null, default -> Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
-				.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
-				.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
-				.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
-						l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, fault, arrival,
-								chat, trace),
-						l -> Mono.fromRunnable(l::release), (l, e) -> Mono.fromRunnable(l::release),
-						l -> Mono.fromRunnable(l::release)));
+			case null,
+					default ->
+				Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
+					.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
+					.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
+					.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
+							l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, fault,
+									arrival, chat, trace),
+							l -> Mono.fromRunnable(l::release), (l, e) -> Mono.fromRunnable(l::release),
+							l -> Mono.fromRunnable(l::release)));
 		};
 		return run.onErrorResume(SimHttpError.class, e -> {
 			status.set(e.status());
 			return error(res, e.status(), e.getMessage());
-		}).doFinally(signal -> this.log.finished(trace.entry(request.path(), request.modelEcho(), status.get(), fault,
-				promptTokens, fault == null ? outTokens : 0, tag, arrivedAtMs, this.clock.millis(),
-				!this.down && (fault == null || fault == Fault.SLOW_FIRST_TOKEN || fault == Fault.STALL_MIDSTREAM))));
+		})
+			.doFinally(signal -> this.log.finished(trace.entry(request.path(), request.modelEcho(), status.get(), fault,
+					promptTokens, fault == null ? outTokens : 0, tag, arrivedAtMs, this.clock.millis(), !this.down
+							&& (fault == null || fault == Fault.SLOW_FIRST_TOKEN || fault == Fault.STALL_MIDSTREAM))));
 	}
 
 	/**
-	 * What happened to one request, for its {@link RequestLog.Entry}; written by its own pipeline only.
-	 * An answer that ends unfinished while the host is up, without a fault that ends it by itself, ended
-	 * because the client left (Reactor Netty completes the handler when the connection closes).
+	 * What happened to one request, for its {@link RequestLog.Entry}; written by its own
+	 * pipeline only. An answer that ends unfinished while the host is up, without a fault
+	 * that ends it by itself, ended because the client left (Reactor Netty completes the
+	 * handler when the connection closes).
 	 */
 	private static final class Trace {
 
@@ -489,6 +532,7 @@ public final class OllamaSimulator implements AutoCloseable {
 					this.grantedAtMs, finishedAtMs, this.firstChunkAtMs, this.lastChunkAtMs, this.chunks,
 					this.completed, clientGone && !this.completed);
 		}
+
 	}
 
 	/** Decode progress of one stream. */
@@ -505,14 +549,15 @@ public final class OllamaSimulator implements AutoCloseable {
 		final StringBuilder response = new StringBuilder();
 
 		final StringBuilder thinking = new StringBuilder();
+
 	}
 
 	private Mono<Void> stream(HttpServerResponse res, Request request, Runners.Lease lease, List<String> tokens,
 			int thinkingTokens, int promptTokens, String doneReason, Fault fault, long arrival, boolean chat,
 			Trace trace) {
 		double speed = this.config.profile().decodeTokensPerSecond() * request.spec().speedFactor();
-		Duration prefill = this.config.scaled(Duration.ofNanos(
-				(long) (promptTokens * 1e9 / (this.config.profile().prefillTokensPerSecond() * request.spec().speedFactor()))));
+		Duration prefill = this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
+				/ (this.config.profile().prefillTokensPerSecond() * request.spec().speedFactor()))));
 		if (fault == Fault.SLOW_FIRST_TOKEN) {
 			prefill = prefill.plus(this.config.scaled(this.faults.slowFirstToken()));
 		}
@@ -520,12 +565,14 @@ public final class OllamaSimulator implements AutoCloseable {
 				|| fault == Fault.TRUNCATED_STREAM;
 		int chunkLimit = midstreamFault ? TOKENS_BEFORE_MIDSTREAM_FAULT : Integer.MAX_VALUE;
 		Progress progress = new Progress();
-		// Delays are computed against absolute due times, so timer and CPU latency do not accumulate
+		// Delays are computed against absolute due times, so timer and CPU latency do not
+		// accumulate
 		// into a slower simulated GPU: a late chunk makes the next one due sooner.
 		Flux<ObjectNode> chunks = Mono.defer(() -> {
 			double perStream = speed / (1 + this.config.profile().concurrencySlowdown() * (lease.activeStreams() - 1));
 			long tokenNanos = (long) (1e9 / perStream * this.config.timeScale());
-			int k = (int) Math.max(1, Math.ceil((double) this.config.minChunkInterval().toNanos() / Math.max(1, tokenNanos)));
+			int k = (int) Math.max(1,
+					Math.ceil((double) this.config.minChunkInterval().toNanos() / Math.max(1, tokenNanos)));
 			int from = progress.next;
 			int to = Math.min(tokens.size(), from + k);
 			progress.next = to;
@@ -538,14 +585,18 @@ public final class OllamaSimulator implements AutoCloseable {
 				});
 		}).repeat(() -> progress.next < tokens.size() && progress.chunks < chunkLimit);
 		long prefillDue = lease.grantedNanos() + prefill.toNanos();
-		Flux<ObjectNode> body = Mono.defer(() -> Mono.delay(Duration.ofNanos(Math.max(0, prefillDue - this.nanoClock.getAsLong())), this.timer))
+		Flux<ObjectNode> body = Mono
+			.defer(() -> Mono.delay(Duration.ofNanos(Math.max(0, prefillDue - this.nanoClock.getAsLong())), this.timer))
 			.doOnNext(tick -> {
 				progress.prefillDoneNanos = this.nanoClock.getAsLong();
-				progress.dueNanos = Math.max(prefillDue, progress.prefillDoneNanos - this.config.minChunkInterval().toNanos());
+				progress.dueNanos = Math.max(prefillDue,
+						progress.prefillDoneNanos - this.config.minChunkInterval().toNanos());
 			})
 			.thenMany(chunks);
-		Mono<ObjectNode> last = Mono.fromCallable(() -> finalChunk(request, chat, lease, promptTokens, tokens.size(),
-				doneReason, arrival, progress)).doOnNext(chunk -> trace.completed = true);
+		Mono<ObjectNode> last = Mono
+			.fromCallable(
+					() -> finalChunk(request, chat, lease, promptTokens, tokens.size(), doneReason, arrival, progress))
+			.doOnNext(chunk -> trace.completed = true);
 		if (!request.stream()) {
 			return switch (fault) {
 				case STALL_MIDSTREAM -> body.then(Mono.never());
@@ -557,8 +608,9 @@ public final class OllamaSimulator implements AutoCloseable {
 		}
 		Flux<ObjectNode> all = switch (fault) {
 			case STALL_MIDSTREAM -> body.concatWith(Flux.never());
-			case ERROR_LINE -> body.concatWith(Mono.just(Json.object().put("error",
-					"an error was encountered while running the model: CUDA error: an illegal memory access was encountered")));
+			case ERROR_LINE -> body.concatWith(Mono.just(Json.object()
+				.put("error",
+						"an error was encountered while running the model: CUDA error: an illegal memory access was encountered")));
 			case TRUNCATED_STREAM -> body;
 			case null, default -> body.concatWith(last);
 		};
@@ -571,7 +623,8 @@ public final class OllamaSimulator implements AutoCloseable {
 	private ObjectNode delta(Request request, boolean chat, List<String> text, boolean isThinking, Progress progress) {
 		String joined = String.join("", text);
 		(isThinking ? progress.thinking : progress.response).append(joined);
-		ObjectNode chunk = Json.object().put("model", request.modelEcho())
+		ObjectNode chunk = Json.object()
+			.put("model", request.modelEcho())
 			.put("created_at", Instant.now(this.clock).toString());
 		if (chat) {
 			ObjectNode message = Json.object().put("role", "assistant").put("content", isThinking ? "" : joined);
@@ -593,7 +646,8 @@ public final class OllamaSimulator implements AutoCloseable {
 			String doneReason, long arrival, Progress progress) {
 		long now = this.nanoClock.getAsLong();
 		long prefillStart = lease.grantedNanos();
-		ObjectNode chunk = Json.object().put("model", request.modelEcho())
+		ObjectNode chunk = Json.object()
+			.put("model", request.modelEcho())
 			.put("created_at", Instant.now(this.clock).toString());
 		if (chat) {
 			chunk.set("message", Json.object().put("role", "assistant").put("content", ""));
@@ -601,7 +655,8 @@ public final class OllamaSimulator implements AutoCloseable {
 		else {
 			chunk.put("response", "");
 		}
-		chunk.put("done", true).put("done_reason", doneReason)
+		chunk.put("done", true)
+			.put("done_reason", doneReason)
 			.put("total_duration", Math.max(1, now - arrival))
 			.put("load_duration", lease.loadDurationNanos())
 			.put("prompt_eval_count", promptTokens)
@@ -628,7 +683,8 @@ public final class OllamaSimulator implements AutoCloseable {
 		return last;
 	}
 
-	// ---- embeddings ---------------------------------------------------------------------------
+	// ---- embeddings
+	// ---------------------------------------------------------------------------
 
 	private Mono<Void> embed(JsonNode body, HttpServerResponse res, long arrival) {
 		String modelName = Json.string(body, "model", "EmbedRequest");
@@ -671,8 +727,9 @@ public final class OllamaSimulator implements AutoCloseable {
 		String tag = inputs.isEmpty() ? "" : tag(inputs.get(0));
 		return this.runners.acquire(spec, this.config.defaultNumCtx(), keepAlive, arrival)
 			.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
-			.flatMap(lease -> Mono.delay(this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
-					/ (this.config.profile().prefillTokensPerSecond() * spec.speedFactor())))), this.timer)
+			.flatMap(lease -> Mono
+				.delay(this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
+						/ (this.config.profile().prefillTokensPerSecond() * spec.speedFactor())))), this.timer)
 				.then(Mono.fromCallable(() -> {
 					ObjectNode answer = Json.object().put("model", modelName);
 					ArrayNode vectors = answer.putArray("embeddings");
@@ -696,8 +753,8 @@ public final class OllamaSimulator implements AutoCloseable {
 				status.set(e.status());
 				return error(res, e.status(), e.getMessage());
 			})
-			.doFinally(signal -> this.log.finished(trace.entry("/api/embed", modelName, status.get(), null, promptTokens,
-					0, tag, arrivedAtMs, this.clock.millis(), !this.down)));
+			.doFinally(signal -> this.log.finished(trace.entry("/api/embed", modelName, status.get(), null,
+					promptTokens, 0, tag, arrivedAtMs, this.clock.millis(), !this.down)));
 	}
 
 	private Mono<Void> legacyEmbeddings(JsonNode body, HttpServerResponse res, long arrival) {
@@ -717,15 +774,20 @@ public final class OllamaSimulator implements AutoCloseable {
 		return json(res, 200, answer);
 	}
 
-	// ---- listings -----------------------------------------------------------------------------
+	// ---- listings
+	// -----------------------------------------------------------------------------
 
 	private ObjectNode tags() {
 		ObjectNode answer = Json.object();
 		ArrayNode models = answer.putArray("models");
 		for (ModelSpec spec : this.config.catalog().all()) {
-			models.add(Json.object().put("name", spec.name()).put("model", spec.name())
-				.put("modified_at", "2026-08-01T10:00:00.123456789Z").put("size", spec.sizeBytes())
-				.put("digest", spec.digest()).set("details", details(spec)));
+			models.add(Json.object()
+				.put("name", spec.name())
+				.put("model", spec.name())
+				.put("modified_at", "2026-08-01T10:00:00.123456789Z")
+				.put("size", spec.sizeBytes())
+				.put("digest", spec.digest())
+				.set("details", details(spec)));
 		}
 		return answer;
 	}
@@ -736,9 +798,14 @@ public final class OllamaSimulator implements AutoCloseable {
 		for (Runners.Loaded row : this.runners.loaded()) {
 			ModelSpec spec = row.spec();
 			long size = spec.sizeBytes() + (long) row.numCtx() * 131072L * this.config.numParallel() / 1024;
-			models.add(Json.object().put("name", spec.name()).put("model", spec.name()).put("size", size)
-				.put("digest", spec.digest()).<ObjectNode>set("details", details(spec))
-				.put("expires_at", row.expiresAt().toString()).put("size_vram", size)
+			models.add(Json.object()
+				.put("name", spec.name())
+				.put("model", spec.name())
+				.put("size", size)
+				.put("digest", spec.digest())
+				.<ObjectNode>set("details", details(spec))
+				.put("expires_at", row.expiresAt().toString())
+				.put("size_vram", size)
 				.put("context_length", row.numCtx()));
 		}
 		return answer;
@@ -750,20 +817,25 @@ public final class OllamaSimulator implements AutoCloseable {
 		return details.put("parameter_size", spec.parameterSize()).put("quantization_level", spec.quantization());
 	}
 
-	// ---- responses ----------------------------------------------------------------------------
+	// ---- responses
+	// ----------------------------------------------------------------------------
 
 	private static Mono<Void> text(HttpServerResponse res, int status, String body) {
 		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-		return res.status(status).header("Content-Type", "text/plain; charset=utf-8")
+		return res.status(status)
+			.header("Content-Type", "text/plain; charset=utf-8")
 			.header("Content-Length", Integer.toString(bytes.length))
-			.sendByteArray(Mono.just(bytes)).then();
+			.sendByteArray(Mono.just(bytes))
+			.then();
 	}
 
 	private static Mono<Void> json(HttpServerResponse res, int status, ObjectNode body) {
 		byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
-		return res.status(status).header("Content-Type", "application/json; charset=utf-8")
+		return res.status(status)
+			.header("Content-Type", "application/json; charset=utf-8")
 			.header("Content-Length", Integer.toString(bytes.length))
-			.sendByteArray(Mono.just(bytes)).then();
+			.sendByteArray(Mono.just(bytes))
+			.then();
 	}
 
 	private static Mono<Void> error(HttpServerResponse res, int status, String message) {
@@ -776,4 +848,5 @@ public final class OllamaSimulator implements AutoCloseable {
 			connection.channel().close();
 		}));
 	}
+
 }

@@ -3,7 +3,9 @@ package dev.kow.sim;
 import java.time.Duration;
 
 /**
- * Hardware and model speeds the simulator imitates ({@code docs/ollama-behaviour.md}, "Load times and metrics"), before time scaling.
+ * Hardware and model speeds the simulator imitates ({@code docs/ollama-behaviour.md},
+ * "Load times and metrics"), before time scaling.
+ *
  * @param name profile name
  * @param decodeTokensPerSecond single-stream decode speed, tokens/s
  * @param prefillTokensPerSecond prompt evaluation speed, tokens/s

@@ -18,17 +18,18 @@ import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Ollama's scheduler and runners, as {@code docs/ollama-behaviour.md} ("Scheduling and concurrency") describes them:
+ * Ollama's scheduler and runners, as {@code docs/ollama-behaviour.md} ("Scheduling and
+ * concurrency") describes them:
  * <ul>
- * <li>a loaded model has {@code numParallel} slots (1 for embedding models) and an <b>unbounded</b>
- * FIFO queue of requests waiting for a slot;</li>
+ * <li>a loaded model has {@code numParallel} slots (1 for embedding models) and an
+ * <b>unbounded</b> FIFO queue of requests waiting for a slot;</li>
  * <li>requests for a model that is not loaded wait in one pending queue of capacity
- * {@code maxQueue} (overflow: 503); loads run one at a time and take the profile's cold-load
- * time;</li>
- * <li>at {@code maxLoadedModels}, the idle model expiring first is evicted; a request with different
- * {@code num_ctx} reloads the model once it is idle;</li>
- * <li>an idle model unloads after its keep-alive (the last request's value sticks; 0 unloads at once,
- * negative never).</li>
+ * {@code maxQueue} (overflow: 503); loads run one at a time and take the profile's
+ * cold-load time;</li>
+ * <li>at {@code maxLoadedModels}, the idle model expiring first is evicted; a request
+ * with different {@code num_ctx} reloads the model once it is idle;</li>
+ * <li>an idle model unloads after its keep-alive (the last request's value sticks; 0
+ * unloads at once, negative never).</li>
  * </ul>
  * All state sits behind this object's monitor. Timers run on the given scheduler.
  */
@@ -60,22 +61,30 @@ final class Runners {
 			this.keepAlive = waiter.keepAlive;
 		}
 
-		/** @return Ollama's {@code load_duration}: arrival to runner hand-over, ns */
+		/**
+		 * @return Ollama's {@code load_duration}: arrival to runner hand-over, ns
+		 */
 		long loadDurationNanos() {
 			return Math.max(1, this.runnerReadyNanos - this.arrivalNanos);
 		}
 
-		/** @return when the slot was granted, ns on the nano clock */
+		/**
+		 * @return when the slot was granted, ns on the nano clock
+		 */
 		long grantedNanos() {
 			return this.grantedNanos;
 		}
 
-		/** @return when the slot was granted, wall-clock epoch ms */
+		/**
+		 * @return when the slot was granted, wall-clock epoch ms
+		 */
 		long grantedAtMs() {
 			return this.grantedAtMs;
 		}
 
-		/** @return streams decoding on this runner now, for the concurrency slowdown */
+		/**
+		 * @return streams decoding on this runner now, for the concurrency slowdown
+		 */
 		int activeStreams() {
 			synchronized (Runners.this) {
 				return this.runner.active;
@@ -91,6 +100,7 @@ final class Runners {
 				releaseLocked(this.runner, this.keepAlive);
 			}
 		}
+
 	}
 
 	/** A loaded model. */
@@ -124,6 +134,7 @@ final class Runners {
 		boolean idle() {
 			return this.active == 0 && this.waiting.isEmpty();
 		}
+
 	}
 
 	private static final class Waiter {
@@ -148,6 +159,7 @@ final class Runners {
 			this.keepAlive = keepAlive;
 			this.arrivalNanos = arrivalNanos;
 		}
+
 	}
 
 	private final SimConfig config;
@@ -177,7 +189,8 @@ final class Runners {
 	 * @param numCtx the context length the request needs
 	 * @param keepAlive the request's keep-alive, or null to keep the runner's
 	 * @param arrivalNanos when the request arrived, nano clock
-	 * @return the lease; fails with a 503 {@link SimHttpError} when the pending queue is full
+	 * @return the lease; fails with a 503 {@link SimHttpError} when the pending queue is
+	 * full
 	 */
 	Mono<Lease> acquire(ModelSpec spec, int numCtx, Duration keepAlive, long arrivalNanos) {
 		return Mono.create(sink -> {
@@ -202,7 +215,8 @@ final class Runners {
 	}
 
 	/**
-	 * Marks a model to unload as soon as it is idle (an empty prompt with {@code keep_alive: 0}).
+	 * Marks a model to unload as soon as it is idle (an empty prompt with
+	 * {@code keep_alive: 0}).
 	 * @param spec the model
 	 */
 	synchronized void unloadWhenIdle(ModelSpec spec) {
@@ -219,12 +233,16 @@ final class Runners {
 	record Loaded(ModelSpec spec, int numCtx, Instant expiresAt, int active) {
 	}
 
-	/** @return the loaded models, latest expiry first, as {@code /api/ps} sorts them */
+	/**
+	 * @return the loaded models, latest expiry first, as {@code /api/ps} sorts them
+	 */
 	synchronized List<Loaded> loaded() {
 		List<Loaded> rows = new ArrayList<>();
 		for (Runner runner : this.loaded.values()) {
-			Instant expires = runner.expiresAt != null ? runner.expiresAt : this.clock.instant().plus(
-					runner.keepAlive.isNegative() ? Duration.ofDays(365L * 292) : this.config.scaled(runner.keepAlive));
+			Instant expires = runner.expiresAt != null ? runner.expiresAt
+					: this.clock.instant()
+						.plus(runner.keepAlive.isNegative() ? Duration.ofDays(365L * 292)
+								: this.config.scaled(runner.keepAlive));
 			rows.add(new Loaded(runner.spec, runner.numCtx, expires, runner.active));
 		}
 		rows.sort(Comparator.comparing(Loaded::expiresAt).reversed());
@@ -304,7 +322,9 @@ final class Runners {
 		}
 	}
 
-	/** Starts the load the head of the pending queue needs, when loads and memory allow. */
+	/**
+	 * Starts the load the head of the pending queue needs, when loads and memory allow.
+	 */
 	private void startNextLoad() {
 		while (!this.pending.isEmpty() && this.pending.peekFirst().done) {
 			this.pending.pollFirst();
@@ -326,8 +346,11 @@ final class Runners {
 			unload(same);
 		}
 		if (this.loaded.size() >= this.config.maxLoadedModels()) {
-			Runner victim = this.loaded.values().stream().filter(Runner::idle)
-				.min(Comparator.comparing(r -> r.expiresAt == null ? Instant.MAX : r.expiresAt)).orElse(null);
+			Runner victim = this.loaded.values()
+				.stream()
+				.filter(Runner::idle)
+				.min(Comparator.comparing(r -> r.expiresAt == null ? Instant.MAX : r.expiresAt))
+				.orElse(null);
 			if (victim == null) {
 				return; // wait until a model drains
 			}
@@ -371,4 +394,5 @@ final class Runners {
 			}
 		}
 	}
+
 }

@@ -4,20 +4,25 @@ import java.time.Duration;
 
 /**
  * Settings of one simulated Ollama host; the names follow Ollama's environment variables.
+ *
  * @param host bind address ({@code OLLAMA_HOST}); 127.0.0.1 by default
  * @param port TCP port, 0 for any free port
  * @param profile speeds before time scaling
- * @param timeScale multiplier on every simulated duration: 1.0 is real time, 0.01 runs 100x faster
- * (reported durations are the scaled, really elapsed ones, so the host looks like a faster GPU)
+ * @param timeScale multiplier on every simulated duration: 1.0 is real time, 0.01 runs
+ * 100x faster (reported durations are the scaled, really elapsed ones, so the host looks
+ * like a faster GPU)
  * @param numParallel slots per loaded model ({@code OLLAMA_NUM_PARALLEL}, default 1)
- * @param maxQueue pending requests for models that are not loaded yet ({@code OLLAMA_MAX_QUEUE}, 512)
+ * @param maxQueue pending requests for models that are not loaded yet
+ * ({@code OLLAMA_MAX_QUEUE}, 512)
  * @param maxLoadedModels models loaded at once ({@code OLLAMA_MAX_LOADED_MODELS}, 3)
- * @param defaultKeepAlive idle time before unloading ({@code OLLAMA_KEEP_ALIVE}, 5m); negative: forever
+ * @param defaultKeepAlive idle time before unloading ({@code OLLAMA_KEEP_ALIVE}, 5m);
+ * negative: forever
  * @param defaultNumCtx context length when a request sends no {@code num_ctx} (4096)
  * @param version what {@code /api/version} reports
  * @param catalog the pulled models
- * @param minChunkInterval shortest gap between two stream chunks; when tokens come faster (a small time
- * scale), several are sent in one chunk, as a busy real server sometimes does; default 2 ms
+ * @param minChunkInterval shortest gap between two stream chunks; when tokens come faster
+ * (a small time scale), several are sent in one chunk, as a busy real server sometimes
+ * does; default 2 ms
  */
 public record SimConfig(String host, int port, Profile profile, double timeScale, int numParallel, int maxQueue,
 		int maxLoadedModels, Duration defaultKeepAlive, int defaultNumCtx, String version, ModelCatalog catalog,
@@ -39,7 +44,9 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 		}
 	}
 
-	/** @return Ollama's defaults on 127.0.0.1, a free port, real time */
+	/**
+	 * @return Ollama's defaults on 127.0.0.1, a free port, real time
+	 */
 	public static SimConfig defaults() {
 		return new SimConfig("127.0.0.1", 0, Profile.GPU_4090, 1.0, 1, 512, 3, Duration.ofMinutes(5), 4096,
 				DEFAULT_VERSION, ModelCatalog.defaults(), DEFAULT_MIN_CHUNK_INTERVAL);
@@ -51,7 +58,8 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withTimeScale(double scale) {
 		return new SimConfig(this.host, this.port, this.profile, scale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog,
+				this.minChunkInterval);
 	}
 
 	/**
@@ -60,7 +68,8 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withNumParallel(int slots) {
 		return new SimConfig(this.host, this.port, this.profile, this.timeScale, slots, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog,
+				this.minChunkInterval);
 	}
 
 	/**
@@ -69,7 +78,8 @@ public record SimConfig(String host, int port, Profile profile, double timeScale
 	 */
 	public SimConfig withProfile(Profile speeds) {
 		return new SimConfig(this.host, this.port, speeds, this.timeScale, this.numParallel, this.maxQueue,
-				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog, this.minChunkInterval);
+				this.maxLoadedModels, this.defaultKeepAlive, this.defaultNumCtx, this.version, this.catalog,
+				this.minChunkInterval);
 	}
 
 	/**

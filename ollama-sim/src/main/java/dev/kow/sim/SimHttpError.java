@@ -1,7 +1,8 @@
 package dev.kow.sim;
 
 /**
- * An error answer the simulator gives before streaming starts, with Ollama's status and text.
+ * An error answer the simulator gives before streaming starts, with Ollama's status and
+ * text.
  */
 final class SimHttpError extends RuntimeException {
 
@@ -18,4 +19,5 @@ final class SimHttpError extends RuntimeException {
 	int status() {
 		return this.status;
 	}
+
 }

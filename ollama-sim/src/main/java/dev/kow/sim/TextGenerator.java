@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Deterministic text and vectors: the same model, prompt and seed always give the same answer, and
- * output lengths follow a long-tailed distribution like chat answers (median about 160 tokens, a few
- * past 600), so benchmarks see realistic service-time variance.
+ * Deterministic text and vectors: the same model, prompt and seed always give the same
+ * answer, and output lengths follow a long-tailed distribution like chat answers (median
+ * about 160 tokens, a few past 600), so benchmarks see realistic service-time variance.
  */
 public final class TextGenerator {
 
@@ -21,7 +21,8 @@ public final class TextGenerator {
 	}
 
 	/**
-	 * Estimates tokens the way Ollama's tokenizers roughly count: about 4 characters per token.
+	 * Estimates tokens the way Ollama's tokenizers roughly count: about 4 characters per
+	 * token.
 	 * @param text any text
 	 * @return estimated tokens, at least 1 for non-empty text
 	 */
@@ -36,7 +37,8 @@ public final class TextGenerator {
 	 */
 	public static int naturalLength(long seed) {
 		SplittableRandom random = new SplittableRandom(seed);
-		double gaussian = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+		double gaussian = Math.sqrt(-2 * Math.log(1 - random.nextDouble()))
+				* Math.cos(2 * Math.PI * random.nextDouble());
 		return (int) Math.max(8, Math.min(1200, Math.round(Math.exp(Math.log(160) + 0.7 * gaussian))));
 	}
 
@@ -106,4 +108,5 @@ public final class TextGenerator {
 		}
 		return h;
 	}
+
 }

@@ -20,7 +20,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The simulator over real HTTP, checked against {@code docs/ollama-behaviour.md}, "What the simulator implements". */
+/**
+ * The simulator over real HTTP, checked against {@code docs/ollama-behaviour.md}, "What
+ * the simulator implements".
+ */
 class OllamaSimulatorTest {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -36,7 +39,8 @@ class OllamaSimulatorTest {
 
 	private HttpResponse<String> post(String path, String body) throws Exception {
 		return this.http.send(HttpRequest.newBuilder(URI.create(this.sim.baseUrl() + path))
-			.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {
@@ -47,7 +51,8 @@ class OllamaSimulatorTest {
 	@Test
 	void healthVersionAndRoutes() throws Exception {
 		assertThat(get("/").body()).isEqualTo("Ollama is running");
-		assertThat(JSON.readTree(get("/api/version").body()).path("version").asString()).isEqualTo(SimConfig.DEFAULT_VERSION);
+		assertThat(JSON.readTree(get("/api/version").body()).path("version").asString())
+			.isEqualTo(SimConfig.DEFAULT_VERSION);
 		HttpResponse<String> unknown = get("/api/nothing");
 		assertThat(unknown.statusCode()).isEqualTo(404);
 		assertThat(unknown.body()).isEqualTo("404 page not found");
@@ -124,13 +129,18 @@ class OllamaSimulatorTest {
 		}
 	}
 
-	/** A raw HTTP/1.1 request whose answer stalls; returns once the first chunk arrived. */
+	/**
+	 * A raw HTTP/1.1 request whose answer stalls; returns once the first chunk arrived.
+	 */
 	private java.net.Socket openStream(String tag) throws Exception {
 		java.net.Socket socket = new java.net.Socket("127.0.0.1", this.sim.port());
 		String body = "{\"model\":\"llama3.1:8b\",\"prompt\":\"" + tag + " hi\"}";
-		socket.getOutputStream().write(("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-				+ "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-		BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+		socket.getOutputStream()
+			.write(("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+					+ "Content-Length: " + body.length() + "\r\n\r\n" + body)
+				.getBytes(StandardCharsets.UTF_8));
+		BufferedReader reader = new BufferedReader(
+				new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
 		String line;
 		while ((line = reader.readLine()) != null && !line.contains("\"done\":false")) {
 			// status line, headers, chunk sizes
@@ -155,14 +165,16 @@ class OllamaSimulatorTest {
 		this.sim.close();
 		this.sim = OllamaSimulator.start(SimConfig.defaults().withTimeScale(1.0));
 		this.sim.faults().slowFirstToken(Duration.ofSeconds(3)).next(Fault.SLOW_FIRST_TOKEN);
-		CompletableFuture<HttpResponse<InputStream>> headers = this.http.sendAsync(
-				HttpRequest.newBuilder(URI.create(this.sim.baseUrl() + "/api/generate"))
-					.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.1:8b\",\"prompt\":\"hi\",\"options\":{\"num_predict\":2}}"))
-					.build(), HttpResponse.BodyHandlers.ofInputStream());
+		CompletableFuture<HttpResponse<InputStream>> headers = this.http
+			.sendAsync(HttpRequest.newBuilder(URI.create(this.sim.baseUrl() + "/api/generate"))
+				.POST(HttpRequest.BodyPublishers
+					.ofString("{\"model\":\"llama3.1:8b\",\"prompt\":\"hi\",\"options\":{\"num_predict\":2}}"))
+				.build(), HttpResponse.BodyHandlers.ofInputStream());
 		Thread.sleep(1000);
 		assertThat(headers).as("no status line before the first token").isNotDone();
 		HttpResponse<InputStream> response = headers.get(20, TimeUnit.SECONDS);
-		try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+		try (BufferedReader reader = new BufferedReader(
+				new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
 			assertThat(JSON.readTree(reader.readLine()).path("done").asBoolean()).isFalse();
 		}
 	}
@@ -171,23 +183,29 @@ class OllamaSimulatorTest {
 	void aPromptOverTheContextIsCutToAboutHalfTheWindowSilentlyOrRefusedWithTruncateFalse() throws Exception {
 		String longPrompt = "word ".repeat(2000); // far over a 256-token window
 		String options = ",\"options\":{\"num_ctx\":256,\"num_predict\":3}";
-		HttpResponse<String> cut = post("/api/generate", "{\"model\":\"llama3.1:8b\",\"prompt\":\"" + longPrompt + "\"" + options + "}");
+		HttpResponse<String> cut = post("/api/generate",
+				"{\"model\":\"llama3.1:8b\",\"prompt\":\"" + longPrompt + "\"" + options + "}");
 		assertThat(cut.statusCode()).isEqualTo(200);
 		JsonNode last = JSON.readTree(cut.body().lines().reduce((a, b) -> b).orElseThrow());
-		assertThat(last.path("prompt_eval_count").asInt()).as("num_ctx - (num_ctx - num_keep) / 2").isEqualTo(256 - (256 - 4) / 2);
+		assertThat(last.path("prompt_eval_count").asInt()).as("num_ctx - (num_ctx - num_keep) / 2")
+			.isEqualTo(256 - (256 - 4) / 2);
 
-		String messages = "[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"" + longPrompt
+		String messages = "[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\""
+				+ longPrompt
 				+ "\"},{\"role\":\"assistant\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"and now?\"}]";
-		HttpResponse<String> chat = post("/api/chat", "{\"model\":\"llama3.1:8b\",\"messages\":" + messages + options + "}");
+		HttpResponse<String> chat = post("/api/chat",
+				"{\"model\":\"llama3.1:8b\",\"messages\":" + messages + options + "}");
 		JsonNode chatLast = JSON.readTree(chat.body().lines().reduce((a, b) -> b).orElseThrow());
-		assertThat(chatLast.path("prompt_eval_count").asInt()).as("the oldest non-system message is dropped, the rest fits")
+		assertThat(chatLast.path("prompt_eval_count").asInt())
+			.as("the oldest non-system message is dropped, the rest fits")
 			.isBetween(1, 256);
 
 		for (String flag : List.of("\"truncate\":false", "\"shift\":false")) {
 			HttpResponse<String> refused = post("/api/generate",
 					"{\"model\":\"llama3.1:8b\"," + flag + ",\"prompt\":\"" + longPrompt + "\"" + options + "}");
 			assertThat(refused.statusCode()).isEqualTo(400);
-			assertThat(JSON.readTree(refused.body()).path("error").asString()).startsWith("the prompt is longer than the context length");
+			assertThat(JSON.readTree(refused.body()).path("error").asString())
+				.startsWith("the prompt is longer than the context length");
 		}
 	}
 
@@ -198,7 +216,8 @@ class OllamaSimulatorTest {
 		assertThat(unknown.body()).isEqualTo("{\"error\":\"model 'nope' not found\"}");
 		HttpResponse<String> embed = post("/api/embed", "{\"model\":\"nope\",\"input\":\"x\"}");
 		assertThat(embed.body()).isEqualTo("{\"error\":\"model \\\"nope\\\" not found, try pulling it first\"}");
-		assertThat(post("/api/chat", "{\"model\":\"\",\"messages\":[]}").body()).isEqualTo("{\"error\":\"model is required\"}");
+		assertThat(post("/api/chat", "{\"model\":\"\",\"messages\":[]}").body())
+			.isEqualTo("{\"error\":\"model is required\"}");
 		assertThat(post("/api/generate", "").body()).isEqualTo("{\"error\":\"missing request body\"}");
 		assertThat(post("/api/generate", "{\"model\":\"llama3.1:8b\",\"prompt\":1}").body())
 			.contains("cannot unmarshal number into Go struct field GenerateRequest.prompt of type string");
@@ -215,7 +234,8 @@ class OllamaSimulatorTest {
 	void loadAndUnloadWithAnEmptyPrompt() throws Exception {
 		JsonNode load = JSON.readTree(post("/api/generate", "{\"model\":\"llama3.1:8b\"}").body());
 		assertThat(load.path("done_reason").asString()).isEqualTo("load");
-		assertThat(JSON.readTree(get("/api/ps").body()).path("models").get(0).path("name").asString()).isEqualTo("llama3.1:8b");
+		assertThat(JSON.readTree(get("/api/ps").body()).path("models").get(0).path("name").asString())
+			.isEqualTo("llama3.1:8b");
 		JsonNode unload = JSON.readTree(post("/api/generate", "{\"model\":\"llama3.1:8b\",\"keep_alive\":0}").body());
 		assertThat(unload.path("done_reason").asString()).isEqualTo("unload");
 		assertThat(JSON.readTree(get("/api/ps").body()).path("models").size()).isZero();
@@ -223,7 +243,8 @@ class OllamaSimulatorTest {
 
 	@Test
 	void embeddingsAreUnitVectorsInInputOrder() throws Exception {
-		JsonNode answer = JSON.readTree(post("/api/embed", "{\"model\":\"all-minilm\",\"input\":[\"a\",\"b\"]}").body());
+		JsonNode answer = JSON
+			.readTree(post("/api/embed", "{\"model\":\"all-minilm\",\"input\":[\"a\",\"b\"]}").body());
 		assertThat(answer.path("embeddings").size()).isEqualTo(2);
 		double norm = 0;
 		for (JsonNode v : answer.path("embeddings").get(0)) {
@@ -261,7 +282,8 @@ class OllamaSimulatorTest {
 		List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
 		for (int i = 0; i < 4; i++) {
 			calls.add(this.http.sendAsync(HttpRequest.newBuilder(URI.create(this.sim.baseUrl() + "/api/generate"))
-				.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mistral:7b\",\"prompt\":\"p\",\"stream\":false,\"options\":{\"num_predict\":1}}"))
+				.POST(HttpRequest.BodyPublishers.ofString(
+						"{\"model\":\"mistral:7b\",\"prompt\":\"p\",\"stream\":false,\"options\":{\"num_predict\":1}}"))
 				.build(), HttpResponse.BodyHandlers.ofString()));
 			Thread.sleep(50);
 		}
@@ -270,9 +292,11 @@ class OllamaSimulatorTest {
 			HttpResponse<String> response = call.get(30, TimeUnit.SECONDS);
 			statuses.add(response.statusCode());
 			if (response.statusCode() == 503) {
-				assertThat(response.body()).contains("server busy, please try again.  maximum pending requests exceeded");
+				assertThat(response.body())
+					.contains("server busy, please try again.  maximum pending requests exceeded");
 			}
 		}
 		assertThat(statuses).containsExactlyInAnyOrder(200, 200, 503, 503);
 	}
+
 }

@@ -37,16 +37,19 @@ import picocli.CommandLine.Option;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code demo}: the whole pipeline in one JVM on embedded defaults: a real in-JVM KRaft broker, the
- * {@code mock://} registry, the worker, and the Ollama at {@code http://localhost:11434} if one
- * answers, else simulated hosts. Ends with a summary table and, optionally, a JSON file.
+ * {@code demo}: the whole pipeline in one JVM on embedded defaults: a real in-JVM KRaft
+ * broker, the {@code mock://} registry, the worker, and the Ollama at
+ * {@code http://localhost:11434} if one answers, else simulated hosts. Ends with a
+ * summary table and, optionally, a JSON file.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run prompts through Kafka, the worker and Ollama (or the simulator) in one JVM.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+		description = "Run prompts through Kafka, the worker and Ollama (or the simulator) in one JVM.")
 final class DemoCommand implements Callable<Integer> {
 
 	private static final String LOCAL_OLLAMA = "http://localhost:11434";
 
-	@Option(names = "--prompts", description = "JSONL with a \"prompt\" per line (default: the bundled 2,000-prompt sample).")
+	@Option(names = "--prompts",
+			description = "JSONL with a \"prompt\" per line (default: the bundled 2,000-prompt sample).")
 	Path prompts;
 
 	@Option(names = "--limit", defaultValue = "0", description = "At most this many prompts (0: all).")
@@ -55,22 +58,28 @@ final class DemoCommand implements Callable<Integer> {
 	@Option(names = "--model", defaultValue = "llama3.1:8b", description = "Ollama model (default ${DEFAULT-VALUE}).")
 	String model;
 
-	@Option(names = "--num-predict", defaultValue = "0", description = "Ollama num_predict per request; 0 sends none (default ${DEFAULT-VALUE}).")
+	@Option(names = "--num-predict", defaultValue = "0",
+			description = "Ollama num_predict per request; 0 sends none (default ${DEFAULT-VALUE}).")
 	int numPredict;
 
-	@Option(names = "--sim-hosts", defaultValue = "2", description = "Simulated Ollama hosts (default ${DEFAULT-VALUE}).")
+	@Option(names = "--sim-hosts", defaultValue = "2",
+			description = "Simulated Ollama hosts (default ${DEFAULT-VALUE}).")
 	int simHosts;
 
-	@Option(names = "--slots", defaultValue = "4", description = "Slots per host: the simulator's OLLAMA_NUM_PARALLEL and the worker's slots (default ${DEFAULT-VALUE}).")
+	@Option(names = "--slots", defaultValue = "4",
+			description = "Slots per host: the simulator's OLLAMA_NUM_PARALLEL and the worker's slots (default ${DEFAULT-VALUE}).")
 	int slots;
 
-	@Option(names = "--sim-time-scale", defaultValue = "0.02", description = "Simulator time scale; 1.0 = real-time speeds of the default profile (default ${DEFAULT-VALUE}).")
+	@Option(names = "--sim-time-scale", defaultValue = "0.02",
+			description = "Simulator time scale; 1.0 = real-time speeds of the default profile (default ${DEFAULT-VALUE}).")
 	double simTimeScale;
 
-	@Option(names = "--no-ollama-probe", description = "Use the simulator even if an Ollama answers at " + LOCAL_OLLAMA + ".")
+	@Option(names = "--no-ollama-probe",
+			description = "Use the simulator even if an Ollama answers at " + LOCAL_OLLAMA + ".")
 	boolean noProbe;
 
-	@Option(names = "--timeout", defaultValue = "30m", description = "Give up waiting for results after this long (default ${DEFAULT-VALUE}).")
+	@Option(names = "--timeout", defaultValue = "30m",
+			description = "Give up waiting for results after this long (default ${DEFAULT-VALUE}).")
 	Duration timeout;
 
 	@Option(names = "--summary-json", description = "Write the summary as JSON to this file.")
@@ -91,7 +100,9 @@ final class DemoCommand implements Callable<Integer> {
 						new NewTopic(TopicsProperties.DEFAULT_NORMAL, 3, (short) 1),
 						new NewTopic(TopicsProperties.DEFAULT_BATCH, 3, (short) 1),
 						new NewTopic(TopicsProperties.DEFAULT_RESULTS, 3, (short) 1),
-						new NewTopic(TopicsProperties.DEFAULT_DEAD_LETTER, 1, (short) 1))).all().get();
+						new NewTopic(TopicsProperties.DEFAULT_DEAD_LETTER, 1, (short) 1)))
+					.all()
+					.get();
 			}
 			String registry = "mock://demo-" + UUID.randomUUID();
 			Map<String, Object> worker = new HashMap<>();
@@ -106,11 +117,12 @@ final class DemoCommand implements Callable<Integer> {
 			}
 			else {
 				ollama = "simulator";
-				System.out.printf("No Ollama answers at %s: using the built-in simulator, %d host(s) x %d slot(s), time scale %s.%n",
+				System.out.printf(
+						"No Ollama answers at %s: using the built-in simulator, %d host(s) x %d slot(s), time scale %s.%n",
 						LOCAL_OLLAMA, this.simHosts, this.slots, this.simTimeScale);
 				for (int i = 0; i < this.simHosts; i++) {
-					OllamaSimulator sim = OllamaSimulator.start(
-							SimConfig.defaults().withTimeScale(this.simTimeScale).withNumParallel(this.slots));
+					OllamaSimulator sim = OllamaSimulator
+						.start(SimConfig.defaults().withTimeScale(this.simTimeScale).withNumParallel(this.slots));
 					resources.add(0, sim);
 					worker.put("worker.ollama.hosts[" + i + "].id", "sim-" + i);
 					worker.put("worker.ollama.hosts[" + i + "].url", sim.baseUrl());
@@ -124,7 +136,8 @@ final class DemoCommand implements Callable<Integer> {
 			worker.put("logging.level.dev.kow", "WARN");
 			System.out.println("Starting the worker...");
 			ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
-				.logStartupInfo(false).run(WorkerApplication.arguments(worker));
+				.logStartupInfo(false)
+				.run(WorkerApplication.arguments(worker));
 			resources.add(0, context::close);
 
 			KafkaOptions kafka = new KafkaOptions();
@@ -147,8 +160,8 @@ final class DemoCommand implements Callable<Integer> {
 			System.out.println();
 			System.out.print(Tally.table(summary));
 			if (this.summaryJson != null) {
-				Files.writeString(this.summaryJson, JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-					.writeValueAsString(summary));
+				Files.writeString(this.summaryJson,
+						JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
 				System.out.println("Summary written to " + this.summaryJson);
 			}
 			return ((int) summary.get("lost")) == 0 ? 0 : 1;
@@ -170,8 +183,10 @@ final class DemoCommand implements Callable<Integer> {
 		long until = System.nanoTime() + this.timeout.toNanos();
 		try (KafkaConsumer<String, Object> results = kafka.resultConsumer("demo-results");
 				KafkaConsumer<String, Object> letters = kafka.rawConsumer("demo-dead-letters");
-				ProgressBar bar = new ProgressBarBuilder().setTaskName("Results").setInitialMax(submitted.size())
-					.continuousUpdate().build()) {
+				ProgressBar bar = new ProgressBarBuilder().setTaskName("Results")
+					.setInitialMax(submitted.size())
+					.continuousUpdate()
+					.build()) {
 			results.subscribe(List.of(TopicsProperties.DEFAULT_RESULTS));
 			letters.subscribe(List.of(TopicsProperties.DEFAULT_DEAD_LETTER));
 			while (!tally.complete() && System.nanoTime() < until) {
@@ -195,9 +210,12 @@ final class DemoCommand implements Callable<Integer> {
 
 	private static String probeOllama() {
 		try {
-			HttpResponse<String> answer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-				.connectTimeout(Duration.ofSeconds(1)).build()
-				.send(HttpRequest.newBuilder(URI.create(LOCAL_OLLAMA + "/api/version")).timeout(Duration.ofSeconds(2))
+			HttpResponse<String> answer = HttpClient.newBuilder()
+				.version(HttpClient.Version.HTTP_1_1)
+				.connectTimeout(Duration.ofSeconds(1))
+				.build()
+				.send(HttpRequest.newBuilder(URI.create(LOCAL_OLLAMA + "/api/version"))
+					.timeout(Duration.ofSeconds(2))
 					.build(), HttpResponse.BodyHandlers.ofString());
 			if (answer.statusCode() != 200) {
 				return null;
@@ -208,4 +226,5 @@ final class DemoCommand implements Callable<Integer> {
 			return null;
 		}
 	}
+
 }

@@ -19,10 +19,12 @@ import dev.kow.serde.KafkaAvroSerializer;
 /** Connection options shared by submit and collect. */
 final class KafkaOptions {
 
-	@Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
+	@Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
+			description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
 	String bootstrapServers;
 
-	@Option(names = "--schema-registry-url", defaultValue = RegistryProperties.DEFAULT_URL, description = "Confluent-API schema registry URL (default ${DEFAULT-VALUE}).")
+	@Option(names = "--schema-registry-url", defaultValue = RegistryProperties.DEFAULT_URL,
+			description = "Confluent-API schema registry URL (default ${DEFAULT-VALUE}).")
 	String registryUrl;
 
 	KafkaProducer<String, Object> producer() {
@@ -55,4 +57,5 @@ final class KafkaOptions {
 		config.put("specific.avro.reader", "true");
 		return new KafkaConsumer<>(config);
 	}
+
 }

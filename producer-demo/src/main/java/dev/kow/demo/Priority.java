@@ -4,6 +4,7 @@ import dev.kow.worker.config.TopicsProperties;
 
 /** The three request topics, by their default names. */
 enum Priority {
+
 	HIGH(TopicsProperties.DEFAULT_HIGH), NORMAL(TopicsProperties.DEFAULT_NORMAL), BATCH(TopicsProperties.DEFAULT_BATCH);
 
 	final String topic;
@@ -25,4 +26,5 @@ enum Priority {
 		int slot = index % 10;
 		return slot == 0 ? HIGH : slot <= 3 ? NORMAL : BATCH;
 	}
+
 }

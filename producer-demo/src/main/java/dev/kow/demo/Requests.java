@@ -26,4 +26,5 @@ final class Requests {
 			.setCreatedAt(Instant.now())
 			.build();
 	}
+
 }

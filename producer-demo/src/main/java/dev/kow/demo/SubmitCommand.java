@@ -12,20 +12,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code submit}: produce prompts from a JSONL file as GENERATE requests to one priority topic. */
-@Command(name = "submit", mixinStandardHelpOptions = true, description = "Produce prompts from JSONL to a priority topic.")
+/**
+ * {@code submit}: produce prompts from a JSONL file as GENERATE requests to one priority
+ * topic.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+		description = "Produce prompts from JSONL to a priority topic.")
 final class SubmitCommand implements Callable<Integer> {
 
 	@Mixin
 	KafkaOptions kafka = new KafkaOptions();
 
-	@Option(names = "--prompts", description = "JSONL with a \"prompt\" per line (default: the bundled 2,000-prompt sample).")
+	@Option(names = "--prompts",
+			description = "JSONL with a \"prompt\" per line (default: the bundled 2,000-prompt sample).")
 	Path prompts;
 
 	@Option(names = "--limit", defaultValue = "0", description = "At most this many prompts (0: all).")
 	int limit;
 
-	@Option(names = "--priority", defaultValue = "normal", description = "high, normal or batch (default ${DEFAULT-VALUE}).")
+	@Option(names = "--priority", defaultValue = "normal",
+			description = "high, normal or batch (default ${DEFAULT-VALUE}).")
 	Priority priority;
 
 	@Option(names = "--topic", description = "Topic to produce to (default: the priority's default topic).")
@@ -34,7 +40,8 @@ final class SubmitCommand implements Callable<Integer> {
 	@Option(names = "--model", defaultValue = "llama3.1:8b", description = "Ollama model (default ${DEFAULT-VALUE}).")
 	String model;
 
-	@Option(names = "--num-predict", defaultValue = "256", description = "Ollama num_predict; 0 sends none (default ${DEFAULT-VALUE}).")
+	@Option(names = "--num-predict", defaultValue = "256",
+			description = "Ollama num_predict; 0 sends none (default ${DEFAULT-VALUE}).")
 	int numPredict;
 
 	@Override
@@ -51,4 +58,5 @@ final class SubmitCommand implements Callable<Integer> {
 		System.out.printf("submitted %d request(s) to %s%n", list.size(), target);
 		return 0;
 	}
+
 }

@@ -12,9 +12,10 @@ import dev.kow.avro.InferenceResult;
 import dev.kow.avro.Status;
 
 /**
- * Counts outcomes against what was submitted: succeeded, failed, expired, dead-lettered, lost
- * (submitted ids with no result), duplicates (results beyond the first per id), and end-to-end latency
- * per priority (result {@code finished_at} minus request {@code created_at}).
+ * Counts outcomes against what was submitted: succeeded, failed, expired, dead-lettered,
+ * lost (submitted ids with no result), duplicates (results beyond the first per id), and
+ * end-to-end latency per priority (result {@code finished_at} minus request
+ * {@code created_at}).
  */
 final class Tally {
 
@@ -37,7 +38,9 @@ final class Tally {
 		this.submitted = priorities.keySet();
 	}
 
-	/** @param result a result read from the results topic */
+	/**
+	 * @param result a result read from the results topic
+	 */
 	void result(InferenceResult result) {
 		if (!this.submitted.contains(result.getRequestId())) {
 			return;
@@ -57,17 +60,23 @@ final class Tally {
 		this.deadLettered++;
 	}
 
-	/** @return distinct submitted ids answered */
+	/**
+	 * @return distinct submitted ids answered
+	 */
 	int answered() {
 		return this.answered.size();
 	}
 
-	/** @return whether every submitted id has a result */
+	/**
+	 * @return whether every submitted id has a result
+	 */
 	boolean complete() {
 		return this.answered.size() >= this.submitted.size();
 	}
 
-	/** @return the summary in the shape the README documents */
+	/**
+	 * @return the summary in the shape the README documents
+	 */
 	Map<String, Object> summary(String ollama, double elapsedSeconds) {
 		Map<String, Object> summary = new LinkedHashMap<>();
 		summary.put("submitted", this.submitted.size());
@@ -94,11 +103,14 @@ final class Tally {
 		return summary;
 	}
 
-	/** @return a human-readable table of a summary */
+	/**
+	 * @return a human-readable table of a summary
+	 */
 	@SuppressWarnings("unchecked")
 	static String table(Map<String, Object> summary) {
 		StringBuilder out = new StringBuilder();
-		for (String key : List.of("submitted", "succeeded", "failed", "expired", "dead_lettered", "lost", "duplicates")) {
+		for (String key : List.of("submitted", "succeeded", "failed", "expired", "dead_lettered", "lost",
+				"duplicates")) {
 			out.append(String.format("  %-14s %8s%n", key, summary.get(key)));
 		}
 		out.append(String.format("  %-14s %8s %8s %8s %8s%n", "latency (ms)", "count", "p50", "p95", "p99"));
@@ -118,4 +130,5 @@ final class Tally {
 		int index = (int) Math.ceil(q * sorted.size()) - 1;
 		return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
 	}
+
 }

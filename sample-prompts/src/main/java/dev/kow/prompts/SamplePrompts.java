@@ -15,18 +15,22 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Reads prompts from JSONL: one object per line with a {@code prompt} string and, optionally, an
- * {@code id} (the bundled sample's format, or plain {@code {"prompt": ...}} lines).
+ * Reads prompts from JSONL: one object per line with a {@code prompt} string and,
+ * optionally, an {@code id} (the bundled sample's format, or plain {@code {"prompt":
+ * ...}} lines).
  */
 public final class SamplePrompts {
 
-	/** The bundled 2,000-prompt sample (HH-RLHF helpful-base, MIT; see prompts/NOTICE.md). */
+	/**
+	 * The bundled 2,000-prompt sample (HH-RLHF helpful-base, MIT; see prompts/NOTICE.md).
+	 */
 	public static final String BUNDLED = "/prompts/hh-rlhf-helpful-base-sample.jsonl";
 
 	private static final ObjectMapper JSON = JsonMapper.builder().build();
 
 	/**
 	 * One prompt.
+	 *
 	 * @param id the line's {@code id}, or {@code prompt-N} for line N
 	 * @param text the prompt text
 	 */
@@ -44,7 +48,8 @@ public final class SamplePrompts {
 	 * @throws IllegalArgumentException naming the line when a line has no prompt string
 	 */
 	public static List<Prompt> read(Path file, int limit) throws IOException {
-		try (InputStream in = file == null ? SamplePrompts.class.getResourceAsStream(BUNDLED) : Files.newInputStream(file);
+		try (InputStream in = file == null ? SamplePrompts.class.getResourceAsStream(BUNDLED)
+				: Files.newInputStream(file);
 				BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
 			List<Prompt> prompts = new ArrayList<>();
 			String line;
@@ -56,8 +61,8 @@ public final class SamplePrompts {
 				}
 				JsonNode node = JSON.readTree(line);
 				if (!node.path("prompt").isString()) {
-					throw new IllegalArgumentException((file == null ? BUNDLED : file) + " line " + number
-							+ ": no \"prompt\" string");
+					throw new IllegalArgumentException(
+							(file == null ? BUNDLED : file) + " line " + number + ": no \"prompt\" string");
 				}
 				String id = node.path("id").asString("prompt-" + number);
 				prompts.add(new Prompt(id, node.path("prompt").asString()));
@@ -65,4 +70,5 @@ public final class SamplePrompts {
 			return prompts;
 		}
 	}
+
 }

@@ -11,20 +11,63 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The serde's settings, read from Kafka client properties with <b>Confluent's key names</b>.
+ * The serde's settings, read from Kafka client properties with <b>Confluent's key
+ * names</b>.
  *
  * <table>
  * <caption>Keys</caption>
- * <tr><th>key</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@code schema.registry.url}</td><td>(required)</td><td>comma-separated base URLs, or {@code mock://scope}</td></tr>
- * <tr><td>{@code auto.register.schemas}</td><td>true</td><td>serializer registers the record's schema</td></tr>
- * <tr><td>{@code use.latest.version}</td><td>false</td><td>serializer writes with the subject's latest schema (needs auto.register.schemas=false)</td></tr>
- * <tr><td>{@code key.subject.name.strategy} / {@code value.subject.name.strategy}</td><td>TopicNameStrategy</td><td>TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy (simple or Confluent class name)</td></tr>
- * <tr><td>{@code specific.avro.reader}</td><td>false</td><td>deserializer returns generated classes instead of GenericRecord</td></tr>
- * <tr><td>{@code basic.auth.credentials.source}</td><td>URL</td><td>URL (user:pass@ in the URL) or USER_INFO</td></tr>
- * <tr><td>{@code basic.auth.user.info}</td><td>none</td><td>{@code user:password} for USER_INFO</td></tr>
- * <tr><td>{@code bearer.auth.credentials.source}</td><td>none</td><td>STATIC_TOKEN to send {@code bearer.auth.token}</td></tr>
- * <tr><td>{@code schema.registry.request.timeout.ms}</td><td>10000</td><td>timeout of one registry call, ms (our own key)</td></tr>
+ * <tr>
+ * <th>key</th>
+ * <th>default</th>
+ * <th>meaning</th>
+ * </tr>
+ * <tr>
+ * <td>{@code schema.registry.url}</td>
+ * <td>(required)</td>
+ * <td>comma-separated base URLs, or {@code mock://scope}</td>
+ * </tr>
+ * <tr>
+ * <td>{@code auto.register.schemas}</td>
+ * <td>true</td>
+ * <td>serializer registers the record's schema</td>
+ * </tr>
+ * <tr>
+ * <td>{@code use.latest.version}</td>
+ * <td>false</td>
+ * <td>serializer writes with the subject's latest schema (needs
+ * auto.register.schemas=false)</td>
+ * </tr>
+ * <tr>
+ * <td>{@code key.subject.name.strategy} / {@code value.subject.name.strategy}</td>
+ * <td>TopicNameStrategy</td>
+ * <td>TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy (simple or
+ * Confluent class name)</td>
+ * </tr>
+ * <tr>
+ * <td>{@code specific.avro.reader}</td>
+ * <td>false</td>
+ * <td>deserializer returns generated classes instead of GenericRecord</td>
+ * </tr>
+ * <tr>
+ * <td>{@code basic.auth.credentials.source}</td>
+ * <td>URL</td>
+ * <td>URL (user:pass@ in the URL) or USER_INFO</td>
+ * </tr>
+ * <tr>
+ * <td>{@code basic.auth.user.info}</td>
+ * <td>none</td>
+ * <td>{@code user:password} for USER_INFO</td>
+ * </tr>
+ * <tr>
+ * <td>{@code bearer.auth.credentials.source}</td>
+ * <td>none</td>
+ * <td>STATIC_TOKEN to send {@code bearer.auth.token}</td>
+ * </tr>
+ * <tr>
+ * <td>{@code schema.registry.request.timeout.ms}</td>
+ * <td>10000</td>
+ * <td>timeout of one registry call, ms (our own key)</td>
+ * </tr>
  * </table>
  *
  * @param urls registry base URLs (credentials removed)
@@ -33,7 +76,8 @@ import org.apache.kafka.common.config.ConfigException;
  * @param useLatestVersion {@code use.latest.version}
  * @param subjectStrategy the subject name strategy for this side (key or value)
  * @param specificReader {@code specific.avro.reader}
- * @param authorization the Authorization header value, or null; never printed by {@link #toString()}
+ * @param authorization the Authorization header value, or null; never printed by
+ * {@link #toString()}
  * @param requestTimeout timeout of one registry call
  */
 public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegister, boolean useLatestVersion,
@@ -93,8 +137,11 @@ public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegi
 			mockScope = urlText.substring(MockSchemaRegistryClient.SCHEME.length());
 		}
 		else {
-			List<URI> parsed = Arrays.stream(urlText.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-				.map(s -> parseUrl(s)).toList();
+			List<URI> parsed = Arrays.stream(urlText.split(","))
+				.map(String::trim)
+				.filter(s -> !s.isEmpty())
+				.map(s -> parseUrl(s))
+				.toList();
 			userInfoFromUrl = parsed.stream().map(URI::getUserInfo).filter(u -> u != null).findFirst().orElse(null);
 			urls = parsed.stream().map(AvroSerdeConfig::stripUserInfo).toList();
 		}
@@ -103,10 +150,13 @@ public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegi
 				bool(configs, USE_LATEST_VERSION, false),
 				SubjectNameStrategy.parse(strategyKey, configs.get(strategyKey), isKey),
 				bool(configs, SPECIFIC_AVRO_READER, false), authorization(configs, userInfoFromUrl),
-				Duration.ofMillis(Long.parseLong(String.valueOf(configs.get(REQUEST_TIMEOUT_MS) == null ? "10000" : configs.get(REQUEST_TIMEOUT_MS)))));
+				Duration.ofMillis(Long.parseLong(String
+					.valueOf(configs.get(REQUEST_TIMEOUT_MS) == null ? "10000" : configs.get(REQUEST_TIMEOUT_MS)))));
 	}
 
-	/** @return a client for these settings: the shared mock scope or a REST client */
+	/**
+	 * @return a client for these settings: the shared mock scope or a REST client
+	 */
 	public SchemaRegistryClient newClient() {
 		return this.mockScope != null ? MockSchemaRegistryClient.forScope(this.mockScope)
 				: new RestSchemaRegistryClient(this.urls, this.authorization, this.requestTimeout);
@@ -124,7 +174,8 @@ public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegi
 		Object bearerSource = configs.get(BEARER_AUTH_CREDENTIALS_SOURCE);
 		if (bearerSource != null && !bearerSource.toString().isBlank()) {
 			if (!"STATIC_TOKEN".equalsIgnoreCase(bearerSource.toString())) {
-				throw new ConfigException(BEARER_AUTH_CREDENTIALS_SOURCE, bearerSource, "only STATIC_TOKEN is supported");
+				throw new ConfigException(BEARER_AUTH_CREDENTIALS_SOURCE, bearerSource,
+						"only STATIC_TOKEN is supported");
 			}
 			Object token = configs.get(BEARER_AUTH_TOKEN);
 			if (token == null || token.toString().isBlank()) {

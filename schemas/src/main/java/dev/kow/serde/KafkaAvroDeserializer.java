@@ -14,14 +14,16 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Reads values in the Confluent wire format. The writer schema comes from the registry by the id in
- * the header (cached forever); with {@code specific.avro.reader=true} the generated class named by the
- * writer schema is returned, resolved against that class's schema (so an older or newer writer works
- * under BACKWARD/FORWARD compatibility); otherwise a {@code GenericRecord}.
+ * Reads values in the Confluent wire format. The writer schema comes from the registry by
+ * the id in the header (cached forever); with {@code specific.avro.reader=true} the
+ * generated class named by the writer schema is returned, resolved against that class's
+ * schema (so an older or newer writer works under BACKWARD/FORWARD compatibility);
+ * otherwise a {@code GenericRecord}.
  *
- * <p>Failures are {@link WireFormatException}s whose {@link WireFormatException.Reason} tells a poison
- * record (MALFORMED, UNKNOWN_SCHEMA_ID, SCHEMA_MISMATCH) from a registry outage
- * (REGISTRY_UNAVAILABLE). {@code null} input returns {@code null}. Thread-safe.
+ * <p>
+ * Failures are {@link WireFormatException}s whose {@link WireFormatException.Reason}
+ * tells a poison record (MALFORMED, UNKNOWN_SCHEMA_ID, SCHEMA_MISMATCH) from a registry
+ * outage (REGISTRY_UNAVAILABLE). {@code null} input returns {@code null}. Thread-safe.
  */
 public class KafkaAvroDeserializer implements Deserializer<Object> {
 
@@ -64,8 +66,8 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
 			this.readers.put(id, reader);
 		}
 		try {
-			BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
-					data.length - WireFormat.HEADER_SIZE, null);
+			BinaryDecoder decoder = DecoderFactory.get()
+				.binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
 			Object value = reader.read(null, decoder);
 			if (!decoder.isEnd()) {
 				throw new WireFormatException(WireFormatException.Reason.MALFORMED, id,
@@ -118,4 +120,5 @@ public class KafkaAvroDeserializer implements Deserializer<Object> {
 		}
 		return (DatumReader<Object>) (DatumReader<?>) new SpecificDatumReader<>(writer, reader, model);
 	}
+
 }

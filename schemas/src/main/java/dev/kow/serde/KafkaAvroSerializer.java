@@ -16,15 +16,19 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Writes Avro records ({@link IndexedRecord}: generated classes or {@code GenericRecord}) in the
- * Confluent wire format. Configured with {@link AvroSerdeConfig}'s (Confluent's) keys.
+ * Writes Avro records ({@link IndexedRecord}: generated classes or {@code GenericRecord})
+ * in the Confluent wire format. Configured with {@link AvroSerdeConfig}'s (Confluent's)
+ * keys.
  *
- * <p>Schema choice: with {@code auto.register.schemas=true} the record's own schema is registered
- * under the subject; with {@code use.latest.version=true} the subject's latest schema is used (the
- * record is written with it, so it must be compatible); otherwise the record's schema must already be
- * registered. {@code null} serializes to {@code null} (a tombstone), as Confluent's does.
+ * <p>
+ * Schema choice: with {@code auto.register.schemas=true} the record's own schema is
+ * registered under the subject; with {@code use.latest.version=true} the subject's latest
+ * schema is used (the record is written with it, so it must be compatible); otherwise the
+ * record's schema must already be registered. {@code null} serializes to {@code null} (a
+ * tombstone), as Confluent's does.
  *
- * <p>Thread-safe.
+ * <p>
+ * Thread-safe.
  */
 public class KafkaAvroSerializer implements Serializer<Object> {
 
@@ -34,12 +38,16 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 
 	private boolean isKey;
 
-	/** Schema ids by subject and schema; Avro schemas cache their hash, so this costs no rendering. */
+	/**
+	 * Schema ids by subject and schema; Avro schemas cache their hash, so this costs no
+	 * rendering.
+	 */
 	private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
 
 	/**
-	 * Datum writers by writer schema and data model: building one resolves the schema, so it is done
-	 * once, as Confluent's serializer does (writers keep no state between writes).
+	 * Datum writers by writer schema and data model: building one resolves the schema, so
+	 * it is done once, as Confluent's serializer does (writers keep no state between
+	 * writes).
 	 */
 	private final Map<WriterKey, GenericDatumWriter<IndexedRecord>> writers = new ConcurrentHashMap<>();
 
@@ -111,4 +119,5 @@ public class KafkaAvroSerializer implements Serializer<Object> {
 
 	private record WriterKey(Schema schema, GenericData model) {
 	}
+
 }

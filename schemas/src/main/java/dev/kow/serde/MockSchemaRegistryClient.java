@@ -9,17 +9,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 
 /**
- * An in-memory registry for single-JVM runs, selected by {@code schema.registry.url=mock://<scope>}
- * as with Confluent's serde. Every serializer and deserializer configured with the same scope in one
- * JVM shares one registry; ids are registry-wide and the same schema text gets the same id under any
- * subject, as on a real registry. Thread-safe.
+ * An in-memory registry for single-JVM runs, selected by
+ * {@code schema.registry.url=mock://<scope>} as with Confluent's serde. Every serializer
+ * and deserializer configured with the same scope in one JVM shares one registry; ids are
+ * registry-wide and the same schema text gets the same id under any subject, as on a real
+ * registry. Thread-safe.
  */
 public final class MockSchemaRegistryClient implements SchemaRegistryClient {
 
 	/** The URL scheme that selects this client. */
 	public static final String SCHEME = "mock://";
 
-	/** One registry per scope name: the {@code mock://} contract requires JVM-wide sharing. */
+	/**
+	 * One registry per scope name: the {@code mock://} contract requires JVM-wide
+	 * sharing.
+	 */
 	private static final Map<String, MockSchemaRegistryClient> SCOPES = new ConcurrentHashMap<>();
 
 	private final Map<Integer, Schema> schemasById = new HashMap<>();
@@ -78,4 +82,5 @@ public final class MockSchemaRegistryClient implements SchemaRegistryClient {
 		int id = versions.get(versions.size() - 1);
 		return new RegisteredSchema(subject, id, versions.size(), this.schemasById.get(id));
 	}
+
 }

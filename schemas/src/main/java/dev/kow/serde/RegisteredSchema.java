@@ -4,6 +4,7 @@ import org.apache.avro.Schema;
 
 /**
  * A schema as the registry knows it under a subject.
+ *
  * @param subject the subject name, for example {@code requests.high-value}
  * @param id the registry-wide schema id written into the wire format
  * @param version the version under the subject, from 1

@@ -18,11 +18,14 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A Confluent Schema Registry REST client ({@code application/vnd.schemaregistry.v1+json}). Works
- * with Confluent's server and with Apicurio's Confluent API at {@code /apis/ccompat/v7}.
+ * A Confluent Schema Registry REST client
+ * ({@code application/vnd.schemaregistry.v1+json}). Works with Confluent's server and
+ * with Apicurio's Confluent API at {@code /apis/ccompat/v7}.
  *
- * <p>Several base URLs may be given; each call tries them in order until one answers. Thread-safe.
- * Id lookups are cached forever; {@code (subject, schema) -> id} results are cached too.
+ * <p>
+ * Several base URLs may be given; each call tries them in order until one answers.
+ * Thread-safe. Id lookups are cached forever; {@code (subject, schema) -> id} results are
+ * cached too.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
@@ -55,10 +58,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 		this.baseUris = baseUris.stream().map(RestSchemaRegistryClient::withoutTrailingSlash).toList();
 		this.authorization = authorization;
 		this.requestTimeout = requestTimeout;
-		this.http = HttpClient.newBuilder()
-			.version(HttpClient.Version.HTTP_1_1)
-			.connectTimeout(requestTimeout)
-			.build();
+		this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(requestTimeout).build();
 	}
 
 	@Override
@@ -121,8 +121,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 			if (this.authorization != null) {
 				request.header("Authorization", this.authorization);
 			}
-			request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-					: HttpRequest.BodyPublishers.ofString(body));
+			request.method(method,
+					body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
 			if (body != null) {
 				request.header("Content-Type", CONTENT_TYPE);
 			}
@@ -159,9 +159,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 		catch (RuntimeException notJson) {
 			// keep the raw body as the message
 		}
-		return new SchemaRegistryException("registry refused to " + what + ": HTTP " + response.statusCode()
-				+ (errorCode != 0 ? " error_code " + errorCode : "") + ": " + message, response.statusCode(), errorCode,
-				null);
+		return new SchemaRegistryException(
+				"registry refused to " + what + ": HTTP " + response.statusCode()
+						+ (errorCode != 0 ? " error_code " + errorCode : "") + ": " + message,
+				response.statusCode(), errorCode, null);
 	}
 
 	private static String schemaBody(Schema schema) {
@@ -176,4 +177,5 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 		String text = uri.toString();
 		return text.endsWith("/") ? URI.create(text.substring(0, text.length() - 1)) : uri;
 	}
+
 }

@@ -3,11 +3,12 @@ package dev.kow.serde;
 import org.apache.avro.Schema;
 
 /**
- * The subset of the Confluent Schema Registry API that the serde needs. Implementations cache:
- * ids are immutable, so id lookups are cached forever.
+ * The subset of the Confluent Schema Registry API that the serde needs. Implementations
+ * cache: ids are immutable, so id lookups are cached forever.
  *
- * <p>Every method throws {@link SchemaRegistryException} when the registry refuses or cannot be
- * reached.
+ * <p>
+ * Every method throws {@link SchemaRegistryException} when the registry refuses or cannot
+ * be reached.
  */
 public interface SchemaRegistryClient {
 
@@ -21,7 +22,8 @@ public interface SchemaRegistryClient {
 	int register(String subject, Schema schema);
 
 	/**
-	 * Finds the id of a schema already registered under a subject ({@code POST /subjects/{subject}}).
+	 * Finds the id of a schema already registered under a subject ({@code POST
+	 * /subjects/{subject}}).
 	 * @param subject subject name
 	 * @param schema Avro schema
 	 * @return the schema id
@@ -36,9 +38,11 @@ public interface SchemaRegistryClient {
 	Schema byId(int id);
 
 	/**
-	 * The latest version under a subject ({@code GET /subjects/{subject}/versions/latest}).
+	 * The latest version under a subject ({@code GET
+	 * /subjects/{subject}/versions/latest}).
 	 * @param subject subject name
 	 * @return the latest registered schema
 	 */
 	RegisteredSchema latest(String subject);
+
 }

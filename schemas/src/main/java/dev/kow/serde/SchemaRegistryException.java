@@ -5,9 +5,10 @@ import org.apache.kafka.common.errors.SerializationException;
 /**
  * The schema registry refused a call or could not be reached.
  *
- * <p>{@link #httpStatus()} is 0 when no HTTP answer arrived. {@link #errorCode()} is Confluent's
- * {@code error_code} (40401 subject not found, 40402 version not found, 40403 schema not found,
- * 409 incompatible, 42201 invalid schema), or 0 when absent.
+ * <p>
+ * {@link #httpStatus()} is 0 when no HTTP answer arrived. {@link #errorCode()} is
+ * Confluent's {@code error_code} (40401 subject not found, 40402 version not found, 40403
+ * schema not found, 409 incompatible, 42201 invalid schema), or 0 when absent.
  */
 public class SchemaRegistryException extends SerializationException {
 
@@ -27,23 +28,32 @@ public class SchemaRegistryException extends SerializationException {
 		this.errorCode = errorCode;
 	}
 
-	/** @return HTTP status, 0 when the registry did not answer */
+	/**
+	 * @return HTTP status, 0 when the registry did not answer
+	 */
 	public int httpStatus() {
 		return this.httpStatus;
 	}
 
-	/** @return Confluent error code, 0 when absent */
+	/**
+	 * @return Confluent error code, 0 when absent
+	 */
 	public int errorCode() {
 		return this.errorCode;
 	}
 
-	/** @return true for 404 answers (unknown subject, version or schema) */
+	/**
+	 * @return true for 404 answers (unknown subject, version or schema)
+	 */
 	public boolean isNotFound() {
 		return this.httpStatus == 404;
 	}
 
-	/** @return true when retrying later can succeed: no answer, 5xx or 429 */
+	/**
+	 * @return true when retrying later can succeed: no answer, 5xx or 429
+	 */
 	public boolean isUnavailable() {
 		return this.httpStatus == 0 || this.httpStatus >= 500 || this.httpStatus == 429;
 	}
+
 }

@@ -4,7 +4,8 @@ import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * How a subject name is derived, as Confluent's {@code *.subject.name.strategy} classes do.
+ * How a subject name is derived, as Confluent's {@code *.subject.name.strategy} classes
+ * do.
  */
 public enum SubjectNameStrategy {
 
@@ -44,4 +45,5 @@ public enum SubjectNameStrategy {
 					"must be TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy");
 		};
 	}
+
 }

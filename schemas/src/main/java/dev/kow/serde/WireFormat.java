@@ -3,8 +3,8 @@ package dev.kow.serde;
 import java.nio.ByteBuffer;
 
 /**
- * The Confluent Schema Registry framing: magic byte {@code 0}, the schema id as a 4-byte big-endian
- * signed int, then the Avro binary body.
+ * The Confluent Schema Registry framing: magic byte {@code 0}, the schema id as a 4-byte
+ * big-endian signed int, then the Avro binary body.
  */
 public final class WireFormat {
 
@@ -21,13 +21,13 @@ public final class WireFormat {
 	 * Reads the schema id of a framed payload.
 	 * @param payload the whole record value
 	 * @return the schema id
-	 * @throws WireFormatException with {@link WireFormatException.Reason#MALFORMED} when the payload is
-	 * shorter than the header or does not start with the magic byte
+	 * @throws WireFormatException with {@link WireFormatException.Reason#MALFORMED} when
+	 * the payload is shorter than the header or does not start with the magic byte
 	 */
 	public static int schemaId(byte[] payload) {
 		if (payload == null || payload.length < HEADER_SIZE) {
-			throw new WireFormatException(WireFormatException.Reason.MALFORMED, -1,
-					"payload of " + (payload == null ? 0 : payload.length) + " bytes is shorter than the 5-byte header");
+			throw new WireFormatException(WireFormatException.Reason.MALFORMED, -1, "payload of "
+					+ (payload == null ? 0 : payload.length) + " bytes is shorter than the 5-byte header");
 		}
 		if (payload[0] != MAGIC_BYTE) {
 			throw new WireFormatException(WireFormatException.Reason.MALFORMED, -1,
@@ -44,4 +44,5 @@ public final class WireFormat {
 	public static byte[] header(int schemaId) {
 		return ByteBuffer.allocate(HEADER_SIZE).put(MAGIC_BYTE).putInt(schemaId).array();
 	}
+
 }

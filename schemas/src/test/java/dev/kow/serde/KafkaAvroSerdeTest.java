@@ -20,11 +20,17 @@ class KafkaAvroSerdeTest {
 
 	private final String scope = "mock://" + UUID.randomUUID();
 
-	private final Map<String, Object> config = Map.of("schema.registry.url", this.scope, "specific.avro.reader", "true");
+	private final Map<String, Object> config = Map.of("schema.registry.url", this.scope, "specific.avro.reader",
+			"true");
 
 	private InferenceRequest request() {
-		return InferenceRequest.newBuilder().setId("r1").setModel("llama3.1:8b").setMode(Mode.GENERATE).setPrompt("hi")
-			.setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L)).build();
+		return InferenceRequest.newBuilder()
+			.setId("r1")
+			.setModel("llama3.1:8b")
+			.setMode(Mode.GENERATE)
+			.setPrompt("hi")
+			.setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+			.build();
 	}
 
 	@Test
@@ -35,8 +41,8 @@ class KafkaAvroSerdeTest {
 
 		assertThat(bytes[0]).isEqualTo((byte) 0);
 		int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
-		assertThat(id).isEqualTo(MockSchemaRegistryClient.forScope(this.scope.substring(7))
-			.latest("requests-value").id());
+		assertThat(id)
+			.isEqualTo(MockSchemaRegistryClient.forScope(this.scope.substring(7)).latest("requests-value").id());
 		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
 		deserializer.configure(this.config, false);
 		assertThat(deserializer.deserialize("requests", bytes)).isEqualTo(request());
@@ -52,9 +58,10 @@ class KafkaAvroSerdeTest {
 		serializer.configure(this.config, false);
 		byte[] bytes = serializer.serialize("t", record);
 		int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
-		// magic 0, id big-endian, then zig-zag length 2 -> 0x04, 'a', 'b', zig-zag -2 -> 0x03
-		assertThat(bytes).containsExactly(0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id, 4, 'a',
-				'b', 3);
+		// magic 0, id big-endian, then zig-zag length 2 -> 0x04, 'a', 'b', zig-zag -2 ->
+		// 0x03
+		assertThat(bytes).containsExactly(0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id, 4,
+				'a', 'b', 3);
 	}
 
 	@Test
@@ -69,10 +76,17 @@ class KafkaAvroSerdeTest {
 	@Test
 	void anOldReaderAndANewWriterInteroperateAndTheReverse() {
 		Schema v1 = SchemaBuilder.record("dev.kow.avro.Evolving").fields().requiredString("id").endRecord();
-		Schema v2 = SchemaBuilder.record("dev.kow.avro.Evolving").fields().requiredString("id")
-			.name("extra").type().stringType().stringDefault("none").endRecord();
+		Schema v2 = SchemaBuilder.record("dev.kow.avro.Evolving")
+			.fields()
+			.requiredString("id")
+			.name("extra")
+			.type()
+			.stringType()
+			.stringDefault("none")
+			.endRecord();
 		MockSchemaRegistryClient registry = MockSchemaRegistryClient.forScope(this.scope.substring(7));
-		KafkaAvroSerializer serializer = new KafkaAvroSerializer(registry, Map.of("schema.registry.url", this.scope), false);
+		KafkaAvroSerializer serializer = new KafkaAvroSerializer(registry, Map.of("schema.registry.url", this.scope),
+				false);
 		GenericRecord newRecord = new GenericData.Record(v2);
 		newRecord.put("id", "a");
 		newRecord.put("extra", "x");
@@ -91,15 +105,18 @@ class KafkaAvroSerdeTest {
 
 	private static GenericRecord read(org.apache.avro.generic.GenericDatumReader<GenericRecord> reader, byte[] bytes) {
 		try {
-			return reader.read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
+			return reader.read(null,
+					org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
 		}
 		catch (java.io.IOException ex) {
 			throw new IllegalStateException(ex);
 		}
 	}
 
-	private static void assertReason(KafkaAvroDeserializer deserializer, byte[] bytes, WireFormatException.Reason reason) {
-		assertThatThrownBy(() -> deserializer.deserialize("t", bytes))
-			.isInstanceOfSatisfying(WireFormatException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+	private static void assertReason(KafkaAvroDeserializer deserializer, byte[] bytes,
+			WireFormatException.Reason reason) {
+		assertThatThrownBy(() -> deserializer.deserialize("t", bytes)).isInstanceOfSatisfying(WireFormatException.class,
+				e -> assertThat(e.reason()).isEqualTo(reason));
 	}
+
 }

@@ -24,13 +24,18 @@ class RestSchemaRegistryClientIT {
 	@Test
 	void registersLooksUpAndRoundTrips(ApicurioRegistry registry) {
 		String topic = "it-" + UUID.randomUUID();
-		Map<String, Object> config = Map.of("schema.registry.url", registry.confluentUrl(), "specific.avro.reader", "true");
+		Map<String, Object> config = Map.of("schema.registry.url", registry.confluentUrl(), "specific.avro.reader",
+				"true");
 		KafkaAvroSerializer serializer = new KafkaAvroSerializer();
 		serializer.configure(config, false);
 		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
 		deserializer.configure(config, false);
-		InferenceRequest request = InferenceRequest.newBuilder().setId("x").setModel("m").setMode(Mode.CHAT)
-			.setCreatedAt(Instant.ofEpochMilli(1)).build();
+		InferenceRequest request = InferenceRequest.newBuilder()
+			.setId("x")
+			.setModel("m")
+			.setMode(Mode.CHAT)
+			.setCreatedAt(Instant.ofEpochMilli(1))
+			.build();
 
 		byte[] bytes = serializer.serialize(topic, request);
 
@@ -52,9 +57,18 @@ class RestSchemaRegistryClientIT {
 		KafkaAvroSerializer serializer = new KafkaAvroSerializer();
 		serializer.configure(Map.of("schema.registry.url", registry.confluentUrl(), "auto.register.schemas", "false",
 				"use.latest.version", "true"), false);
-		InferenceResult result = InferenceResult.newBuilder().setRequestId("r").setStatus(dev.kow.avro.Status.SUCCEEDED)
-			.setModel("m").setMode(Mode.EMBED).setSourceTopic("t").setAttempts(1).setQueueWaitMs(0)
-			.setRequestCreatedAt(Instant.EPOCH).setStartedAt(Instant.EPOCH).setFinishedAt(Instant.EPOCH).build();
+		InferenceResult result = InferenceResult.newBuilder()
+			.setRequestId("r")
+			.setStatus(dev.kow.avro.Status.SUCCEEDED)
+			.setModel("m")
+			.setMode(Mode.EMBED)
+			.setSourceTopic("t")
+			.setAttempts(1)
+			.setQueueWaitMs(0)
+			.setRequestCreatedAt(Instant.EPOCH)
+			.setStartedAt(Instant.EPOCH)
+			.setFinishedAt(Instant.EPOCH)
+			.build();
 		assertThat(WireFormat.schemaId(serializer.serialize(topic, result))).isEqualTo(id);
 	}
 
@@ -65,8 +79,8 @@ class RestSchemaRegistryClientIT {
 				java.util.List.of(java.net.URI.create(registry.confluentUrl())), null, java.time.Duration.ofSeconds(5));
 		client.register(subject, SchemaBuilder.record("R").fields().requiredString("a").endRecord());
 		Schema incompatible = SchemaBuilder.record("R").fields().requiredString("a").requiredInt("b").endRecord();
-		assertThatThrownBy(() -> client.register(subject, incompatible)).isInstanceOfSatisfying(
-				SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(409));
+		assertThatThrownBy(() -> client.register(subject, incompatible))
+			.isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(409));
 	}
 
 	@Test
@@ -76,4 +90,5 @@ class RestSchemaRegistryClientIT {
 		assertThatThrownBy(() -> client.byId(987_654_321)).isInstanceOfSatisfying(SchemaRegistryException.class,
 				e -> assertThat(e.isNotFound()).isTrue());
 	}
+
 }

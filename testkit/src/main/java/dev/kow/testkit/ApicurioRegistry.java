@@ -17,11 +17,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real Apicurio Registry 3 process serving the Confluent Schema Registry API at
- * {@code /apis/ccompat/v7}, bound to 127.0.0.1 on free ports, with the global compatibility set to
- * BACKWARD (Apicurio's default is NONE). Stopped by its process id on {@link #close()}.
+ * {@code /apis/ccompat/v7}, bound to 127.0.0.1 on free ports, with the global
+ * compatibility set to BACKWARD (Apicurio's default is NONE). Stopped by its process id
+ * on {@link #close()}.
  *
- * <p>The distribution is unpacked by the testkit build into {@code testkit/target/apicurio}; its
- * location reaches tests as the system property {@code apicurio.home}.
+ * <p>
+ * The distribution is unpacked by the testkit build into {@code testkit/target/apicurio};
+ * its location reaches tests as the system property {@code apicurio.home}.
  */
 public final class ApicurioRegistry implements AutoCloseable {
 
@@ -46,8 +48,8 @@ public final class ApicurioRegistry implements AutoCloseable {
 	public static ApicurioRegistry start(Path home, Path logFile) {
 		Path jar = home.toAbsolutePath().resolve("quarkus-run.jar");
 		if (!Files.isRegularFile(jar)) {
-			throw new IllegalStateException("no Apicurio Registry at " + jar
-					+ "; build the testkit module first (./mvnw -B verify does)");
+			throw new IllegalStateException(
+					"no Apicurio Registry at " + jar + "; build the testkit module first (./mvnw -B verify does)");
 		}
 		int httpPort = Ports.free();
 		int managementPort = Ports.free();
@@ -81,12 +83,16 @@ public final class ApicurioRegistry implements AutoCloseable {
 	public static ApicurioRegistry startFromSystemProperty() {
 		String home = System.getProperty("apicurio.home");
 		if (home == null) {
-			throw new IllegalStateException("system property apicurio.home is not set (the Failsafe configuration sets it)");
+			throw new IllegalStateException(
+					"system property apicurio.home is not set (the Failsafe configuration sets it)");
 		}
 		return start(Path.of(home), Path.of("target", "apicurio-" + ProcessHandle.current().pid() + ".log"));
 	}
 
-	/** @return the Confluent-compatible base URL, {@code http://127.0.0.1:PORT/apis/ccompat/v7} */
+	/**
+	 * @return the Confluent-compatible base URL,
+	 * {@code http://127.0.0.1:PORT/apis/ccompat/v7}
+	 */
 	public String confluentUrl() {
 		return this.baseUrl + "/apis/ccompat/v7";
 	}
@@ -101,7 +107,8 @@ public final class ApicurioRegistry implements AutoCloseable {
 			}
 			try {
 				HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(confluentUrl() + "/subjects"))
-					.timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+					.timeout(Duration.ofSeconds(2))
+					.build(), HttpResponse.BodyHandlers.ofString());
 				if (answer.statusCode() == 200) {
 					return;
 				}
@@ -116,15 +123,19 @@ public final class ApicurioRegistry implements AutoCloseable {
 			sleep(200);
 		}
 		close();
-		throw new IllegalStateException("Apicurio Registry not ready within " + timeout + "; see " + logFile.toAbsolutePath());
+		throw new IllegalStateException(
+				"Apicurio Registry not ready within " + timeout + "; see " + logFile.toAbsolutePath());
 	}
 
 	private void put(String path, String json) {
 		try {
-			HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+			HttpClient.newBuilder()
+				.version(HttpClient.Version.HTTP_1_1)
+				.build()
 				.send(HttpRequest.newBuilder(URI.create(this.baseUrl + path))
 					.header("Content-Type", "application/vnd.schemaregistry.v1+json")
-					.PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.discarding());
+					.PUT(HttpRequest.BodyPublishers.ofString(json))
+					.build(), HttpResponse.BodyHandlers.discarding());
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("PUT " + path + " failed", ex);
@@ -156,4 +167,5 @@ public final class ApicurioRegistry implements AutoCloseable {
 			Thread.currentThread().interrupt();
 		}
 	}
+
 }

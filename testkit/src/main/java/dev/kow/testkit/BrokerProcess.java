@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One formatted KRaft broker directory and the {@code kafka.Kafka} process running on it, which can be
- * stopped and started again on the same ports and data (a broker outage), and is stopped by its
- * process id.
+ * One formatted KRaft broker directory and the {@code kafka.Kafka} process running on it,
+ * which can be stopped and started again on the same ports and data (a broker outage),
+ * and is stopped by its process id.
  */
 final class BrokerProcess {
 
@@ -37,7 +37,8 @@ final class BrokerProcess {
 	 * @param java the java executable
 	 * @param classPath class path holding the Kafka server jars
 	 * @param dir the formatted directory, holding {@code server.properties}
-	 * @param clientConfig what a client needs to reach the broker, {@code bootstrap.servers} included
+	 * @param clientConfig what a client needs to reach the broker,
+	 * {@code bootstrap.servers} included
 	 */
 	BrokerProcess(String java, String classPath, Path dir, Map<String, Object> clientConfig) {
 		this.java = java;
@@ -55,7 +56,9 @@ final class BrokerProcess {
 		try {
 			this.process = new ProcessBuilder(this.java, "-Xmx512m", "-cp", this.classPath, "kafka.Kafka",
 					this.dir.resolve("server.properties").toString())
-				.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile())).start();
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
+				.start();
 			awaitAnswer(brokerLog);
 		}
 		catch (IOException ex) {
@@ -80,7 +83,8 @@ final class BrokerProcess {
 				catch (ExecutionException | TimeoutException notYet) {
 					if (System.nanoTime() > until) {
 						this.process.destroyForcibly();
-						throw new IllegalStateException("the Kafka broker process did not answer within 60 s; see " + brokerLog);
+						throw new IllegalStateException(
+								"the Kafka broker process did not answer within 60 s; see " + brokerLog);
 					}
 				}
 				catch (InterruptedException ex) {
@@ -116,4 +120,5 @@ final class BrokerProcess {
 			}
 		}
 	}
+
 }

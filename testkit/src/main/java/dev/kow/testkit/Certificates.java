@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 
 /**
- * Throw-away TLS material for tests, in PKCS12 stores: a self-signed EC key pair per party, made by
- * the JDK's {@code keytool} (the JDK has no public API for issuing certificates), and trust stores
- * holding the certificates a party accepts. Every certificate names {@code 127.0.0.1} and
- * {@code localhost} as subject alternative names, so hostname verification stays on. All stores share
- * one password, {@link #PASSWORD}.
+ * Throw-away TLS material for tests, in PKCS12 stores: a self-signed EC key pair per
+ * party, made by the JDK's {@code keytool} (the JDK has no public API for issuing
+ * certificates), and trust stores holding the certificates a party accepts. Every
+ * certificate names {@code 127.0.0.1} and {@code localhost} as subject alternative names,
+ * so hostname verification stays on. All stores share one password, {@link #PASSWORD}.
  */
 public final class Certificates {
 
@@ -26,7 +26,9 @@ public final class Certificates {
 
 	private final Path dir;
 
-	/** @param dir where the stores are written */
+	/**
+	 * @param dir where the stores are written
+	 */
 	public Certificates(Path dir) {
 		this.dir = dir;
 	}
@@ -46,7 +48,8 @@ public final class Certificates {
 					"-groupname", "secp256r1", "-dname", "CN=" + name, "-ext", "SAN=ip:127.0.0.1,dns:localhost",
 					"-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD,
 					"-keypass", PASSWORD))
-				.redirectErrorStream(true).start();
+				.redirectErrorStream(true)
+				.start();
 			String output = new String(process.getInputStream().readAllBytes());
 			if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
 				throw new IllegalStateException("keytool -genkeypair failed for " + name + ": " + output);
@@ -110,4 +113,5 @@ public final class Certificates {
 		}
 		return store;
 	}
+
 }

@@ -10,7 +10,9 @@ final class Ports {
 	private Ports() {
 	}
 
-	/** @return a port nobody listened on a moment ago */
+	/**
+	 * @return a port nobody listened on a moment ago
+	 */
 	static int free() {
 		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			return socket.getLocalPort();
@@ -19,4 +21,5 @@ final class Ports {
 			throw new IllegalStateException(ex);
 		}
 	}
+
 }

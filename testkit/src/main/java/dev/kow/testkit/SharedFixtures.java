@@ -5,8 +5,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit extension that gives tests one {@link KafkaBroker} and one {@link ApicurioRegistry} per JVM,
- * started on first use and stopped when the run ends. Declare a parameter of either type.
+ * JUnit extension that gives tests one {@link KafkaBroker} and one
+ * {@link ApicurioRegistry} per JVM, started on first use and stopped when the run ends.
+ * Declare a parameter of either type.
  */
 public final class SharedFixtures implements ParameterResolver {
 
@@ -18,7 +19,8 @@ public final class SharedFixtures implements ParameterResolver {
 
 	@Override
 	public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-		ExtensionContext.Store store = context.getRoot().getStore(ExtensionContext.Namespace.create(SharedFixtures.class));
+		ExtensionContext.Store store = context.getRoot()
+			.getStore(ExtensionContext.Namespace.create(SharedFixtures.class));
 		Class<?> type = parameter.getParameter().getType();
 		if (type == KafkaBroker.class) {
 			return store.computeIfAbsent(KafkaBroker.class, key -> KafkaBroker.start(), KafkaBroker.class);
@@ -26,4 +28,5 @@ public final class SharedFixtures implements ParameterResolver {
 		return store.computeIfAbsent(ApicurioRegistry.class, key -> ApicurioRegistry.startFromSystemProperty(),
 				ApicurioRegistry.class);
 	}
+
 }

@@ -5,8 +5,9 @@ import dev.kow.worker.offsets.SourceRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Breaks the construction cycle between the outcome publisher (which reports completions) and the
- * intake loop (which receives them): the publisher gets this forwarder, the loop is set once.
+ * Breaks the construction cycle between the outcome publisher (which reports completions)
+ * and the intake loop (which receives them): the publisher gets this forwarder, the loop
+ * is set once.
  */
 final class IntakeCompletions implements CompletionSink {
 
@@ -24,4 +25,5 @@ final class IntakeCompletions implements CompletionSink {
 		}
 		sink.completed(source);
 	}
+
 }

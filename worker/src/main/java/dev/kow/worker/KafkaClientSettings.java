@@ -13,8 +13,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
 /**
- * The worker's Kafka client settings: everything from Spring Boot's {@code spring.kafka.*} (bootstrap
- * servers, security, tuning), with only what correctness needs overridden.
+ * The worker's Kafka client settings: everything from Spring Boot's
+ * {@code spring.kafka.*} (bootstrap servers, security, tuning), with only what
+ * correctness needs overridden.
  */
 final class KafkaClientSettings {
 
@@ -22,10 +23,10 @@ final class KafkaClientSettings {
 	}
 
 	/**
-	 * The intake consumer: the worker's group, manual commits, byte arrays (the worker decodes itself,
-	 * so a bad record is a dead letter, not a poll failure), cooperative rebalancing, {@code earliest}
-	 * unless set, and at most 100 records a poll unless set (a partition can overshoot its buffer cap by
-	 * one poll).
+	 * The intake consumer: the worker's group, manual commits, byte arrays (the worker
+	 * decodes itself, so a bad record is a dead letter, not a poll failure), cooperative
+	 * rebalancing, {@code earliest} unless set, and at most 100 records a poll unless set
+	 * (a partition can overshoot its buffer cap by one poll).
 	 */
 	static Map<String, Object> consumer(KafkaProperties kafka, IntakeProperties intake) {
 		Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
@@ -40,7 +41,10 @@ final class KafkaClientSettings {
 		return config;
 	}
 
-	/** The outcome producer: idempotent, {@code acks=all}, byte arrays, 5 ms linger unless set. */
+	/**
+	 * The outcome producer: idempotent, {@code acks=all}, byte arrays, 5 ms linger unless
+	 * set.
+	 */
 	static Map<String, Object> producer(KafkaProperties kafka, IntakeProperties intake) {
 		Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
 		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -58,4 +62,5 @@ final class KafkaClientSettings {
 		config.put(AdminClientConfig.CLIENT_ID_CONFIG, intake.workerId() + "-slot-sharing");
 		return config;
 	}
+
 }

@@ -55,8 +55,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Builds the worker from its validated properties. Kafka client settings come from
- * {@link KafkaClientSettings}; meters from the capability packages' {@code MeterBinder}s, which Spring
- * Boot binds to the registry. The two clocks here are the only ones: every class gets them injected.
+ * {@link KafkaClientSettings}; meters from the capability packages' {@code MeterBinder}s,
+ * which Spring Boot binds to the registry. The two clocks here are the only ones: every
+ * class gets them injected.
  */
 @Configuration(proxyBeanMethods = false)
 public class WorkerConfiguration {
@@ -76,7 +77,10 @@ public class WorkerConfiguration {
 		return Schedulers.newParallel("worker-timer", 2, true);
 	}
 
-	/** The Ollama client, with each host's {@code Authorization} header and TLS context ({@link HostAccesses}). */
+	/**
+	 * The Ollama client, with each host's {@code Authorization} header and TLS context
+	 * ({@link HostAccesses}).
+	 */
 	@Bean(destroyMethod = "close")
 	OllamaClient ollamaClient(Scheduler workerTimer, LongSupplier nanoClock, OllamaProperties ollama,
 			SslBundles sslBundles) {
@@ -110,7 +114,8 @@ public class WorkerConfiguration {
 	}
 
 	@Bean(destroyMethod = "close")
-	KafkaProducer<byte[], byte[]> outcomeProducer(KafkaProperties kafka, IntakeProperties intake, MeterRegistry meters) {
+	KafkaProducer<byte[], byte[]> outcomeProducer(KafkaProperties kafka, IntakeProperties intake,
+			MeterRegistry meters) {
 		KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.producer(kafka, intake));
 		new KafkaClientMetrics(producer).bindTo(meters);
 		return producer;
@@ -122,8 +127,8 @@ public class WorkerConfiguration {
 			Scheduler workerTimer, MeterRegistry meters) {
 		KafkaAvroSerializer serializer = new KafkaAvroSerializer();
 		serializer.configure(registry.serdeConfig(), false);
-		return new OutcomePublisher(outcomeProducer, serializer, topics.results(), topics.deadLetter(), intake.groupId(),
-				intake.workerId(), completions, workerClock, workerTimer, new OutcomeMetrics(meters));
+		return new OutcomePublisher(outcomeProducer, serializer, topics.results(), topics.deadLetter(),
+				intake.groupId(), intake.workerId(), completions, workerClock, workerTimer, new OutcomeMetrics(meters));
 	}
 
 	@Bean
@@ -173,7 +178,8 @@ public class WorkerConfiguration {
 		Map<String, Lane> lanes = Map.of(topics.high(), Lane.HIGH, topics.normal(), Lane.NORMAL, topics.batch(),
 				Lane.BATCH);
 		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClientSettings.consumer(kafka, intake));
-		// the Kafka client's own metrics (kafka.consumer.*: records-lag per partition, fetch and commit rates)
+		// the Kafka client's own metrics (kafka.consumer.*: records-lag per partition,
+		// fetch and commit rates)
 		new KafkaClientMetrics(consumer).bindTo(meters);
 		IntakeLoop loop = new IntakeLoop(consumer, lanes, deserializer, new RequestValidator(ollama.maxPromptChars()),
 				scheduler, outcomes, intake, scheduling, workerClock, nanoClock);
@@ -192,15 +198,18 @@ public class WorkerConfiguration {
 		return new HostPoolHealthIndicator(pool);
 	}
 
-	/** Actuator {@code intake}: in the liveness and readiness groups (application.yml). */
+	/**
+	 * Actuator {@code intake}: in the liveness and readiness groups (application.yml).
+	 */
 	@Bean
 	IntakeHealthIndicator intakeHealthIndicator(IntakeLoop intakeLoop) {
 		return new IntakeHealthIndicator(intakeLoop, Duration.ofSeconds(60));
 	}
 
 	/**
-	 * Splits each host's slots among the consumer group's members ({@code worker.ollama.slot-sharing.mode},
-	 * {@code group} by default); absent with {@code none}, when every worker uses all slots.
+	 * Splits each host's slots among the consumer group's members
+	 * ({@code worker.ollama.slot-sharing.mode}, {@code group} by default); absent with
+	 * {@code none}, when every worker uses all slots.
 	 */
 	@Bean(destroyMethod = "close")
 	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "group", matchIfMissing = true)
@@ -223,4 +232,5 @@ public class WorkerConfiguration {
 		return new WorkerLifecycle(intakeLoop, pool, client, ollama.healthInterval(), intake.drainTimeout(),
 				ollama.breaker().probeInterval(), nanoClock);
 	}
+
 }

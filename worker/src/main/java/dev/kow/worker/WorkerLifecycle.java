@@ -17,8 +17,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Starts the intake thread, the per-host {@code /api/ps} poll (warm models) and the half-open probes
- * after the context is up, and on shutdown lets the intake drain before the rest closes.
+ * Starts the intake thread, the per-host {@code /api/ps} poll (warm models) and the
+ * half-open probes after the context is up, and on shutdown lets the intake drain before
+ * the rest closes.
  */
 final class WorkerLifecycle implements SmartLifecycle {
 
@@ -99,4 +100,5 @@ final class WorkerLifecycle implements SmartLifecycle {
 		Thread intakeThread = this.thread;
 		return intakeThread != null && intakeThread.isAlive();
 	}
+
 }

@@ -20,6 +20,7 @@ class ConfigurationValidationTest {
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties({ OllamaProperties.class, TopicsProperties.class, SchedulingProperties.class })
 	static class PropertiesOnly {
+
 	}
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -39,41 +40,48 @@ class ConfigurationValidationTest {
 
 	@Test
 	void slotsOutOfRangeNamesTheProperty() {
-		this.runner.withPropertyValues("worker.ollama.hosts[0].url=http://127.0.0.1:1", "worker.ollama.hosts[0].slots=0")
+		this.runner
+			.withPropertyValues("worker.ollama.hosts[0].url=http://127.0.0.1:1", "worker.ollama.hosts[0].slots=0")
 			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("hosts[0].slots"));
 	}
 
 	@Test
 	void aNonHttpHostUrlNamesTheProperty() {
 		this.runner.withPropertyValues("worker.ollama.hosts[0].url=ftp://gpu-1")
-			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("worker.ollama.hosts[].url"));
+			.run(context -> assertThat(context.getStartupFailure())
+				.hasStackTraceContaining("worker.ollama.hosts[].url"));
 	}
 
 	@Test
 	void hostCredentialsBecomeAnAuthorizationHeaderAndNeverShowInToString() {
-		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t0k3n",
-				"worker.ollama.hosts[1].url=https://gpu-2", "worker.ollama.hosts[1].basic-auth=kow:pa55")
+		this.runner
+			.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t0k3n",
+					"worker.ollama.hosts[1].url=https://gpu-2", "worker.ollama.hosts[1].basic-auth=kow:pa55")
 			.run(context -> {
 				OllamaProperties ollama = context.getBean(OllamaProperties.class);
 				assertThat(ollama.hosts().get(0).authorization()).isEqualTo("Bearer t0k3n");
 				assertThat(ollama.hosts().get(1).authorization()).isEqualTo("Basic a293OnBhNTU=");
 				assertThat(ollama.toString()).doesNotContain("t0k3n", "pa55");
 			});
-		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t",
-				"worker.ollama.hosts[0].basic-auth=u:p")
-			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("bearer-token and .basic-auth are exclusive"));
+		this.runner
+			.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].bearer-token=t",
+					"worker.ollama.hosts[0].basic-auth=u:p")
+			.run(context -> assertThat(context.getStartupFailure())
+				.hasStackTraceContaining("bearer-token and .basic-auth are exclusive"));
 	}
 
 	@Test
 	void anSslBundleNeedsAnHttpsUrlAndAnExistingBundle() {
-		this.runner.withPropertyValues("worker.ollama.hosts[0].url=http://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
+		this.runner
+			.withPropertyValues("worker.ollama.hosts[0].url=http://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
 			.run(context -> assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("worker.ollama.hosts[].ssl-bundle needs an https url"));
-		this.runner.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
-			.run(context -> assertThatThrownBy(() -> new WorkerConfiguration()
-				.ollamaClient(Schedulers.immediate(), System::nanoTime, context.getBean(OllamaProperties.class),
-						new DefaultSslBundleRegistry()))
-				.isInstanceOf(NoSuchSslBundleException.class).hasMessageContaining("'proxy'"));
+		this.runner
+			.withPropertyValues("worker.ollama.hosts[0].url=https://gpu-1", "worker.ollama.hosts[0].ssl-bundle=proxy")
+			.run(context -> assertThatThrownBy(() -> new WorkerConfiguration().ollamaClient(Schedulers.immediate(),
+					System::nanoTime, context.getBean(OllamaProperties.class), new DefaultSslBundleRegistry()))
+				.isInstanceOf(NoSuchSslBundleException.class)
+				.hasMessageContaining("'proxy'"));
 	}
 
 	@Test
@@ -81,4 +89,5 @@ class ConfigurationValidationTest {
 		this.runner.withPropertyValues("worker.topics.high=same", "worker.topics.normal=same")
 			.run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("worker.topics.high"));
 	}
+
 }

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** No request is lost under each fault the simulator injects, and healthy hosts take over. */
+/**
+ * No request is lost under each fault the simulator injects, and healthy hosts take over.
+ */
 @ExtendWith(SharedFixtures.class)
 class FaultsIT {
 
@@ -42,13 +44,16 @@ class FaultsIT {
 		preload(this.healthy);
 	}
 
-	/** Loads the model (Ollama's empty-prompt load request), so both hosts start warm as in a running fleet. */
+	/**
+	 * Loads the model (Ollama's empty-prompt load request), so both hosts start warm as
+	 * in a running fleet.
+	 */
 	private static void preload(OllamaSimulator host) {
 		try {
-			java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-					java.net.URI.create(host.baseUrl() + "/api/generate"))
-				.POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.1:8b\"}")).build(),
-					java.net.http.HttpResponse.BodyHandlers.discarding());
+			java.net.http.HttpClient.newHttpClient()
+				.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(host.baseUrl() + "/api/generate"))
+					.POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.1:8b\"}"))
+					.build(), java.net.http.HttpResponse.BodyHandlers.discarding());
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);
@@ -64,8 +69,10 @@ class FaultsIT {
 
 	private Map<String, List<InferenceResult>> runAll(int total) {
 		for (int i = 0; i < total; i++) {
-			this.pipeline.send(this.pipeline.normal, i % 2, Pipeline.generate("f" + i, "prompt " + i)
-				.setOptions(GenerationOptions.newBuilder().setNumPredict(40).build()).build());
+			this.pipeline.send(this.pipeline.normal, i % 2,
+					Pipeline.generate("f" + i, "prompt " + i)
+						.setOptions(GenerationOptions.newBuilder().setNumPredict(40).build())
+						.build());
 		}
 		return this.pipeline.awaitResults(total, Duration.ofSeconds(120));
 	}
@@ -78,7 +85,8 @@ class FaultsIT {
 		Map<String, List<InferenceResult>> results = runAll(60);
 
 		assertThat(results).as("no request lost").hasSize(60);
-		assertThat(results.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+		assertThat(results.values())
+			.allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
 		long retried = results.values().stream().filter(list -> !list.get(0).getAttemptLog().isEmpty()).count();
 		assertThat(retried).as("the fault was met and retried").isPositive();
 		assertThat(results.values().stream().flatMap(l -> l.get(0).getAttemptLog().stream()))
@@ -92,10 +100,12 @@ class FaultsIT {
 		Map<String, List<InferenceResult>> results = runAll(60);
 
 		assertThat(results).hasSize(60);
-		assertThat(results.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+		assertThat(results.values())
+			.allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
 		long onSick = results.values().stream().filter(list -> "sim0".equals(list.get(0).getHost())).count();
 		assertThat(onSick).as("the down host served nothing").isZero();
 		long failedOnSick = results.values().stream().mapToLong(list -> list.get(0).getAttemptLog().size()).sum();
 		assertThat(failedOnSick).as("the breaker stopped traffic to the dead host after a few failures").isLessThan(15);
 	}
+
 }

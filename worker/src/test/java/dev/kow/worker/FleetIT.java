@@ -26,22 +26,27 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The fleet as real processes: a standalone Kafka broker process ({@link KafkaBroker#startProcess()})
- * and three packaged workers ({@code worker/target/worker.jar}) in one consumer group, with cooperative
- * rebalancing. Workers join mid-run, one leaves by SIGTERM (drain: stop reading, finish in-flight
- * calls, commit, leave the group), one is killed with {@code kill -9}; every request gets its answer,
- * and the only results published twice are those of the killed worker's uncommitted work. Each worker
- * names the shared simulated host differently ({@code w1}, {@code w2}, {@code w3}), so a result's
- * {@code host} field says which worker produced it. The workers split the host's slots by group
- * membership (slot sharing, the default): the host is over its slots only for moments after a
- * rebalance, while calls already running finish.
+ * The fleet as real processes: a standalone Kafka broker process
+ * ({@link KafkaBroker#startProcess()}) and three packaged workers
+ * ({@code worker/target/worker.jar}) in one consumer group, with cooperative rebalancing.
+ * Workers join mid-run, one leaves by SIGTERM (drain: stop reading, finish in-flight
+ * calls, commit, leave the group), one is killed with {@code kill -9}; every request gets
+ * its answer, and the only results published twice are those of the killed worker's
+ * uncommitted work. Each worker names the shared simulated host differently ({@code w1},
+ * {@code w2}, {@code w3}), so a result's {@code host} field says which worker produced
+ * it. The workers split the host's slots by group membership (slot sharing, the default):
+ * the host is over its slots only for moments after a rebalance, while calls already
+ * running finish.
  */
 @ExtendWith(SharedFixtures.class)
 class FleetIT {
 
 	private static final Path JAR = Path.of("target", "worker.jar");
 
-	/** The host's slots ({@code OLLAMA_NUM_PARALLEL}), configured as such in every worker, which share them. */
+	/**
+	 * The host's slots ({@code OLLAMA_NUM_PARALLEL}), configured as such in every worker,
+	 * which share them.
+	 */
 	private static final int SLOTS = 6;
 
 	private static final int TOTAL = 480;
@@ -81,10 +86,11 @@ class FleetIT {
 		assertThat(JAR).as("the worker jar is built by the package phase").exists();
 		Map<String, Object> props = this.pipeline.workerProperties(SLOTS, new OllamaSimulator[] { this.host },
 				"worker.ollama.hosts[0].id=" + name, "worker.intake.drain-timeout=20s", "logging.level.dev.kow=INFO",
-				// the group notices a killed member after its session timeout: the broker's minimum, not 45 s
+				// the group notices a killed member after its session timeout: the
+				// broker's minimum, not 45 s
 				"spring.kafka.consumer.properties.session.timeout.ms=6000");
-		List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-				"-Xmx256m", "-jar", JAR.toString()));
+		List<String> command = new ArrayList<>(
+				List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-jar", JAR.toString()));
 		command.addAll(List.of(WorkerApplication.arguments(props)));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
 		this.processes.add(process);
@@ -98,18 +104,24 @@ class FleetIT {
 	}
 
 	private static Map<String, Long> byWorker(Map<String, List<InferenceResult>> results) {
-		return results.values().stream().flatMap(List::stream)
+		return results.values()
+			.stream()
+			.flatMap(List::stream)
 			.collect(Collectors.groupingBy(result -> String.valueOf(result.getHost()), Collectors.counting()));
 	}
 
-	/** Waits until {@code worker} has produced at least {@code count} results; returns all results. */
+	/**
+	 * Waits until {@code worker} has produced at least {@code count} results; returns all
+	 * results.
+	 */
 	private Map<String, List<InferenceResult>> awaitWorker(String worker, long count) {
 		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
 		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(0, Duration.ZERO);
 		while (byWorker(results).getOrDefault(worker, 0L) < count && System.nanoTime() < until) {
 			results = this.pipeline.awaitResults(results.size() + 1, Duration.ofMillis(500));
 		}
-		assertThat(byWorker(results).getOrDefault(worker, 0L)).as("results from " + worker).isGreaterThanOrEqualTo(count);
+		assertThat(byWorker(results).getOrDefault(worker, 0L)).as("results from " + worker)
+			.isGreaterThanOrEqualTo(count);
 		return results;
 	}
 
@@ -123,18 +135,21 @@ class FleetIT {
 		startWorker("w1", logFile("w1"));
 		awaitWorker("w1", 20);
 
-		// two workers join mid-run: the cooperative assignor moves partitions to them incrementally
+		// two workers join mid-run: the cooperative assignor moves partitions to them
+		// incrementally
 		Process w2 = startWorker("w2", log2);
 		Process w3 = startWorker("w3", logFile("w3"));
 		awaitWorker("w2", 10);
 		awaitWorker("w3", 10);
 
-		// w2 leaves by SIGTERM: it drains within its drain timeout and the group takes its partitions back
+		// w2 leaves by SIGTERM: it drains within its drain timeout and the group takes
+		// its partitions back
 		w2.destroy();
 		assertThat(w2.waitFor(45, TimeUnit.SECONDS)).as("w2 exits within its drain timeout").isTrue();
 		assertThat(Files.readString(log2.toPath())).contains("draining").contains("drained; committed");
 
-		// w3 dies with kill -9: no drain, no final commit; w1 redoes its uncommitted work after the session timeout
+		// w3 dies with kill -9: no drain, no final commit; w1 redoes its uncommitted work
+		// after the session timeout
 		long w3Before = byWorker(this.pipeline.awaitResults(0, Duration.ZERO)).getOrDefault("w3", 0L);
 		awaitWorker("w3", w3Before + 5);
 		w3.destroyForcibly();
@@ -154,14 +169,17 @@ class FleetIT {
 		long runMs = served.stream().mapToLong(e -> e.finishedAtMs()).max().orElse(0)
 				- served.stream().mapToLong(e -> e.arrivedAtMs()).min().orElse(0);
 		long overMs = this.host.requestLog().msAbove(SLOTS);
-		System.out.printf("fleet: %d requests, results by worker %s, %d duplicate result(s) (w3's share %d slots, commit"
-				+ " interval 200 ms), %d not involving w3; host over its %d slots for %d of %d ms, peak %d%n", TOTAL,
-				byWorker(all), duplicates, w3Share, notFromTheKill, SLOTS, overMs, runMs,
+		System.out.printf(
+				"fleet: %d requests, results by worker %s, %d duplicate result(s) (w3's share %d slots, commit"
+						+ " interval 200 ms), %d not involving w3; host over its %d slots for %d of %d ms, peak %d%n",
+				TOTAL, byWorker(all), duplicates, w3Share, notFromTheKill, SLOTS, overMs, runMs,
 				this.host.requestLog().peakOverlap());
 		assertThat(notFromTheKill).as("joins and the SIGTERM drain publish nothing twice").isZero();
-		assertThat(duplicates).as("at most the killed worker's in-flight calls and those completed since its last commit")
+		assertThat(duplicates)
+			.as("at most the killed worker's in-flight calls and those completed since its last commit")
 			.isLessThanOrEqualTo(2 * w3Share);
 		assertThat(overMs).as("the workers split the host's slots; only moments after a rebalance exceed them")
 			.isLessThan(runMs / 10);
 	}
+
 }

@@ -15,9 +15,10 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Docker path of the broker fixture: the same pipeline on Testcontainers' apache/kafka-native
- * image. Skipped where no Docker engine answers; {@link PipelineIT} runs the same scenario on the
- * in-JVM broker (and on this image too, when Docker is there).
+ * The Docker path of the broker fixture: the same pipeline on Testcontainers'
+ * apache/kafka-native image. Skipped where no Docker engine answers; {@link PipelineIT}
+ * runs the same scenario on the in-JVM broker (and on this image too, when Docker is
+ * there).
  */
 @Testcontainers(disabledWithoutDocker = true)
 class KafkaContainerPipelineIT {
@@ -25,7 +26,8 @@ class KafkaContainerPipelineIT {
 	@Test
 	void everyModeSucceedsOnTheContainerBroker() throws Exception {
 		try (KafkaBroker broker = KafkaBroker.startContainer();
-				OllamaSimulator host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2));
+				OllamaSimulator host = OllamaSimulator
+					.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2));
 				Pipeline pipeline = new Pipeline(broker, "mock://container-" + System.nanoTime(), 2)) {
 			pipeline.startWorker(2, host);
 			pipeline.send(pipeline.high, 0, Pipeline.generate("g", "hello").build());
@@ -36,4 +38,5 @@ class KafkaContainerPipelineIT {
 			assertThat(results.values()).allSatisfy(r -> assertThat(r.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
 		}
 	}
+
 }

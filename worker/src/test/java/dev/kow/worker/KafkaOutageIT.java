@@ -20,11 +20,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A broker outage as the worker's probes see it: the standalone broker process is stopped while the
- * worker runs. Readiness turns DOWN with the {@code kafka} component DOWN (no heartbeat with the group
- * coordinator for {@code worker.intake.kafka-health-timeout}), liveness stays UP (restarting the pod
- * would not bring the broker back), and when the broker is back the worker is ready again and
- * processes the next request without a restart.
+ * A broker outage as the worker's probes see it: the standalone broker process is stopped
+ * while the worker runs. Readiness turns DOWN with the {@code kafka} component DOWN (no
+ * heartbeat with the group coordinator for {@code worker.intake.kafka-health-timeout}),
+ * liveness stays UP (restarting the pod would not bring the broker back), and when the
+ * broker is back the worker is ready again and processes the next request without a
+ * restart.
  */
 @ExtendWith(SharedFixtures.class)
 class KafkaOutageIT {
@@ -58,23 +59,28 @@ class KafkaOutageIT {
 		assertThat(get(port, "/actuator/health/readiness")).startsWith("200 ").contains("\"kafka\":{\"status\":\"UP\"");
 
 		this.broker.stop();
-		Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(
-				() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("503 ")
-					.contains("\"kafka\":{\"status\":\"DOWN\""));
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(500))
+			.untilAsserted(() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("503 ")
+				.contains("\"kafka\":{\"status\":\"DOWN\""));
 		assertThat(get(port, "/actuator/health/liveness")).as("a broker outage is no reason to restart the worker")
 			.startsWith("200 ");
 
 		this.broker.restart();
-		Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(
-				() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("200 "));
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(90))
+			.pollInterval(Duration.ofMillis(500))
+			.untilAsserted(() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("200 "));
 		this.pipeline.send(this.pipeline.normal, 0, Pipeline.generate("after", "prompt").build());
 		assertThat(this.pipeline.awaitResults(2, Duration.ofSeconds(60))).containsKeys("before", "after");
 	}
 
 	private static String get(int port, String path) throws Exception {
-		HttpResponse<String> response = HttpClient.newHttpClient().send(
-				HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-				HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> response = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+					HttpResponse.BodyHandlers.ofString());
 		return response.statusCode() + " " + response.body();
 	}
+
 }

@@ -30,8 +30,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Test harness around one pipeline: unique topics and group on the shared broker, a producer of
- * requests, readers of results and dead letters, and worker processes started in this JVM.
+ * Test harness around one pipeline: unique topics and group on the shared broker, a
+ * producer of requests, readers of results and dead letters, and worker processes started
+ * in this JVM.
  */
 final class Pipeline implements AutoCloseable {
 
@@ -109,7 +110,10 @@ final class Pipeline implements AutoCloseable {
 		return context;
 	}
 
-	/** The settings of a worker on this pipeline's broker, registry and topics, plus {@code key=value} extras. */
+	/**
+	 * The settings of a worker on this pipeline's broker, registry and topics, plus
+	 * {@code key=value} extras.
+	 */
 	Map<String, Object> workerProperties(int slots, OllamaSimulator[] hosts, String... extra) {
 		Map<String, Object> props = new HashMap<>();
 		props.put("spring.kafka.bootstrap-servers", this.broker.bootstrapServers());
@@ -138,20 +142,31 @@ final class Pipeline implements AutoCloseable {
 	}
 
 	static InferenceRequest.Builder generate(String id, String prompt) {
-		return InferenceRequest.newBuilder().setId(id).setModel("llama3.1:8b").setMode(Mode.GENERATE).setPrompt(prompt)
+		return InferenceRequest.newBuilder()
+			.setId(id)
+			.setModel("llama3.1:8b")
+			.setMode(Mode.GENERATE)
+			.setPrompt(prompt)
 			.setOptions(GenerationOptions.newBuilder().setNumPredict(24).build())
 			.setCreatedAt(Instant.now());
 	}
 
 	static InferenceRequest.Builder chat(String id, String content) {
-		return InferenceRequest.newBuilder().setId(id).setModel("llama3.1:8b").setMode(Mode.CHAT)
+		return InferenceRequest.newBuilder()
+			.setId(id)
+			.setModel("llama3.1:8b")
+			.setMode(Mode.CHAT)
 			.setMessages(List.of(ChatMessage.newBuilder().setRole("user").setContent(content).build()))
 			.setOptions(GenerationOptions.newBuilder().setNumPredict(24).build())
 			.setCreatedAt(Instant.now());
 	}
 
 	static InferenceRequest.Builder embed(String id, String text) {
-		return InferenceRequest.newBuilder().setId(id).setModel("nomic-embed-text").setMode(Mode.EMBED).setPrompt(text)
+		return InferenceRequest.newBuilder()
+			.setId(id)
+			.setModel("nomic-embed-text")
+			.setMode(Mode.EMBED)
+			.setPrompt(text)
 			.setCreatedAt(Instant.now());
 	}
 
@@ -174,7 +189,8 @@ final class Pipeline implements AutoCloseable {
 	private final Map<String, List<InferenceResult>> byId = new HashMap<>();
 
 	/**
-	 * Reads results until {@code count} distinct request ids arrived in total or the timeout passed.
+	 * Reads results until {@code count} distinct request ids arrived in total or the
+	 * timeout passed.
 	 * @return every result read so far, by request id (duplicates kept)
 	 */
 	Map<String, List<InferenceResult>> awaitResults(int count, Duration timeout) {
@@ -210,4 +226,5 @@ final class Pipeline implements AutoCloseable {
 		this.resultReader.close();
 		this.deadLetterReader.close();
 	}
+
 }

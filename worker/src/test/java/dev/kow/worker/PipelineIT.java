@@ -26,8 +26,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The main job end to end on real components: a real Kafka broker, a real Apicurio registry (Confluent
- * API) and the Ollama simulator over HTTP.
+ * The main job end to end on real components: a real Kafka broker, a real Apicurio
+ * registry (Confluent API) and the Ollama simulator over HTTP.
  */
 @ExtendWith(SharedFixtures.class)
 class PipelineIT {
@@ -59,7 +59,8 @@ class PipelineIT {
 		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(30, Duration.ofSeconds(60));
 
 		assertThat(results).hasSize(30);
-		assertThat(results.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+		assertThat(results.values())
+			.allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
 		InferenceResult generated = results.get("g3").get(0);
 		assertThat(generated.getResponse()).isNotBlank();
 		assertThat(generated.getEvalCount()).isPositive();
@@ -72,15 +73,19 @@ class PipelineIT {
 		assertThat(vectors).hasSize(1);
 		double norm = vectors.get(0).stream().mapToDouble(f -> f * f).sum();
 		assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
-		assertThat(this.host.requestLog().peakOverlap()).as("never more requests on the host than its slots").isLessThanOrEqualTo(2);
+		assertThat(this.host.requestLog().peakOverlap()).as("never more requests on the host than its slots")
+			.isLessThanOrEqualTo(2);
 
 		int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
 		assertThat(get(port, "/actuator/health/readiness")).startsWith("200 ").contains("UP");
 		assertThat(get(port, "/actuator/health/liveness")).startsWith("200 ").contains("UP");
-		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-				get(port, "/actuator/prometheus")).contains("kow_lane_backlog{lane=\"batch\"} 0.0"));
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(get(port, "/actuator/prometheus"))
+				.contains("kow_lane_backlog{lane=\"batch\"} 0.0"));
 		assertThat(get(port, "/actuator/prometheus")).contains("kow_lane_queue_wait_seconds_bucket{lane=\"high\"",
-				"kow_host_ttft_seconds_bucket{host=\"sim0\"", "kow_host_call_duration_seconds_count{host=\"sim0\",outcome=\"ok\"} 30",
+				"kow_host_ttft_seconds_bucket{host=\"sim0\"",
+				"kow_host_call_duration_seconds_count{host=\"sim0\",outcome=\"ok\"} 30",
 				"kow_host_tokens_per_second_count{host=\"sim0\"}", "kow_lane_in_flight{lane=\"normal\"} 0.0",
 				"kow_results_total", "kafka_consumer_");
 	}
@@ -93,19 +98,24 @@ class PipelineIT {
 		this.pipeline.send(this.pipeline.high, 0, Pipeline.generate("warm-up", "Load the model").build());
 		this.pipeline.awaitResults(1, Duration.ofSeconds(30));
 		GenerationOptions longAnswer = GenerationOptions.newBuilder().setNumPredict(400).build();
-		this.pipeline.send(this.pipeline.batch, 0, Pipeline.generate("b0", longPrompt(0)).setOptions(longAnswer).build());
-		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+		this.pipeline.send(this.pipeline.batch, 0,
+				Pipeline.generate("b0", longPrompt(0)).setOptions(longAnswer).build());
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
 			.until(() -> this.host.requestLog().inFlight() == 1);
 		sleep(300); // b0 starts first, so b1 is the one that started last
-		this.pipeline.send(this.pipeline.batch, 1, Pipeline.generate("b1", longPrompt(1)).setOptions(longAnswer).build());
-		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+		this.pipeline.send(this.pipeline.batch, 1,
+				Pipeline.generate("b1", longPrompt(1)).setOptions(longAnswer).build());
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
 			.until(() -> this.host.requestLog().inFlight() == 2);
 		sleep(300); // both are streaming: past their prefill
 
 		this.pipeline.send(this.pipeline.high, 1, Pipeline.generate("h0", "Urgent").build());
 		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(4, Duration.ofSeconds(60));
 
-		assertThat(results.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
+		assertThat(results.values())
+			.allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
 		InferenceResult high = results.get("h0").get(0);
 		InferenceResult first = results.get("b0").get(0);
 		InferenceResult victim = results.get("b1").get(0);
@@ -119,14 +129,22 @@ class PipelineIT {
 			assertThat(attempt.getTokensBeforeFailure()).isPositive();
 		});
 		assertThat(this.host.requestLog().entries().stream().filter(e -> e.clientGone()).count())
-			.as("the host saw the victim's client leave").isOne();
+			.as("the host saw the victim's client leave")
+			.isOne();
 	}
 
-	/** A prompt to which the simulator's answer is longer than 400 tokens (its lengths are seeded by the prompt). */
+	/**
+	 * A prompt to which the simulator's answer is longer than 400 tokens (its lengths are
+	 * seeded by the prompt).
+	 */
 	private static String longPrompt(int skip) {
-		return java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "Write a long story, take " + i)
-			.filter(p -> dev.kow.sim.TextGenerator.naturalLength(dev.kow.sim.TextGenerator.seed("llama3.1:8b", "", p, "")) > 400)
-			.skip(skip).findFirst().orElseThrow();
+		return java.util.stream.IntStream.range(0, 10_000)
+			.mapToObj(i -> "Write a long story, take " + i)
+			.filter(p -> dev.kow.sim.TextGenerator
+				.naturalLength(dev.kow.sim.TextGenerator.seed("llama3.1:8b", "", p, "")) > 400)
+			.skip(skip)
+			.findFirst()
+			.orElseThrow();
 	}
 
 	private static void sleep(long ms) {
@@ -149,16 +167,18 @@ class PipelineIT {
 		for (int i = 0; i < 6; i++) {
 			this.pipeline.send(this.pipeline.normal, 0, Pipeline.chat("r" + i, "Hello " + i).build());
 		}
-		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(
-				() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("503 ").contains("DOWN"));
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.untilAsserted(
+					() -> assertThat(get(port, "/actuator/health/readiness")).startsWith("503 ").contains("DOWN"));
 		assertThat(get(port, "/actuator/health/liveness")).as("a host outage is no reason to restart the worker")
 			.startsWith("200 ");
 	}
 
 	private static String get(int port, String path) throws Exception {
-		var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
-			.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
-				java.net.http.HttpResponse.BodyHandlers.ofString());
+		var response = java.net.http.HttpClient.newHttpClient()
+			.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+					java.net.http.HttpResponse.BodyHandlers.ofString());
 		return response.statusCode() + " " + response.body();
 	}
 
@@ -176,9 +196,12 @@ class PipelineIT {
 		byte[] unknownModel = this.pipeline.send(topic, 0,
 				Pipeline.generate("no-model", "third").setModel("no-such-model:1b").build());
 		this.pipeline.send(topic, 0, Pipeline.generate("empty", "").build());
-		// over the 256-token window it asks for: Ollama would cut it silently; the worker sends truncate:false
-		this.pipeline.send(topic, 0, Pipeline.generate("too-long", "word ".repeat(2000))
-			.setOptions(GenerationOptions.newBuilder().setNumCtx(256).setNumPredict(8).build()).build());
+		// over the 256-token window it asks for: Ollama would cut it silently; the worker
+		// sends truncate:false
+		this.pipeline.send(topic, 0,
+				Pipeline.generate("too-long", "word ".repeat(2000))
+					.setOptions(GenerationOptions.newBuilder().setNumCtx(256).setNumPredict(8).build())
+					.build());
 		this.pipeline.send(topic, 0, Pipeline.generate("ok-3", "fourth").build());
 
 		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(6, Duration.ofSeconds(60));
@@ -203,8 +226,10 @@ class PipelineIT {
 		assertThat(byKey.get("bad-schema").value()).isEqualTo(unknownSchema);
 		assertThat(byKey.get("no-model").value()).isEqualTo(unknownModel);
 		assertThat(Pipeline.header(byKey.get("bad-bytes"), DeadLetterHeaders.ORIGINAL_TOPIC)).isEqualTo(topic);
-		assertThat(ByteBuffer.wrap(byKey.get("bad-bytes").headers().lastHeader(DeadLetterHeaders.ORIGINAL_OFFSET).value())
-			.getLong()).isEqualTo(1L);
+		assertThat(
+				ByteBuffer.wrap(byKey.get("bad-bytes").headers().lastHeader(DeadLetterHeaders.ORIGINAL_OFFSET).value())
+					.getLong())
+			.isEqualTo(1L);
 	}
 
 	@Test
@@ -213,8 +238,10 @@ class PipelineIT {
 		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.05).withNumParallel(2));
 		int total = 300;
 		for (int i = 0; i < total; i++) {
-			this.pipeline.send(this.pipeline.batch, i % 2, Pipeline.generate("r" + i, "prompt number " + i)
-				.setOptions(GenerationOptions.newBuilder().setNumPredict(200).build()).build());
+			this.pipeline.send(this.pipeline.batch, i % 2,
+					Pipeline.generate("r" + i, "prompt number " + i)
+						.setOptions(GenerationOptions.newBuilder().setNumPredict(200).build())
+						.build());
 		}
 		ConfigurableApplicationContext first = this.pipeline.startWorker(2, this.host);
 		Map<String, List<InferenceResult>> early = this.pipeline.awaitResults(60, Duration.ofSeconds(60));
@@ -226,4 +253,5 @@ class PipelineIT {
 		assertThat(all).as("every request answered").hasSize(total);
 		assertThat(all.values()).allSatisfy(list -> assertThat(list.get(0).getStatus()).isEqualTo(Status.SUCCEEDED));
 	}
+
 }

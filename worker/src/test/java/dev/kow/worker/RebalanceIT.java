@@ -20,7 +20,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Out-of-order completion across rebalances and back-pressure, on a real broker and registry. */
+/**
+ * Out-of-order completion across rebalances and back-pressure, on a real broker and
+ * registry.
+ */
 @ExtendWith(SharedFixtures.class)
 class RebalanceIT {
 
@@ -44,8 +47,10 @@ class RebalanceIT {
 	void workersJoiningAndLeavingMidRunLoseNothing() {
 		int total = 400;
 		for (int i = 0; i < total; i++) {
-			this.pipeline.send(this.pipeline.batch, i % 4, Pipeline.generate("j" + i, "prompt " + i)
-				.setOptions(GenerationOptions.newBuilder().setNumPredict(120).build()).build());
+			this.pipeline.send(this.pipeline.batch, i % 4,
+					Pipeline.generate("j" + i, "prompt " + i)
+						.setOptions(GenerationOptions.newBuilder().setNumPredict(120).build())
+						.build());
 		}
 		ConfigurableApplicationContext first = this.pipeline.startWorker(4, this.host);
 		this.pipeline.awaitResults(50, Duration.ofSeconds(60));
@@ -57,7 +62,8 @@ class RebalanceIT {
 
 		assertThat(all).as("every request answered across two rebalances").hasSize(total);
 		int duplicates = all.values().stream().mapToInt(list -> list.size() - 1).sum();
-		assertThat(duplicates).as("at most the calls cancelled at the two rebalances (2 slots each once they share the host) are redone")
+		assertThat(duplicates)
+			.as("at most the calls cancelled at the two rebalances (2 slots each once they share the host) are redone")
 			.isLessThanOrEqualTo(2 * 2);
 		assertThat(second.isRunning()).isTrue();
 	}
@@ -74,6 +80,8 @@ class RebalanceIT {
 
 		assertThat(all).hasSize(total);
 		assertThat(worker.getBean(IntakeLoop.class).pauses()).as("paused at least once per refill").isGreaterThan(5);
-		assertThat(this.host.requestLog().peakOverlap()).as("never more requests on the host than its slots").isLessThanOrEqualTo(2);
+		assertThat(this.host.requestLog().peakOverlap()).as("never more requests on the host than its slots")
+			.isLessThanOrEqualTo(2);
 	}
+
 }

@@ -51,10 +51,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The worker against a real KRaft broker whose only client listener requires SASL/SCRAM-SHA-512: the
- * user is created at format time (as {@code kafka-storage format --add-scram} does), the worker gets
- * its credentials from Spring Boot's {@code spring.kafka.*} properties, and a client with a wrong
- * password is refused.
+ * The worker against a real KRaft broker whose only client listener requires
+ * SASL/SCRAM-SHA-512: the user is created at format time (as
+ * {@code kafka-storage format --add-scram} does), the worker gets its credentials from
+ * Spring Boot's {@code spring.kafka.*} properties, and a client with a wrong password is
+ * refused.
  */
 class SaslScramIT {
 
@@ -68,7 +69,8 @@ class SaslScramIT {
 
 	@BeforeAll
 	static void start() throws Exception {
-		ScramCredential credential = new ScramFormatter(ScramMechanism.SCRAM_SHA_512).generateCredential(PASSWORD, 4096);
+		ScramCredential credential = new ScramFormatter(ScramMechanism.SCRAM_SHA_512).generateCredential(PASSWORD,
+				4096);
 		List<ApiMessageAndVersion> records = new ArrayList<>(
 				BootstrapMetadata.fromVersion(MetadataVersion.latestProduction(), "test").records());
 		records.add(new ApiMessageAndVersion(new UserScramCredentialRecord().setName(USER)
@@ -77,8 +79,7 @@ class SaslScramIT {
 			.setStoredKey(credential.storedKey())
 			.setServerKey(credential.serverKey())
 			.setIterations(credential.iterations()), (short) 0));
-		TestKitNodes nodes = new TestKitNodes.Builder(BootstrapMetadata.fromRecords(records, "test"))
-			.setCombined(true)
+		TestKitNodes nodes = new TestKitNodes.Builder(BootstrapMetadata.fromRecords(records, "test")).setCombined(true)
 			.setNumBrokerNodes(1)
 			.setNumControllerNodes(1)
 			.setBrokerListenerName(new ListenerName("EXTERNAL"))
@@ -86,7 +87,8 @@ class SaslScramIT {
 			.setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
 			.build();
 		cluster = new KafkaClusterTestKit.Builder(nodes)
-			// the test kit authenticates its own broker-controller traffic with PLAIN as a super user;
+			// the test kit authenticates its own broker-controller traffic with PLAIN as
+			// a super user;
 			// clients of the EXTERNAL listener may also use SCRAM-SHA-512
 			.setConfigProp("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512")
 			.setConfigProp("listener.name.external.scram-sha-512.sasl.jaas.config",
@@ -114,8 +116,8 @@ class SaslScramIT {
 	}
 
 	private static String jaas(String password) {
-		return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER
-				+ "\" password=\"" + password + "\";";
+		return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER + "\" password=\""
+				+ password + "\";";
 	}
 
 	private static Map<String, Object> client(String password) {
@@ -135,9 +137,12 @@ class SaslScramIT {
 		}
 		String registry = "mock://sasl-" + System.nanoTime();
 		try (Admin admin = Admin.create(client(PASSWORD))) {
-			admin.createTopics(List.of(new NewTopic("sasl.high", 2, (short) 1), new NewTopic("sasl.normal", 1, (short) 1),
-					new NewTopic("sasl.batch", 1, (short) 1), new NewTopic("sasl.results", 1, (short) 1),
-					new NewTopic("sasl.dlq", 1, (short) 1))).all().get();
+			admin
+				.createTopics(List.of(new NewTopic("sasl.high", 2, (short) 1),
+						new NewTopic("sasl.normal", 1, (short) 1), new NewTopic("sasl.batch", 1, (short) 1),
+						new NewTopic("sasl.results", 1, (short) 1), new NewTopic("sasl.dlq", 1, (short) 1)))
+				.all()
+				.get();
 		}
 		Map<String, Object> props = new HashMap<>();
 		props.put("spring.kafka.bootstrap-servers", cluster.bootstrapServers());
@@ -166,9 +171,16 @@ class SaslScramIT {
 				for (int i = 0; i < 6; i++) {
 					String id = "s" + i;
 					ids.add(id);
-					producer.send(new ProducerRecord<>("sasl.high", id, InferenceRequest.newBuilder().setId(id)
-						.setModel("llama3.1:8b").setMode(Mode.GENERATE).setPrompt("hello " + i)
-						.setCreatedAt(Instant.now()).build())).get();
+					producer
+						.send(new ProducerRecord<>("sasl.high", id,
+								InferenceRequest.newBuilder()
+									.setId(id)
+									.setModel("llama3.1:8b")
+									.setMode(Mode.GENERATE)
+									.setPrompt("hello " + i)
+									.setCreatedAt(Instant.now())
+									.build()))
+						.get();
 				}
 			}
 			Map<String, Object> consumerConfig = client(PASSWORD);
@@ -193,4 +205,5 @@ class SaslScramIT {
 			assertThat(outcomes.values()).containsOnly(Status.SUCCEEDED);
 		}
 	}
+
 }

@@ -41,12 +41,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * TLS on both of the worker's edges, with certificates of our own: a standalone broker process whose
- * only client listener is SSL with {@code ssl.client.auth=required} (mutual TLS), configured in the
- * worker through Spring Boot's {@code spring.kafka.ssl.*} exactly as the Helm chart renders it; and an
- * Ollama host behind a TLS-terminating proxy (the simulator serving HTTPS), trusted through a Spring
- * Boot SSL bundle named by {@code worker.ollama.hosts[N].ssl-bundle}. Hostname verification stays on
- * at both (the certificates name 127.0.0.1).
+ * TLS on both of the worker's edges, with certificates of our own: a standalone broker
+ * process whose only client listener is SSL with {@code ssl.client.auth=required} (mutual
+ * TLS), configured in the worker through Spring Boot's {@code spring.kafka.ssl.*} exactly
+ * as the Helm chart renders it; and an Ollama host behind a TLS-terminating proxy (the
+ * simulator serving HTTPS), trusted through a Spring Boot SSL bundle named by
+ * {@code worker.ollama.hosts[N].ssl-bundle}. Hostname verification stays on at both (the
+ * certificates name 127.0.0.1).
  */
 @ExtendWith(SharedFixtures.class)
 class TlsIT {
@@ -120,19 +121,15 @@ class TlsIT {
 		}
 		this.pipeline.startWorkerWith(2, this.host,
 				// Kafka: the properties the Helm chart renders for kafka.tls.mutual
-				"spring.kafka.security.protocol=SSL",
-				"spring.kafka.ssl.trust-store-location=file:" + workerTrust,
-				"spring.kafka.ssl.trust-store-password=" + PASSWORD,
-				"spring.kafka.ssl.trust-store-type=PKCS12",
+				"spring.kafka.security.protocol=SSL", "spring.kafka.ssl.trust-store-location=file:" + workerTrust,
+				"spring.kafka.ssl.trust-store-password=" + PASSWORD, "spring.kafka.ssl.trust-store-type=PKCS12",
 				"spring.kafka.ssl.key-store-location=file:" + workerKeys,
-				"spring.kafka.ssl.key-store-password=" + PASSWORD,
-				"spring.kafka.ssl.key-store-type=PKCS12",
+				"spring.kafka.ssl.key-store-password=" + PASSWORD, "spring.kafka.ssl.key-store-type=PKCS12",
 				"spring.kafka.ssl.key-password=" + PASSWORD,
 				// Ollama: a private CA through an SSL bundle
 				"spring.ssl.bundle.jks.ollama.truststore.location=file:" + workerTrust,
 				"spring.ssl.bundle.jks.ollama.truststore.password=" + PASSWORD,
-				"spring.ssl.bundle.jks.ollama.truststore.type=PKCS12",
-				"worker.ollama.hosts[0].ssl-bundle=ollama");
+				"spring.ssl.bundle.jks.ollama.truststore.type=PKCS12", "worker.ollama.hosts[0].ssl-bundle=ollama");
 		Map<String, List<InferenceResult>> results = this.pipeline.awaitResults(6, Duration.ofSeconds(60));
 		assertThat(results).hasSize(6);
 		assertThat(results.values().stream().flatMap(List::stream).map(InferenceResult::getStatus))
@@ -148,7 +145,8 @@ class TlsIT {
 		config.put("default.api.timeout.ms", 15000);
 		try (Admin admin = Admin.create(config)) {
 			assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
-				.isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SslAuthenticationException.class);
+				.isInstanceOf(ExecutionException.class)
+				.hasCauseInstanceOf(SslAuthenticationException.class);
 		}
 	}
 
@@ -157,7 +155,8 @@ class TlsIT {
 		URI url = URI.create(this.host.baseUrl());
 		try (OllamaClient defaults = new OllamaClient(Schedulers.parallel(), System::nanoTime, Map.of())) {
 			assertThatThrownBy(() -> defaults.ping("sim", url, Duration.ofSeconds(10)).block())
-				.as("the JVM's default trust store does not know our CA").isInstanceOf(OllamaCallException.class);
+				.as("the JVM's default trust store does not know our CA")
+				.isInstanceOf(OllamaCallException.class);
 		}
 		TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
 		KeyStore store = KeyStore.getInstance("PKCS12");
@@ -170,4 +169,5 @@ class TlsIT {
 			trusting.ping("sim", url, Duration.ofSeconds(10)).block();
 		}
 	}
+
 }

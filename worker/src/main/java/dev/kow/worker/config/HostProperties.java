@@ -12,20 +12,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One Ollama host ({@code worker.ollama.hosts[N].*}).
+ *
  * @param id a short unique name used in metrics, logs and results; defaults to host:port
  * @param url base URL, for example {@code http://gpu-1:11434}
- * @param slots requests this host runs at once; set it to the host's {@code OLLAMA_NUM_PARALLEL} so that no
- * queue builds up inside Ollama (where priority would be lost); with slot sharing (the default) they are
- * the whole fleet's, split among the consumer group's workers; default 1, 1 to 64
+ * @param slots requests this host runs at once; set it to the host's
+ * {@code OLLAMA_NUM_PARALLEL} so that no queue builds up inside Ollama (where priority
+ * would be lost); with slot sharing (the default) they are the whole fleet's, split among
+ * the consumer group's workers; default 1, 1 to 64
  * @param models models this host serves; empty (the default) means any
- * @param bearerToken sent as {@code Authorization: Bearer <token>} to an Ollama behind a reverse proxy
- * that requires it; never logged; default none
- * @param basicAuth {@code user:password} sent as HTTP basic authentication instead; never logged;
- * default none
+ * @param bearerToken sent as {@code Authorization: Bearer <token>} to an Ollama behind a
+ * reverse proxy that requires it; never logged; default none
+ * @param basicAuth {@code user:password} sent as HTTP basic authentication instead; never
+ * logged; default none
  * @param sslBundle for an {@code https} URL, the name of a Spring Boot SSL bundle
- * ({@code spring.ssl.bundle.jks.<name>.*} or {@code spring.ssl.bundle.pem.<name>.*}) whose trust material
- * verifies the host's certificate (a private CA) and whose key material, when present, is the
- * worker's client certificate (mutual TLS to the proxy); default none: the JVM's default trust store
+ * ({@code spring.ssl.bundle.jks.<name>.*} or {@code spring.ssl.bundle.pem.<name>.*})
+ * whose trust material verifies the host's certificate (a private CA) and whose key
+ * material, when present, is the worker's client certificate (mutual TLS to the proxy);
+ * default none: the JVM's default trust store
  */
 public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Min(1) @Max(64) int slots,
 		@DefaultValue List<@NotBlank String> models, @Nullable String bearerToken, @Nullable String basicAuth,
@@ -55,7 +58,8 @@ public record HostProperties(String id, @NotNull URI url, @DefaultValue("1") @Mi
 	}
 
 	/**
-	 * @return the {@code Authorization} header value for this host, or null when it needs none
+	 * @return the {@code Authorization} header value for this host, or null when it needs
+	 * none
 	 */
 	public @Nullable String authorization() {
 		if (this.bearerToken != null && !this.bearerToken.isBlank()) {

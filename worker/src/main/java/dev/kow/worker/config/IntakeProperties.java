@@ -8,19 +8,24 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Kafka intake ({@code worker.intake.*}). Broker connection, security and client tuning come from Spring
- * Boot's {@code spring.kafka.*} properties.
- * @param groupId the consumer group every worker of a fleet shares; default {@value #DEFAULT_GROUP}
+ * Kafka intake ({@code worker.intake.*}). Broker connection, security and client tuning
+ * come from Spring Boot's {@code spring.kafka.*} properties.
+ *
+ * @param groupId the consumer group every worker of a fleet shares; default
+ * {@value #DEFAULT_GROUP}
  * @param commitInterval how often completed offsets are committed; default 1s
- * @param drainTimeout on shutdown, how long in-flight work may finish before it is handed back
- * uncommitted; default 30s
- * @param registryRetry wait before re-reading a record whose schema could not be fetched; default 2s
- * @param workerId identifies this worker in results and dead letters; default the host name
- * @param revokeGrace when partitions are revoked, how long their in-flight calls may finish before the
- * commit (queued jobs are dropped at once); what is still running then is cancelled and redone by the new
- * owner; default 10s, well under {@code max.poll.interval.ms}
- * @param kafkaHealthTimeout readiness reports Kafka DOWN when the consumer has had no heartbeat with
- * its group coordinator for this long (a broker outage); default 30s
+ * @param drainTimeout on shutdown, how long in-flight work may finish before it is handed
+ * back uncommitted; default 30s
+ * @param registryRetry wait before re-reading a record whose schema could not be fetched;
+ * default 2s
+ * @param workerId identifies this worker in results and dead letters; default the host
+ * name
+ * @param revokeGrace when partitions are revoked, how long their in-flight calls may
+ * finish before the commit (queued jobs are dropped at once); what is still running then
+ * is cancelled and redone by the new owner; default 10s, well under
+ * {@code max.poll.interval.ms}
+ * @param kafkaHealthTimeout readiness reports Kafka DOWN when the consumer has had no
+ * heartbeat with its group coordinator for this long (a broker outage); default 30s
  */
 @Validated
 @ConfigurationProperties("worker.intake")

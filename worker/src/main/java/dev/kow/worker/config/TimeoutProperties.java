@@ -9,30 +9,36 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Call budgets ({@code worker.timeouts.*}). The first three are the static budgets used before a
- * (host, model) has {@code min-samples} successful calls, or always when {@code adaptive=false}; after
- * that the budgets are learned (see {@code TimeoutEstimator}) and clamped to the floors and ceilings.
- * @param timeToFirstToken static budget from sending a request to its first chunk; default 120s
- * @param streamStall static budget for the gap between two chunks, used only until the first streamed answer
- * from the (host, model) was seen; default 10s
+ * Call budgets ({@code worker.timeouts.*}). The first three are the static budgets used
+ * before a (host, model) has {@code min-samples} successful calls, or always when
+ * {@code adaptive=false}; after that the budgets are learned (see
+ * {@code TimeoutEstimator}) and clamped to the floors and ceilings.
+ *
+ * @param timeToFirstToken static budget from sending a request to its first chunk;
+ * default 120s
+ * @param streamStall static budget for the gap between two chunks, used only until the
+ * first streamed answer from the (host, model) was seen; default 10s
  * @param total static budget for a whole call; default 10m
- * @param coldLoad allowance added to the time to first token when the model is not loaded on the host and
- * no cold load was measured there yet; default 60s
+ * @param coldLoad allowance added to the time to first token when the model is not loaded
+ * on the host and no cold load was measured there yet; default 60s
  * @param adaptive whether to learn budgets; default true
- * @param minSamples successful calls per (host, model) before learned budgets apply; default 5
+ * @param minSamples successful calls per (host, model) before learned budgets apply;
+ * default 5
  * @param safety multiplier on learned prefill and decode times; default 3.0
- * @param stallMultiple stall budget as a multiple of the mean chunk gap (the budget is at least 1.5 x the
- * high estimate of the longest gap per answer); default 4.0
+ * @param stallMultiple stall budget as a multiple of the mean chunk gap (the budget is at
+ * least 1.5 x the high estimate of the longest gap per answer); default 4.0
  * @param ttftFloor lowest learned time-to-first-token budget; default 2s
  * @param ttftCeiling highest; default 10m
- * @param stallFloor lowest learned stall budget: network jitter and pauses on either side must fit under it;
- * default 250ms (jitter measured by the faults benchmark on a busy machine reaches 60-90 ms)
+ * @param stallFloor lowest learned stall budget: network jitter and pauses on either side
+ * must fit under it; default 250ms (jitter measured by the faults benchmark on a busy
+ * machine reaches 60-90 ms)
  * @param stallCeiling highest; default 60s
  * @param totalFloor lowest learned total budget; default 5s
  * @param totalCeiling highest; default 30m
- * @param overtakenFloor lowest learned budget for the first token of a call once a call sent after it to the
- * same model on the host has had its first (Ollama serves a runner's requests first come, first served);
- * default 250ms; a value at or above the time-to-first-token budget turns that check off
+ * @param overtakenFloor lowest learned budget for the first token of a call once a call
+ * sent after it to the same model on the host has had its first (Ollama serves a runner's
+ * requests first come, first served); default 250ms; a value at or above the
+ * time-to-first-token budget turns that check off
  */
 @Validated
 @ConfigurationProperties("worker.timeouts")
@@ -59,7 +65,8 @@ public record TimeoutProperties(@DefaultValue("120s") Duration timeToFirstToken,
 
 	private static void positive(String name, Duration value) {
 		if (value == null || value.isNegative() || value.isZero()) {
-			throw new IllegalArgumentException("worker.timeouts." + name + " must be a positive duration, but was " + value);
+			throw new IllegalArgumentException(
+					"worker.timeouts." + name + " must be a positive duration, but was " + value);
 		}
 	}
 

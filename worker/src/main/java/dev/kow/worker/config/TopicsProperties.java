@@ -7,12 +7,13 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Topic names ({@code worker.topics.*}). The three request topics are the priority lanes.
+ *
  * @param high requests of the high lane; default {@value #DEFAULT_HIGH}
  * @param normal requests of the normal lane; default {@value #DEFAULT_NORMAL}
  * @param batch requests of the batch lane; default {@value #DEFAULT_BATCH}
  * @param results where every outcome is published; default {@value #DEFAULT_RESULTS}
- * @param deadLetter where failed, expired and unreadable requests are copied byte for byte; default
- * {@value #DEFAULT_DEAD_LETTER}
+ * @param deadLetter where failed, expired and unreadable requests are copied byte for
+ * byte; default {@value #DEFAULT_DEAD_LETTER}
  */
 @Validated
 @ConfigurationProperties("worker.topics")

@@ -1,5 +1,6 @@
 /**
- * The worker's configuration: validated {@code @ConfigurationProperties} records with documented defaults ({@code worker.*}).
+ * The worker's configuration: validated {@code @ConfigurationProperties} records with
+ * documented defaults ({@code worker.*}).
  */
 @NullMarked
 package dev.kow.worker.config;

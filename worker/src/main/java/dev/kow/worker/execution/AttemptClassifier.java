@@ -11,10 +11,11 @@ import dev.kow.worker.ollama.OllamaCallException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one place that decides what an attempt ended as ({@link AttemptOutcome}) and what it tells the
- * host pool ({@link AttemptEnd}). Pure functions of their arguments.
+ * The one place that decides what an attempt ended as ({@link AttemptOutcome}) and what
+ * it tells the host pool ({@link AttemptEnd}). Pure functions of their arguments.
  *
- * <p>Rules, in order, for a failed call:
+ * <p>
+ * Rules, in order, for a failed call:
  * <ol>
  * <li>the job was cancelled meanwhile: {@link AttemptOutcome.Cancelled};</li>
  * <li>a terminal failure (400, 404 unknown model, prompt over the context length):
@@ -32,8 +33,10 @@ public final class AttemptClassifier {
 
 	/**
 	 * What the job's attempt so far and its policy are, at the time the call ended.
+	 *
 	 * @param attempts attempts dispatched so far, this one and preempted ones included
-	 * @param countedAttempts attempts that count against the retry budget, this one included
+	 * @param countedAttempts attempts that count against the retry budget, this one
+	 * included
 	 * @param deadline the request's deadline, or null for none
 	 * @param now the wall-clock time
 	 * @param backoff the backoff before the next attempt (jitter already applied)
@@ -90,9 +93,9 @@ public final class AttemptClassifier {
 			}
 			case CallResult.Stopped stopped -> AttemptEnd.ABANDONED;
 			case CallResult.Errored errored -> errored.failure().kind().hostFault()
-					? new AttemptEnd.HostFailed(errored.failure(),
-							errored.failure().kind() == FailureKind.SERVER_BUSY)
+					? new AttemptEnd.HostFailed(errored.failure(), errored.failure().kind() == FailureKind.SERVER_BUSY)
 					: AttemptEnd.REFUSED;
 		};
 	}
+
 }

@@ -12,12 +12,16 @@ import dev.kow.worker.ollama.OllamaAnswer;
  */
 public sealed interface AttemptOutcome {
 
-	/** @param answer publish it as the job's result */
+	/**
+	 * @param answer publish it as the job's result
+	 */
 	record Succeeded(OllamaAnswer answer) implements AttemptOutcome {
 	}
 
 	/**
-	 * Try again: the job goes back to the front of its lane after {@code delay}, preferring another host.
+	 * Try again: the job goes back to the front of its lane after {@code delay},
+	 * preferring another host.
+	 *
 	 * @param delay the backoff, with full jitter
 	 * @param kind the failure that is retried
 	 */
@@ -26,6 +30,7 @@ public sealed interface AttemptOutcome {
 
 	/**
 	 * The job fails for good: FAILED result and dead letter.
+	 *
 	 * @param category the dead-letter reason
 	 * @param message detail (Ollama's error text; never prompt text)
 	 */
@@ -33,20 +38,26 @@ public sealed interface AttemptOutcome {
 	}
 
 	/**
-	 * The job's deadline passes before another attempt could start: EXPIRED result and dead letter.
+	 * The job's deadline passes before another attempt could start: EXPIRED result and
+	 * dead letter.
+	 *
 	 * @param reason what passed and the last failure
 	 */
 	record Expired(String reason) implements AttemptOutcome {
 	}
 
 	/**
-	 * A higher-priority job took the slot: the job goes back to the front of its lane at once, and the
-	 * attempt does not count against {@code max-attempts}.
+	 * A higher-priority job took the slot: the job goes back to the front of its lane at
+	 * once, and the attempt does not count against {@code max-attempts}.
 	 */
 	record Preempted() implements AttemptOutcome {
 	}
 
-	/** The job was cancelled (partition revoked, shutdown): nothing is published; the next owner runs it. */
+	/**
+	 * The job was cancelled (partition revoked, shutdown): nothing is published; the next
+	 * owner runs it.
+	 */
 	record Cancelled() implements AttemptOutcome {
 	}
+
 }

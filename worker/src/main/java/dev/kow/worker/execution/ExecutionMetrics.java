@@ -17,20 +17,25 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * What the execution of jobs shows, for Prometheus (histograms publish percentile buckets):
+ * What the execution of jobs shows, for Prometheus (histograms publish percentile
+ * buckets):
  * <ul>
  * <li>{@code kow.lane.in.flight{lane}}: jobs of the lane on a host slot now;</li>
- * <li>{@code kow.lane.queue.wait{lane}} (timer): from reading a record to its first dispatch;</li>
- * <li>{@code kow.host.ttft{host}} (timer): time to first token of successful calls, as the worker saw
- * it (request sent to first streamed chunk);</li>
- * <li>{@code kow.host.call.duration{host,outcome}} (timer): every attempt, {@code outcome} = {@code ok}
- * or the failure class ({@code STREAM_STALL}, {@code SERVER_BUSY}, ...);</li>
- * <li>{@code kow.host.tokens.per.second{host}} (summary): decode speed of successful calls, from
- * Ollama's {@code eval_count} / {@code eval_duration};</li>
- * <li>{@code kow.retries{reason}} (counter): attempts that will be retried, by failure class;</li>
- * <li>{@code kow.preemptions{lane}} (counter): attempts of the lane stopped so that a higher-priority
- * job could have their slot;</li>
- * <li>{@code kow.preempted.slot.seconds{lane}} (counter): slot time those attempts had used, s.</li>
+ * <li>{@code kow.lane.queue.wait{lane}} (timer): from reading a record to its first
+ * dispatch;</li>
+ * <li>{@code kow.host.ttft{host}} (timer): time to first token of successful calls, as
+ * the worker saw it (request sent to first streamed chunk);</li>
+ * <li>{@code kow.host.call.duration{host,outcome}} (timer): every attempt,
+ * {@code outcome} = {@code ok} or the failure class ({@code STREAM_STALL},
+ * {@code SERVER_BUSY}, ...);</li>
+ * <li>{@code kow.host.tokens.per.second{host}} (summary): decode speed of successful
+ * calls, from Ollama's {@code eval_count} / {@code eval_duration};</li>
+ * <li>{@code kow.retries{reason}} (counter): attempts that will be retried, by failure
+ * class;</li>
+ * <li>{@code kow.preemptions{lane}} (counter): attempts of the lane stopped so that a
+ * higher-priority job could have their slot;</li>
+ * <li>{@code kow.preempted.slot.seconds{lane}} (counter): slot time those attempts had
+ * used, s.</li>
  * </ul>
  * Thread-safe.
  */
@@ -42,7 +47,9 @@ public final class ExecutionMetrics {
 
 	private final Map<Lane, Timer> queueWait = new EnumMap<>(Lane.class);
 
-	/** The meters of each host, built on its first call, so a call looks up one map entry. */
+	/**
+	 * The meters of each host, built on its first call, so a call looks up one map entry.
+	 */
 	private final Map<String, HostMeters> hosts = new ConcurrentHashMap<>();
 
 	private final Map<FailureKind, Counter> retries = new ConcurrentHashMap<>();
@@ -51,21 +58,35 @@ public final class ExecutionMetrics {
 
 	private final Map<Lane, Counter> preemptedSlotSeconds = new EnumMap<>(Lane.class);
 
-	/** @param registry where the meters go */
+	/**
+	 * @param registry where the meters go
+	 */
 	public ExecutionMetrics(MeterRegistry registry) {
 		this.registry = registry;
 		for (Lane lane : Lane.values()) {
 			AtomicInteger count = new AtomicInteger();
 			this.inFlight.put(lane, count);
-			Gauge.builder("kow.lane.in.flight", count, AtomicInteger::get).tag("lane", lane.key())
-				.description("Jobs of the lane on a host slot now").register(registry);
-			this.queueWait.put(lane, Timer.builder("kow.lane.queue.wait").tag("lane", lane.key())
-				.description("From reading a record to its first dispatch").publishPercentileHistogram()
-				.register(registry));
-			this.preemptions.put(lane, Counter.builder("kow.preemptions").tag("lane", lane.key())
-				.description("Attempts stopped so that a higher-priority job could have their slot").register(registry));
-			this.preemptedSlotSeconds.put(lane, Counter.builder("kow.preempted.slot.seconds").tag("lane", lane.key())
-				.baseUnit("seconds").description("Slot time used by preempted attempts").register(registry));
+			Gauge.builder("kow.lane.in.flight", count, AtomicInteger::get)
+				.tag("lane", lane.key())
+				.description("Jobs of the lane on a host slot now")
+				.register(registry);
+			this.queueWait.put(lane,
+					Timer.builder("kow.lane.queue.wait")
+						.tag("lane", lane.key())
+						.description("From reading a record to its first dispatch")
+						.publishPercentileHistogram()
+						.register(registry));
+			this.preemptions.put(lane,
+					Counter.builder("kow.preemptions")
+						.tag("lane", lane.key())
+						.description("Attempts stopped so that a higher-priority job could have their slot")
+						.register(registry));
+			this.preemptedSlotSeconds.put(lane,
+					Counter.builder("kow.preempted.slot.seconds")
+						.tag("lane", lane.key())
+						.baseUnit("seconds")
+						.description("Slot time used by preempted attempts")
+						.register(registry));
 		}
 	}
 
@@ -110,11 +131,14 @@ public final class ExecutionMetrics {
 	 */
 	void failed(Lane lane, String host, long took, FailureKind kind) {
 		of(this.inFlight, lane).decrementAndGet();
-		host(host).failures().computeIfAbsent(kind, failure -> callDuration(host, failure.name()))
+		host(host).failures()
+			.computeIfAbsent(kind, failure -> callDuration(host, failure.name()))
 			.record(Duration.ofNanos(took));
 	}
 
-	/** @param lane the lane of a job whose call was cancelled (its partition was revoked) */
+	/**
+	 * @param lane the lane of a job whose call was cancelled (its partition was revoked)
+	 */
 	void cancelled(Lane lane) {
 		of(this.inFlight, lane).decrementAndGet();
 	}
@@ -130,24 +154,35 @@ public final class ExecutionMetrics {
 		of(this.preemptedSlotSeconds, lane).increment(took / 1e9);
 	}
 
-	/** @param reason the failure class of an attempt that will be retried */
+	/**
+	 * @param reason the failure class of an attempt that will be retried
+	 */
 	void retrying(FailureKind reason) {
-		this.retries.computeIfAbsent(reason, kind -> Counter.builder("kow.retries").tag("reason", kind.name())
-			.description("Attempts that will be retried").register(this.registry)).increment();
+		this.retries
+			.computeIfAbsent(reason,
+					kind -> Counter.builder("kow.retries")
+						.tag("reason", kind.name())
+						.description("Attempts that will be retried")
+						.register(this.registry))
+			.increment();
 	}
 
 	private HostMeters host(String host) {
 		return this.hosts.computeIfAbsent(host, id -> new HostMeters(callDuration(id, "ok"),
 				Timer.builder("kow.host.ttft").tag("host", id).publishPercentileHistogram().register(this.registry),
-				DistributionSummary.builder("kow.host.tokens.per.second").tag("host", id)
+				DistributionSummary.builder("kow.host.tokens.per.second")
+					.tag("host", id)
 					.description("Decode speed, from Ollama's eval_count / eval_duration")
 					.register(this.registry),
 				new ConcurrentHashMap<>()));
 	}
 
 	private Timer callDuration(String host, String outcome) {
-		return Timer.builder("kow.host.call.duration").tag("host", host).tag("outcome", outcome)
-			.publishPercentileHistogram().register(this.registry);
+		return Timer.builder("kow.host.call.duration")
+			.tag("host", host)
+			.tag("outcome", outcome)
+			.publishPercentileHistogram()
+			.register(this.registry);
 	}
 
 	/** One host's meters; failure timers by class, created on first use. */
@@ -158,4 +193,5 @@ public final class ExecutionMetrics {
 	private static <T> T of(Map<Lane, T> meters, Lane lane) {
 		return Objects.requireNonNull(meters.get(lane), lane::key);
 	}
+
 }

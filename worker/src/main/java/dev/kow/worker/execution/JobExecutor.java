@@ -33,27 +33,33 @@ import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Runs one attempt of a job on a slot, then carries out what {@link AttemptClassifier} decides:
+ * Runs one attempt of a job on a slot, then carries out what {@link AttemptClassifier}
+ * decides:
  * <ul>
  * <li>{@link AttemptOutcome.Succeeded}: publish the result;</li>
- * <li>{@link AttemptOutcome.Failed} (400, 404 unknown model, prompt too long, retries used up):
- * FAILED result and dead letter;</li>
- * <li>{@link AttemptOutcome.Retry} (connection, 5xx, 503 busy, timeouts, stall, error line, truncated
- * stream): the slot is freed at once and the job re-enters the front of its lane after an exponential
- * backoff with full jitter (uniform between 0 and Resilience4j's {@link IntervalFunction} exponential
- * value), preferring another host;</li>
+ * <li>{@link AttemptOutcome.Failed} (400, 404 unknown model, prompt too long, retries
+ * used up): FAILED result and dead letter;</li>
+ * <li>{@link AttemptOutcome.Retry} (connection, 5xx, 503 busy, timeouts, stall, error
+ * line, truncated stream): the slot is freed at once and the job re-enters the front of
+ * its lane after an exponential backoff with full jitter (uniform between 0 and
+ * Resilience4j's {@link IntervalFunction} exponential value), preferring another
+ * host;</li>
  * <li>{@link AttemptOutcome.Expired}: the backoff would pass the deadline;</li>
- * <li>{@link AttemptOutcome.Preempted} ({@link Preemption}): back to the front of its lane at once,
- * not counted against {@code max-attempts};</li>
- * <li>{@link AttemptOutcome.Cancelled}: nothing (the partition's next owner runs it).</li>
+ * <li>{@link AttemptOutcome.Preempted} ({@link Preemption}): back to the front of its
+ * lane at once, not counted against {@code max-attempts};</li>
+ * <li>{@link AttemptOutcome.Cancelled}: nothing (the partition's next owner runs
+ * it).</li>
  * </ul>
- * The slot goes back to the {@link HostPool} with what the host should learn from the attempt
- * ({@link AttemptClassifier#forHost}). Every failed or preempted attempt is recorded in the job (host,
- * class, duration, chunks before it ended).
+ * The slot goes back to the {@link HostPool} with what the host should learn from the
+ * attempt ({@link AttemptClassifier#forHost}). Every failed or preempted attempt is
+ * recorded in the job (host, class, duration, chunks before it ended).
  */
 public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
-	/** {@code error_category} of an attempt stopped so that a higher-priority job could have its slot. */
+	/**
+	 * {@code error_category} of an attempt stopped so that a higher-priority job could
+	 * have its slot.
+	 */
 	public static final String PREEMPTED = "PREEMPTED";
 
 	private final OllamaCalls client;
@@ -91,7 +97,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	 * @param nanoClock monotonic clock, ns
 	 * @param jitter random source of the backoff jitter (thread-safe)
 	 * @param metrics lane, host and retry meters
-	 * @param preemption told which attempts run, so it can pick victims for high-priority jobs
+	 * @param preemption told which attempts run, so it can pick victims for high-priority
+	 * jobs
 	 */
 	public JobExecutor(OllamaCalls client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
 			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter,
@@ -122,14 +129,13 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.preemption.started(job, host);
 		AtomicInteger lines = new AtomicInteger();
 		Run attempt = new Run(job, lease, requeue, start, lines);
-		Disposable call = this.client
-			.call(host.id(), host.url(),
-					OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
-					budget(job, host, now), () -> {
-						if (lines.getAndIncrement() == 0) {
-							this.preemption.streamed(job);
-						}
-					})
+		Disposable call = this.client.call(host.id(), host.url(),
+				OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
+				budget(job, host, now), () -> {
+					if (lines.getAndIncrement() == 0) {
+						this.preemption.streamed(job);
+					}
+				})
 			.doFinally(signal -> this.preemption.ended(job))
 			.doOnCancel(() -> attempt.ended(new CallResult.Stopped(job.takePreempted())))
 			.subscribe(answer -> attempt.ended(new CallResult.Answered(answer)),
@@ -150,7 +156,10 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				"no configured host serves model '" + job.request().getModel() + "'");
 	}
 
-	/** The learned (or static) budget, with the total cut to what is left before the job's deadline. */
+	/**
+	 * The learned (or static) budget, with the total cut to what is left before the job's
+	 * deadline.
+	 */
 	private CallBudget budget(Job job, OllamaHost host, Instant now) {
 		InferenceRequest request = job.request();
 		Integer numPredict = request.getOptions() == null ? null : request.getOptions().getNumPredict();
@@ -217,7 +226,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			if (result instanceof CallResult.Errored errored) {
 				OllamaCallException failure = errored.failure();
 				JobExecutor.this.metrics.failed(this.job.lane(), failure.host(), took, failure.kind());
-				this.job.failed(record(failure.kind().name(), failure.getMessage(), took, failure.chunksBeforeFailure()));
+				this.job
+					.failed(record(failure.kind().name(), failure.getMessage(), took, failure.chunksBeforeFailure()));
 			}
 			Duration wait = result instanceof CallResult.Errored ? backoff() : Duration.ZERO;
 			AttemptOutcome outcome = AttemptClassifier.classify(result,
@@ -227,7 +237,10 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			apply(outcome, result, took);
 		}
 
-		/** Full jitter: uniform between 0 and the exponential backoff of the attempts counted so far, ms. */
+		/**
+		 * Full jitter: uniform between 0 and the exponential backoff of the attempts
+		 * counted so far, ms.
+		 */
 		private Duration backoff() {
 			long ceiling = JobExecutor.this.backoff.apply(Math.max(1, this.job.countedAttempts()));
 			return Duration.ofMillis(JobExecutor.this.jitter.nextLong(ceiling + 1));
@@ -241,8 +254,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 					this.job.running(JobExecutor.this.timer.schedule(() -> this.requeue.resubmit(this.job),
 							retry.delay().toMillis(), TimeUnit.MILLISECONDS));
 				}
-				case AttemptOutcome.Failed failed -> JobExecutor.this.outcomes.failed(this.job, failed.category(),
-						failed.message());
+				case AttemptOutcome.Failed failed ->
+					JobExecutor.this.outcomes.failed(this.job, failed.category(), failed.message());
 				case AttemptOutcome.Expired expired -> JobExecutor.this.outcomes.expired(this.job, expired.reason());
 				case AttemptOutcome.Preempted preempted -> {
 					JobExecutor.this.metrics.preempted(this.job.lane(), took);
@@ -276,5 +289,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				.setTokensBeforeFailure(chunks)
 				.build();
 		}
+
 	}
+
 }

@@ -10,15 +10,18 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * {@code hostPool}: UP while at least one Ollama host can take work (its breaker is not open), DOWN
- * when every breaker is open, so a worker with no usable GPU host leaves the readiness set. Details
- * per host: circuit state, adaptive limit, in flight, configured slots.
+ * {@code hostPool}: UP while at least one Ollama host can take work (its breaker is not
+ * open), DOWN when every breaker is open, so a worker with no usable GPU host leaves the
+ * readiness set. Details per host: circuit state, adaptive limit, in flight, configured
+ * slots.
  */
 public final class HostPoolHealthIndicator implements HealthIndicator {
 
 	private final HostPool pool;
 
-	/** @param pool the hosts */
+	/**
+	 * @param pool the hosts
+	 */
 	public HostPoolHealthIndicator(HostPool pool) {
 		this.pool = pool;
 	}
@@ -37,4 +40,5 @@ public final class HostPoolHealthIndicator implements HealthIndicator {
 			.withDetail("hosts", hosts)
 			.build();
 	}
+
 }

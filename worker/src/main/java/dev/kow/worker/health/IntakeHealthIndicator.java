@@ -7,9 +7,10 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * {@code intake}: UP while the Kafka intake loop polls; DOWN when it failed (it left the group) or has
- * not polled for {@code maxSincePoll}. A worker with no partition (more workers than partitions) is UP:
- * it is a healthy standby. Details: partitions assigned at the last poll.
+ * {@code intake}: UP while the Kafka intake loop polls; DOWN when it failed (it left the
+ * group) or has not polled for {@code maxSincePoll}. A worker with no partition (more
+ * workers than partitions) is UP: it is a healthy standby. Details: partitions assigned
+ * at the last poll.
  */
 public final class IntakeHealthIndicator implements HealthIndicator {
 
@@ -28,9 +29,11 @@ public final class IntakeHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		Health.Builder health = this.intake.health().unhealthy(this.maxSincePoll)
+		Health.Builder health = this.intake.health()
+			.unhealthy(this.maxSincePoll)
 			.map(problem -> Health.down().withDetail("reason", problem))
 			.orElseGet(Health::up);
 		return health.withDetail("assignedPartitions", this.intake.assigned()).build();
 	}
+
 }

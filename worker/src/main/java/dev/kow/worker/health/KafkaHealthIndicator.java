@@ -7,10 +7,11 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * {@code kafka}: UP while the intake consumer keeps its heartbeats with the group coordinator; DOWN
- * when it has had none for {@code worker.intake.kafka-health-timeout} (the brokers are unreachable or
- * the coordinator is gone). In the readiness group only: a Kafka outage is no reason to restart the
- * worker, which reconnects on its own. Details: seconds since the last heartbeat.
+ * {@code kafka}: UP while the intake consumer keeps its heartbeats with the group
+ * coordinator; DOWN when it has had none for {@code worker.intake.kafka-health-timeout}
+ * (the brokers are unreachable or the coordinator is gone). In the readiness group only:
+ * a Kafka outage is no reason to restart the worker, which reconnects on its own.
+ * Details: seconds since the last heartbeat.
  */
 public final class KafkaHealthIndicator implements HealthIndicator {
 
@@ -29,10 +30,12 @@ public final class KafkaHealthIndicator implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		Health.Builder health = this.intake.health().kafkaUnhealthy(this.timeout)
+		Health.Builder health = this.intake.health()
+			.kafkaUnhealthy(this.timeout)
 			.map(problem -> Health.down().withDetail("reason", problem))
 			.orElseGet(Health::up);
 		double age = this.intake.health().heartbeatAgeSeconds();
 		return health.withDetail("lastHeartbeatSecondsAgo", Double.isNaN(age) ? "none yet" : age).build();
 	}
+
 }

@@ -1,5 +1,6 @@
 /**
- * Actuator health indicators: intake liveness, Kafka heartbeats and the GPU hosts' breakers.
+ * Actuator health indicators: intake liveness, Kafka heartbeats and the GPU hosts'
+ * breakers.
  */
 @NullMarked
 package dev.kow.worker.health;

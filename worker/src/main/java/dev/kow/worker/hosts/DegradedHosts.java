@@ -8,11 +8,12 @@ import java.util.Objects;
 import dev.kow.worker.config.OllamaProperties;
 
 /**
- * Each host's recent failure rate ({@link FailureRate}), which hosts it makes degraded, and how long a
- * job is held back from a degraded host's free slot while a healthy host serving its model is busy:
- * two expected intervals between healthy slot releases (the mean slot time of successful attempts /
- * the healthy hosts' usable slots), at most {@code routing.degraded-max-hold}. Not thread-safe: the
- * {@link HostPool} calls it under its monitor.
+ * Each host's recent failure rate ({@link FailureRate}), which hosts it makes degraded,
+ * and how long a job is held back from a degraded host's free slot while a healthy host
+ * serving its model is busy: two expected intervals between healthy slot releases (the
+ * mean slot time of successful attempts / the healthy hosts' usable slots), at most
+ * {@code routing.degraded-max-hold}. Not thread-safe: the {@link HostPool} calls it under
+ * its monitor.
  */
 final class DegradedHosts {
 
@@ -24,7 +25,10 @@ final class DegradedHosts {
 
 	private final long maxHoldNanos;
 
-	/** Mean slot time of successful attempts (exponentially weighted), ns; NaN before the first. */
+	/**
+	 * Mean slot time of successful attempts (exponentially weighted), ns; NaN before the
+	 * first.
+	 */
 	private double serviceNanos = Double.NaN;
 
 	/**
@@ -55,17 +59,24 @@ final class DegradedHosts {
 		rate(host).record(hostFailure, now);
 	}
 
-	/** @return the host's recent failure rate, 0 to 1 */
+	/**
+	 * @return the host's recent failure rate, 0 to 1
+	 */
 	double failureRate(OllamaHost host, long now) {
 		return rate(host).value(now);
 	}
 
-	/** @return whether the host's failure rate has reached the degraded rate */
+	/**
+	 * @return whether the host's failure rate has reached the degraded rate
+	 */
 	boolean degraded(OllamaHost host, long now) {
 		return this.degradedRate < 1 && rate(host).value(now) >= this.degradedRate;
 	}
 
-	/** @return the hold, ns; 0 while holding is off, before the first success, or with no healthy host */
+	/**
+	 * @return the hold, ns; 0 while holding is off, before the first success, or with no
+	 * healthy host
+	 */
 	long holdNanos(long now) {
 		if (this.maxHoldNanos <= 0 || this.degradedRate >= 1 || Double.isNaN(this.serviceNanos)) {
 			return 0;
@@ -78,7 +89,8 @@ final class DegradedHosts {
 	 * @param model normalised model name
 	 * @param waitedNanos how long the job has waited in its lane, ns
 	 * @param now nano-clock time
-	 * @return how much longer the job is held back from a degraded host's free slot, ns, or 0
+	 * @return how much longer the job is held back from a degraded host's free slot, ns,
+	 * or 0
 	 */
 	long holdRemaining(String model, long waitedNanos, long now) {
 		if (waitedNanos >= this.maxHoldNanos) {
@@ -98,4 +110,5 @@ final class DegradedHosts {
 	private boolean healthy(OllamaHost host, long now) {
 		return host.closed() && !degraded(host, now);
 	}
+
 }

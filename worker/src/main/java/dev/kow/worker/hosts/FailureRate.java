@@ -3,10 +3,11 @@ package dev.kow.worker.hosts;
 import java.time.Duration;
 
 /**
- * A host's recent failure rate: host failures / attempts, both counts decaying with a half-life, over
- * a prior of {@value #PRIOR_ATTEMPTS} attempts without failure. The prior makes the rate fall back
- * towards 0 while the host gets no traffic, and keeps one failure of a busy host from moving it much.
- * Not thread-safe: {@link HostPool} guards it with its monitor.
+ * A host's recent failure rate: host failures / attempts, both counts decaying with a
+ * half-life, over a prior of {@value #PRIOR_ATTEMPTS} attempts without failure. The prior
+ * makes the rate fall back towards 0 while the host gets no traffic, and keeps one
+ * failure of a busy host from moving it much. Not thread-safe: {@link HostPool} guards it
+ * with its monitor.
  */
 final class FailureRate {
 
@@ -23,7 +24,9 @@ final class FailureRate {
 
 	private boolean started;
 
-	/** @param halfLife time after which past attempts count half */
+	/**
+	 * @param halfLife time after which past attempts count half
+	 */
 	FailureRate(Duration halfLife) {
 		this.halfLifeNanos = halfLife.toNanos();
 	}
@@ -62,4 +65,5 @@ final class FailureRate {
 			this.updatedNanos = nowNanos;
 		}
 	}
+
 }

@@ -5,15 +5,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * The per-host gauges ({@code kow_host_*}, tag {@code host}): calls in flight, configured slots, the
- * adaptive limit, this worker's share, the recent failure rate, whether the host is degraded and
- * whether its circuit is open.
+ * The per-host gauges ({@code kow_host_*}, tag {@code host}): calls in flight, configured
+ * slots, the adaptive limit, this worker's share, the recent failure rate, whether the
+ * host is degraded and whether its circuit is open.
  */
 public final class HostMetrics implements MeterBinder {
 
 	private final HostPool pool;
 
-	/** @param pool the hosts to report */
+	/**
+	 * @param pool the hosts to report
+	 */
 	public HostMetrics(HostPool pool) {
 		this.pool = pool;
 	}
@@ -52,4 +54,5 @@ public final class HostMetrics implements MeterBinder {
 				.register(meters);
 		}
 	}
+
 }

@@ -17,30 +17,36 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The Ollama hosts and their slots. A slot is handed out only when the host has fewer calls in flight
- * than its {@link AdaptiveLimit} (at most its configured slots) and its circuit breaker is closed, so no
- * host ever has more than its slots in flight and no queue builds inside Ollama. A host whose breaker
- * is open or half-open gets no jobs; {@link HostProber} probes it with cheap calls.
+ * The Ollama hosts and their slots. A slot is handed out only when the host has fewer
+ * calls in flight than its {@link AdaptiveLimit} (at most its configured slots) and its
+ * circuit breaker is closed, so no host ever has more than its slots in flight and no
+ * queue builds inside Ollama. A host whose breaker is open or half-open gets no jobs;
+ * {@link HostProber} probes it with cheap calls.
  *
- * <p>Choice among hosts with a free slot: hosts where the model is warm first (no model swap), then the
- * least loaded, and the host of the previous failed attempt last. Load is in flight / capacity plus
- * {@code failurePenalty} x the host's recent failure rate ({@link FailureRate}: host failures per
- * attempt, decaying with a half-life), so a host that drops or truncates some of its answers, or keeps
- * going down and coming back, gets work mostly when the healthy hosts are busy: with the default
- * penalty of 10, a host failing 10 % of its attempts ranks as if it were full. It still gets work when it
- * has the only free slot.
+ * <p>
+ * Choice among hosts with a free slot: hosts where the model is warm first (no model
+ * swap), then the least loaded, and the host of the previous failed attempt last. Load is
+ * in flight / capacity plus {@code failurePenalty} x the host's recent failure rate
+ * ({@link FailureRate}: host failures per attempt, decaying with a half-life), so a host
+ * that drops or truncates some of its answers, or keeps going down and coming back, gets
+ * work mostly when the healthy hosts are busy: with the default penalty of 10, a host
+ * failing 10 % of its attempts ranks as if it were full. It still gets work when it has
+ * the only free slot.
  *
- * <p><b>Degraded hosts.</b> A host whose recent failure rate reaches {@code degradedRate} is degraded:
- * a job that could only go there while a healthy host serving its model is busy waits for a healthy
- * slot, for at most {@link #holdNanos()} (two expected intervals between healthy slot releases, at most
- * {@code maxHold}) from the time it entered its lane; after that it takes the degraded host's slot. When a
- * hold starts, a timer tells the slot listeners once it has ended, in case no slot release comes first. Each
- * attempt sent to a host that fails a fifth of its answers costs on average a fifth of a partial
+ * <p>
+ * <b>Degraded hosts.</b> A host whose recent failure rate reaches {@code degradedRate} is
+ * degraded: a job that could only go there while a healthy host serving its model is busy
+ * waits for a healthy slot, for at most {@link #holdNanos()} (two expected intervals
+ * between healthy slot releases, at most {@code maxHold}) from the time it entered its
+ * lane; after that it takes the degraded host's slot. When a hold starts, a timer tells
+ * the slot listeners once it has ended, in case no slot release comes first. Each attempt
+ * sent to a host that fails a fifth of its answers costs on average a fifth of a partial
  * generation plus a retry, more than the short wait for a healthy slot.
  *
- * <p>Model names given to this class are normalised ({@code name:tag}, see {@code ModelNames}); the
- * job carries its normalised model from intake on. Thread-safe: slot counting is under this object's
- * monitor; listeners run after it is released.
+ * <p>
+ * Model names given to this class are normalised ({@code name:tag}, see
+ * {@code ModelNames}); the job carries its normalised model from intake on. Thread-safe:
+ * slot counting is under this object's monitor; listeners run after it is released.
  */
 public final class HostPool {
 
@@ -58,13 +64,17 @@ public final class HostPool {
 	/** Tells the slot listeners when a hold ends. */
 	private final Scheduler timer;
 
-	/** Nano-clock time of the pending end-of-hold notice, or {@link Long#MAX_VALUE} for none. */
+	/**
+	 * Nano-clock time of the pending end-of-hold notice, or {@link Long#MAX_VALUE} for
+	 * none.
+	 */
 	private final AtomicLong wakeAt = new AtomicLong(Long.MAX_VALUE);
 
 	/**
 	 * @param hosts the hosts
 	 * @param routing failure penalty and half-life, degraded rate and longest hold
-	 * ({@code worker.ollama.routing.*}); a zero {@code degraded-max-hold} or a rate of 1 turns holding off
+	 * ({@code worker.ollama.routing.*}); a zero {@code degraded-max-hold} or a rate of 1
+	 * turns holding off
 	 * @param timer tells the slot listeners when a hold ends
 	 * @param nanoClock monotonic clock, ns
 	 */
@@ -79,12 +89,17 @@ public final class HostPool {
 		}
 	}
 
-	/** @param listener called after a slot may have become free (release, breaker transition) */
+	/**
+	 * @param listener called after a slot may have become free (release, breaker
+	 * transition)
+	 */
 	public void onSlotFreed(Runnable listener) {
 		this.slotListeners.add(listener);
 	}
 
-	/** @return the hosts */
+	/**
+	 * @return the hosts
+	 */
 	public List<OllamaHost> hosts() {
 		return this.hosts;
 	}
@@ -98,9 +113,11 @@ public final class HostPool {
 	}
 
 	/**
-	 * Takes a free slot for a model, degraded hosts included (the slot a preemption just freed).
+	 * Takes a free slot for a model, degraded hosts included (the slot a preemption just
+	 * freed).
 	 * @param model normalised model name
-	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
+	 * @param avoidHost host id to use only when no other has room (the previous failed
+	 * attempt's), or null
 	 * @return a lease, or empty when no host can take the call now
 	 */
 	public Optional<SlotLease> tryAcquire(String model, @Nullable String avoidHost) {
@@ -108,10 +125,11 @@ public final class HostPool {
 	}
 
 	/**
-	 * Takes a free slot for a model; a degraded host's only while no healthy host serves the model or
-	 * the job has waited {@link #holdNanos()}.
+	 * Takes a free slot for a model; a degraded host's only while no healthy host serves
+	 * the model or the job has waited {@link #holdNanos()}.
 	 * @param model normalised model name
-	 * @param avoidHost host id to use only when no other has room (the previous failed attempt's), or null
+	 * @param avoidHost host id to use only when no other has room (the previous failed
+	 * attempt's), or null
 	 * @param waitedNanos how long the job has waited in its lane, ns
 	 * @return a lease, or empty when no host can take the call now
 	 */
@@ -146,9 +164,10 @@ public final class HostPool {
 	}
 
 	/**
-	 * Gives a slot back and reports how the attempt ended to everything that learns from it: the
-	 * host's circuit breaker, its adaptive limit ({@link AdaptiveLimit}), its warm models, its failure
-	 * rate and the mean slot time. Then tells the slot listeners.
+	 * Gives a slot back and reports how the attempt ended to everything that learns from
+	 * it: the host's circuit breaker, its adaptive limit ({@link AdaptiveLimit}), its
+	 * warm models, its failure rate and the mean slot time. Then tells the slot
+	 * listeners.
 	 * @param lease the lease; a second release is ignored
 	 * @param end how the attempt ended
 	 */
@@ -203,9 +222,10 @@ public final class HostPool {
 	}
 
 	/**
-	 * Whether stopping one call on the host frees a slot that a job for the model can take at once:
-	 * the host serves the model with it already loaded (no model swap), its breaker is closed, and it
-	 * is not over this worker's capacity. Used to pick preemption victims.
+	 * Whether stopping one call on the host frees a slot that a job for the model can
+	 * take at once: the host serves the model with it already loaded (no model swap), its
+	 * breaker is closed, and it is not over this worker's capacity. Used to pick
+	 * preemption victims.
 	 * @param host a host of this pool
 	 * @param model normalised model name of the waiting job
 	 * @return true when a call stopped there frees a usable slot for the model
@@ -216,23 +236,27 @@ public final class HostPool {
 
 	/**
 	 * @param host a host
-	 * @return its recent failure rate, 0 to 1 (host failures per attempt, decaying; see {@link FailureRate})
+	 * @return its recent failure rate, 0 to 1 (host failures per attempt, decaying; see
+	 * {@link FailureRate})
 	 */
 	public synchronized double failureRate(OllamaHost host) {
 		return this.health.failureRate(host, this.nanoClock.getAsLong());
 	}
 
 	/**
-	 * How long a job waits for a healthy slot before it takes a degraded host's ({@link DegradedHosts}).
-	 * @return the hold, ns; 0 while holding is off, before the first success, or with no healthy host
+	 * How long a job waits for a healthy slot before it takes a degraded host's
+	 * ({@link DegradedHosts}).
+	 * @return the hold, ns; 0 while holding is off, before the first success, or with no
+	 * healthy host
 	 */
 	public synchronized long holdNanos() {
 		return this.health.holdNanos(this.nanoClock.getAsLong());
 	}
 
 	/**
-	 * Whether a job that waited {@code waitedNanos} is being held back: a degraded host has a free slot
-	 * for its model that {@link #tryAcquire(String, String, long)} leaves to a healthy host for now.
+	 * Whether a job that waited {@code waitedNanos} is being held back: a degraded host
+	 * has a free slot for its model that {@link #tryAcquire(String, String, long)} leaves
+	 * to a healthy host for now.
 	 * @param model normalised model name
 	 * @param waitedNanos how long the job has waited in its lane, ns
 	 * @return true while the hold lasts
@@ -241,7 +265,10 @@ public final class HostPool {
 		return this.health.holdRemaining(model, waitedNanos, this.nanoClock.getAsLong()) > 0;
 	}
 
-	/** Tells the slot listeners in {@code delayNanos} that a hold has ended; one pending notice at a time. */
+	/**
+	 * Tells the slot listeners in {@code delayNanos} that a hold has ended; one pending
+	 * notice at a time.
+	 */
 	private void notifyAfter(long delayNanos, long now) {
 		long at = now + delayNanos;
 		long pending = this.wakeAt.get();
@@ -256,8 +283,8 @@ public final class HostPool {
 
 	/**
 	 * @param host a host
-	 * @return whether its recent failure rate has reached the degraded rate, so jobs wait briefly for a
-	 *         healthy slot before taking one of its slots
+	 * @return whether its recent failure rate has reached the degraded rate, so jobs wait
+	 * briefly for a healthy slot before taking one of its slots
 	 */
 	public synchronized boolean degraded(OllamaHost host) {
 		return this.health.degraded(host, this.nanoClock.getAsLong());
@@ -271,12 +298,18 @@ public final class HostPool {
 		return host.inFlight;
 	}
 
-	/** @return slots on hosts whose breaker is closed, at their current adaptive limits within this worker's share */
+	/**
+	 * @return slots on hosts whose breaker is closed, at their current adaptive limits
+	 * within this worker's share
+	 */
 	public int usableSlots() {
 		return this.hosts.stream().filter(OllamaHost::closed).mapToInt(OllamaHost::capacity).sum();
 	}
 
-	/** Tells the scheduler that capacity may have grown (a limit rose, a probe closed a breaker). */
+	/**
+	 * Tells the scheduler that capacity may have grown (a limit rose, a probe closed a
+	 * breaker).
+	 */
 	public void capacityChanged() {
 		notifyListeners();
 	}
@@ -284,4 +317,5 @@ public final class HostPool {
 	private void notifyListeners() {
 		this.slotListeners.forEach(Runnable::run);
 	}
+
 }

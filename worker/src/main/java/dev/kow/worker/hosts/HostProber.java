@@ -10,9 +10,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Half-open probing with a cheap call: when a host's breaker is half-open, one {@code GET /} (Ollama's
- * "Ollama is running") goes out under the breaker's permission instead of a real job. Success closes
- * the breaker and the host gets work again; failure opens it for another {@code open-for}.
+ * Half-open probing with a cheap call: when a host's breaker is half-open, one
+ * {@code GET /} (Ollama's "Ollama is running") goes out under the breaker's permission
+ * instead of a real job. Success closes the breaker and the host gets work again; failure
+ * opens it for another {@code open-for}.
  */
 public final class HostProber {
 
@@ -37,7 +38,9 @@ public final class HostProber {
 		this.nanoClock = nanoClock;
 	}
 
-	/** @return a probe of every half-open host, completing when all are done */
+	/**
+	 * @return a probe of every half-open host, completing when all are done
+	 */
 	public Mono<Void> probeHalfOpen() {
 		return Flux.fromIterable(this.pool.hosts())
 			.filter(host -> host.breaker().getState() == CircuitBreaker.State.HALF_OPEN)
@@ -45,11 +48,13 @@ public final class HostProber {
 			.flatMap(host -> {
 				long start = this.nanoClock.getAsLong();
 				return this.client.ping(host.id(), host.url(), this.timeout)
-					.doOnSuccess(ok -> host.breaker().onSuccess(this.nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS))
-					.doOnError(error -> host.breaker().onError(this.nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS,
-							error))
+					.doOnSuccess(
+							ok -> host.breaker().onSuccess(this.nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS))
+					.doOnError(error -> host.breaker()
+						.onError(this.nanoClock.getAsLong() - start, TimeUnit.NANOSECONDS, error))
 					.onErrorResume(error -> Mono.empty());
 			})
 			.then(Mono.fromRunnable(this.pool::capacityChanged));
 	}
+
 }

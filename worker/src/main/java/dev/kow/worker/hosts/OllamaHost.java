@@ -7,10 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * One Ollama host of the pool: its address, its slots and the models it serves. What changes with its
- * health (circuit breaker, adaptive limit, warm models, calls in flight, this worker's share) is kept
- * here but changed only by this package: {@link HostPool} through {@link HostPool#release}, the
- * prober and slot sharing. Read it from outside through {@link HostPool#status(OllamaHost)}.
+ * One Ollama host of the pool: its address, its slots and the models it serves. What
+ * changes with its health (circuit breaker, adaptive limit, warm models, calls in flight,
+ * this worker's share) is kept here but changed only by this package: {@link HostPool}
+ * through {@link HostPool#release}, the prober and slot sharing. Read it from outside
+ * through {@link HostPool#status(OllamaHost)}.
  */
 public final class OllamaHost {
 
@@ -31,7 +32,10 @@ public final class OllamaHost {
 	/** Calls in flight; guarded by the {@link HostPool}'s monitor. */
 	int inFlight;
 
-	/** This worker's share of the slots when the fleet shares them; the slots until told otherwise. */
+	/**
+	 * This worker's share of the slots when the fleet shares them; the slots until told
+	 * otherwise.
+	 */
 	private volatile int share;
 
 	/**
@@ -51,35 +55,48 @@ public final class OllamaHost {
 		this.share = slots;
 	}
 
-	/** @return host id */
+	/**
+	 * @return host id
+	 */
 	public String id() {
 		return this.id;
 	}
 
-	/** @return base URL */
+	/**
+	 * @return base URL
+	 */
 	public URI url() {
 		return this.url;
 	}
 
-	/** @return configured slots */
+	/**
+	 * @return configured slots
+	 */
 	public int slots() {
 		return this.slots;
 	}
 
-	/** @return this worker's share of the slots (0 to {@link #slots()}); all of them unless the fleet shares them */
+	/**
+	 * @return this worker's share of the slots (0 to {@link #slots()}); all of them
+	 * unless the fleet shares them
+	 */
 	public int share() {
 		return this.share;
 	}
 
 	/**
-	 * @param slotsForThisWorker this worker's share of the host's slots, 0 to {@link #slots()}
+	 * @param slotsForThisWorker this worker's share of the host's slots, 0 to
+	 * {@link #slots()}
 	 * @see SlotSharing
 	 */
 	void share(int slotsForThisWorker) {
 		this.share = Math.max(0, Math.min(this.slots, slotsForThisWorker));
 	}
 
-	/** @return calls this worker may have in flight on the host now: its adaptive limit within its share */
+	/**
+	 * @return calls this worker may have in flight on the host now: its adaptive limit
+	 * within its share
+	 */
 	int capacity() {
 		return Math.min(this.limit.current(), this.share);
 	}
@@ -112,14 +129,19 @@ public final class OllamaHost {
 		return this.warm.contains(model);
 	}
 
-	/** @param model the normalised name of a model that just answered here */
+	/**
+	 * @param model the normalised name of a model that just answered here
+	 */
 	void markWarm(String model) {
 		this.warm.add(model);
 	}
 
-	/** @param loaded the normalised names of the models {@code /api/ps} lists now */
+	/**
+	 * @param loaded the normalised names of the models {@code /api/ps} lists now
+	 */
 	void warmModels(Set<String> loaded) {
 		this.warm.retainAll(loaded);
 		this.warm.addAll(loaded);
 	}
+
 }

@@ -22,23 +22,28 @@ import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Splits each host's slots among the workers of the consumer group, so that a fleet of any size puts
- * at most a host's {@code OLLAMA_NUM_PARALLEL} requests on it (more would queue inside Ollama, FIFO,
- * where priority is lost) and, as workers come and go, no slot stays unused for long.
+ * Splits each host's slots among the workers of the consumer group, so that a fleet of
+ * any size puts at most a host's {@code OLLAMA_NUM_PARALLEL} requests on it (more would
+ * queue inside Ollama, FIFO, where priority is lost) and, as workers come and go, no slot
+ * stays unused for long.
  *
- * <p>The members are read from the broker (Kafka Admin {@code describeConsumerGroups}, which the
- * group's READ permission allows) every {@code interval} and at once after this worker's assignment
- * changed; a description taken mid-rebalance is read again at the next tick (200 ms); only members
- * that hold partitions count, so a worker killed without leaving keeps its share, unused, until the
- * group drops it after {@code session.timeout.ms}. With {@code N} of them, sorted by member id, the
- * member of rank {@code r} gets {@code slots / N} of host {@code h}, plus one when
- * {@code (r - h) mod N < slots mod N}, so the remainders of different hosts go to different members
- * and the shares of every host add up to its slots exactly ({@link #share}).
+ * <p>
+ * The members are read from the broker (Kafka Admin {@code describeConsumerGroups}, which
+ * the group's READ permission allows) every {@code interval} and at once after this
+ * worker's assignment changed; a description taken mid-rebalance is read again at the
+ * next tick (200 ms); only members that hold partitions count, so a worker killed without
+ * leaving keeps its share, unused, until the group drops it after
+ * {@code session.timeout.ms}. With {@code N} of them, sorted by member id, the member of
+ * rank {@code r} gets {@code slots / N} of host {@code h}, plus one when
+ * {@code (r - h) mod N < slots mod N}, so the remainders of different hosts go to
+ * different members and the shares of every host add up to its slots exactly
+ * ({@link #share}).
  *
- * <p>Until the first membership is known a worker uses no slot; if the broker cannot be asked (for
- * example, no DESCRIBE permission on the group) the worker falls back to all slots and says so once.
- * Between a rebalance and the members' next reads (up to {@code interval}) the shares can add up to
- * more or less than the slots.
+ * <p>
+ * Until the first membership is known a worker uses no slot; if the broker cannot be
+ * asked (for example, no DESCRIBE permission on the group) the worker falls back to all
+ * slots and says so once. Between a rebalance and the members' next reads (up to
+ * {@code interval}) the shares can add up to more or less than the slots.
  */
 public final class SlotSharing implements AutoCloseable {
 
@@ -75,17 +80,19 @@ public final class SlotSharing implements AutoCloseable {
 
 	/**
 	 * Starts sharing: sets every host's share to 0 and reads the membership from now on.
-	 * @param admin a Kafka Admin client for the group's cluster; closed by {@link #close()}
+	 * @param admin a Kafka Admin client for the group's cluster; closed by
+	 * {@link #close()}
 	 * @param groupId the consumer group
 	 * @param selfMemberId this worker's member id, null until it has one
 	 * @param rebalances changes whenever this worker's assignment may have
 	 * @param pool the hosts whose shares are set
-	 * @param timer scheduler of the periodic check (the Admin call itself does not block it)
+	 * @param timer scheduler of the periodic check (the Admin call itself does not block
+	 * it)
 	 * @param nanoClock monotonic clock, ns
 	 * @param interval how often the membership is read again
 	 */
-	public SlotSharing(Admin admin, String groupId, Supplier<String> selfMemberId, IntSupplier rebalances, HostPool pool,
-			Scheduler timer, LongSupplier nanoClock, Duration interval) {
+	public SlotSharing(Admin admin, String groupId, Supplier<String> selfMemberId, IntSupplier rebalances,
+			HostPool pool, Scheduler timer, LongSupplier nanoClock, Duration interval) {
 		this.admin = admin;
 		this.groupId = groupId;
 		this.selfMemberId = selfMemberId;
@@ -100,10 +107,13 @@ public final class SlotSharing implements AutoCloseable {
 	/**
 	 * This member's share of one host's slots.
 	 * @param slots the host's slots
-	 * @param hostIndex the host's position in the configuration, which rotates the remainder
-	 * @param members member ids of the members that hold partitions, any order; must contain {@code self}
+	 * @param hostIndex the host's position in the configuration, which rotates the
+	 * remainder
+	 * @param members member ids of the members that hold partitions, any order; must
+	 * contain {@code self}
 	 * @param self this worker's member id
-	 * @return slots for this member, 0 to {@code slots}; the shares of all members add up to {@code slots}
+	 * @return slots for this member, 0 to {@code slots}; the shares of all members add up
+	 * to {@code slots}
 	 */
 	public static int share(int slots, int hostIndex, List<String> members, String self) {
 		List<String> sorted = members.stream().sorted().toList();
@@ -118,13 +128,16 @@ public final class SlotSharing implements AutoCloseable {
 	private void tick() {
 		String self = this.selfMemberId.get();
 		int seen = this.rebalances.getAsInt();
-		boolean due = this.nanoClock.getAsLong() - this.lastReadNanos >= this.intervalNanos || seen != this.lastRebalances;
+		boolean due = this.nanoClock.getAsLong() - this.lastReadNanos >= this.intervalNanos
+				|| seen != this.lastRebalances;
 		if (self == null || !due || !this.asking.compareAndSet(false, true)) {
 			return;
 		}
 		this.lastRebalances = seen;
 		this.lastReadNanos = this.nanoClock.getAsLong();
-		Objects.requireNonNull(this.admin.describeConsumerGroups(List.of(this.groupId)).describedGroups().get(this.groupId))
+		Objects
+			.requireNonNull(
+					this.admin.describeConsumerGroups(List.of(this.groupId)).describedGroups().get(this.groupId))
 			.whenComplete((group, error) -> {
 				try {
 					if (error != null) {
@@ -142,7 +155,8 @@ public final class SlotSharing implements AutoCloseable {
 
 	private void apply(ConsumerGroupDescription group, String self) {
 		if (group.groupState() != GroupState.STABLE) {
-			// mid-rebalance the members' assignments are not final (often empty): read again at the next tick
+			// mid-rebalance the members' assignments are not final (often empty): read
+			// again at the next tick
 			this.lastRebalances = -1;
 			return;
 		}
@@ -194,4 +208,5 @@ public final class SlotSharing implements AutoCloseable {
 		this.ticks.dispose();
 		this.admin.close(Duration.ofSeconds(5));
 	}
+
 }

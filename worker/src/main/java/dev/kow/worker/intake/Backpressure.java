@@ -10,11 +10,12 @@ import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * When to pause and resume a partition, as a pure rule over what the worker holds in memory. A
- * partition is paused when it holds {@code max-buffered-per-partition} records in progress, when its
- * lane holds {@code max-buffered-per-lane}, or while it is held (schema registry outage); it is resumed
- * once both are at half or less and no hold lasts. Pausing is per partition, so a batch backlog never
- * stops high-priority records from being read. Not thread-safe: the intake thread owns it.
+ * When to pause and resume a partition, as a pure rule over what the worker holds in
+ * memory. A partition is paused when it holds {@code max-buffered-per-partition} records
+ * in progress, when its lane holds {@code max-buffered-per-lane}, or while it is held
+ * (schema registry outage); it is resumed once both are at half or less and no hold
+ * lasts. Pausing is per partition, so a batch backlog never stops high-priority records
+ * from being read. Not thread-safe: the intake thread owns it.
  */
 final class Backpressure {
 
@@ -30,6 +31,7 @@ final class Backpressure {
 
 	/**
 	 * What a partition holds now.
+	 *
 	 * @param partition the partition
 	 * @param pending its records read and not yet done
 	 * @param laneLoad records of its lane read and not yet done, over all partitions
@@ -39,6 +41,7 @@ final class Backpressure {
 
 	/**
 	 * What to tell the consumer.
+	 *
 	 * @param pause partitions to pause now
 	 * @param resume partitions to resume now
 	 */
@@ -46,7 +49,8 @@ final class Backpressure {
 	}
 
 	/**
-	 * @param maxPerPartition {@code worker.scheduling.max-buffered-per-partition}, at least 1
+	 * @param maxPerPartition {@code worker.scheduling.max-buffered-per-partition}, at
+	 * least 1
 	 * @param maxPerLane {@code worker.scheduling.max-buffered-per-lane}, at least 1
 	 */
 	Backpressure(int maxPerPartition, int maxPerLane) {
@@ -55,7 +59,8 @@ final class Backpressure {
 	}
 
 	/**
-	 * Keeps a partition paused until a time, whatever its load (the schema registry is down).
+	 * Keeps a partition paused until a time, whatever its load (the schema registry is
+	 * down).
 	 * @param partition the partition
 	 * @param until when the hold ends
 	 */
@@ -93,14 +98,19 @@ final class Backpressure {
 		return new Changes(toPause, toResume);
 	}
 
-	/** @param partition a partition no longer assigned; its pause and hold are dropped */
+	/**
+	 * @param partition a partition no longer assigned; its pause and hold are dropped
+	 */
 	void forget(TopicPartition partition) {
 		this.paused.remove(partition);
 		this.holds.remove(partition);
 	}
 
-	/** @return how many times a partition was paused */
+	/**
+	 * @return how many times a partition was paused
+	 */
 	long pauses() {
 		return this.pauses;
 	}
+
 }

@@ -11,10 +11,10 @@ import org.apache.kafka.common.MetricName;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Whether the intake consumer is alive and in touch with its group: the time of its last poll, a
- * failure that ended the loop, and Kafka's own {@code last-heartbeat-seconds-ago} (group
- * {@code consumer-coordinator-metrics}), read at most once a second on the intake thread. Written by
- * the intake thread, read by the health indicators.
+ * Whether the intake consumer is alive and in touch with its group: the time of its last
+ * poll, a failure that ended the loop, and Kafka's own {@code last-heartbeat-seconds-ago}
+ * (group {@code consumer-coordinator-metrics}), read at most once a second on the intake
+ * thread. Written by the intake thread, read by the health indicators.
  */
 public final class ConsumerHealth {
 
@@ -26,7 +26,9 @@ public final class ConsumerHealth {
 
 	private volatile long lastPollNanos;
 
-	/** Seconds since the last heartbeat at the last read; NaN before the first heartbeat. */
+	/**
+	 * Seconds since the last heartbeat at the last read; NaN before the first heartbeat.
+	 */
 	private volatile double heartbeatAgeSeconds = Double.NaN;
 
 	private volatile @Nullable RuntimeException failure;
@@ -35,7 +37,9 @@ public final class ConsumerHealth {
 
 	private @Nullable Metric heartbeatMetric;
 
-	/** @param nanoClock monotonic clock, ns */
+	/**
+	 * @param nanoClock monotonic clock, ns
+	 */
 	ConsumerHealth(LongSupplier nanoClock) {
 		this.nanoClock = nanoClock;
 	}
@@ -46,7 +50,8 @@ public final class ConsumerHealth {
 	}
 
 	/**
-	 * A poll returned; reads the heartbeat age when a second has passed since the last read.
+	 * A poll returned; reads the heartbeat age when a second has passed since the last
+	 * read.
 	 * @param metrics the consumer's metrics
 	 */
 	void polled(Supplier<Map<MetricName, ? extends Metric>> metrics) {
@@ -58,7 +63,9 @@ public final class ConsumerHealth {
 		this.heartbeatReadNanos = now;
 		Metric metric = this.heartbeatMetric;
 		if (metric == null) {
-			metric = metrics.get().entrySet().stream()
+			metric = metrics.get()
+				.entrySet()
+				.stream()
 				.filter(e -> "last-heartbeat-seconds-ago".equals(e.getKey().name())
 						&& "consumer-coordinator-metrics".equals(e.getKey().group()))
 				.map(Map.Entry::getValue)
@@ -71,15 +78,17 @@ public final class ConsumerHealth {
 		}
 	}
 
-	/** @param error what ended the loop */
+	/**
+	 * @param error what ended the loop
+	 */
 	void failed(RuntimeException error) {
 		this.failure = error;
 	}
 
 	/**
 	 * @param maxSincePoll longest acceptable time since the last poll
-	 * @return empty while the loop polls, else why it does not: it failed (the error), or its last poll is
-	 *         older than {@code maxSincePoll}
+	 * @return empty while the loop polls, else why it does not: it failed (the error), or
+	 * its last poll is older than {@code maxSincePoll}
 	 */
 	public Optional<String> unhealthy(Duration maxSincePoll) {
 		RuntimeException failed = this.failure;
@@ -108,8 +117,12 @@ public final class ConsumerHealth {
 				? Optional.of("last heartbeat to the group coordinator " + (long) age + " s ago") : Optional.empty();
 	}
 
-	/** @return seconds since the last heartbeat to the group coordinator, NaN before the first */
+	/**
+	 * @return seconds since the last heartbeat to the group coordinator, NaN before the
+	 * first
+	 */
 	public double heartbeatAgeSeconds() {
 		return this.heartbeatAgeSeconds;
 	}
+
 }

@@ -31,21 +31,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka side: one thread owns the consumer, reads the three lane topics, and commits each
- * partition up to its lowest record still in progress ({@link PartitionOffsets}). Its parts:
+ * The Kafka side: one thread owns the consumer, reads the three lane topics, and commits
+ * each partition up to its lowest record still in progress ({@link PartitionOffsets}).
+ * Its parts:
  * <ul>
- * <li>{@link RecordDecoder} and {@link RequestValidator}: unreadable records (bad bytes, unknown schema
- * id, wrong schema) and invalid requests are dead-lettered and their partition moves on; a registry
- * outage is not the record's fault, so the partition is rewound to that record and held paused for
- * {@code registry-retry};</li>
+ * <li>{@link RecordDecoder} and {@link RequestValidator}: unreadable records (bad bytes,
+ * unknown schema id, wrong schema) and invalid requests are dead-lettered and their
+ * partition moves on; a registry outage is not the record's fault, so the partition is
+ * rewound to that record and held paused for {@code registry-retry};</li>
  * <li>{@link PartitionRegistry}: trackers, jobs in progress and completions;</li>
  * <li>{@link Backpressure}: bounded memory, per partition and per lane;</li>
  * <li>{@link OffsetCommits}: commits while running and before leaving;</li>
  * <li>{@link Revocation}: the rebalance listener (revoke grace, commit, cancel);</li>
  * <li>{@link ConsumerHealth}: polls and heartbeats, for the health indicators.</li>
  * </ul>
- * <b>Shutdown:</b> {@link #stop()} pauses everything, lets in-flight work finish for up to
- * {@code drain-timeout} while still committing, then cancels the rest, commits and leaves the group.
+ * <b>Shutdown:</b> {@link #stop()} pauses everything, lets in-flight work finish for up
+ * to {@code drain-timeout} while still committing, then cancels the rest, commits and
+ * leaves the group.
  */
 public final class IntakeLoop implements Runnable, CompletionSink {
 
@@ -131,17 +133,18 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	/**
 	 * @param lane a lane
-	 * @return records of that lane read and not yet done (waiting, in flight or being published)
+	 * @return records of that lane read and not yet done (waiting, in flight or being
+	 * published)
 	 */
 	public int buffered(Lane lane) {
 		return this.registry.buffered(lane);
 	}
 
 	/**
-	 * The lane's true backlog: records not yet done, whether still on Kafka past this worker's fetch
-	 * position (the consumer's {@code currentLag}, from its last fetch) or read and not yet done. The
-	 * committed lag ({@code log end - committed}) overstates it while completions above a gap wait for
-	 * a contiguous commit.
+	 * The lane's true backlog: records not yet done, whether still on Kafka past this
+	 * worker's fetch position (the consumer's {@code currentLag}, from its last fetch) or
+	 * read and not yet done. The committed lag ({@code log end - committed}) overstates
+	 * it while completions above a gap wait for a contiguous commit.
 	 * @param lane a lane
 	 * @return records of the lane's assigned partitions not yet done
 	 */
@@ -149,27 +152,40 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		return this.backlog.unread(lane) + buffered(lane);
 	}
 
-	/** @return whether the loop polls and keeps its heartbeats, for the health indicators */
+	/**
+	 * @return whether the loop polls and keeps its heartbeats, for the health indicators
+	 */
 	public ConsumerHealth health() {
 		return this.health;
 	}
 
-	/** @return this worker's member id in the consumer group, or null before its first assignment */
+	/**
+	 * @return this worker's member id in the consumer group, or null before its first
+	 * assignment
+	 */
 	public @Nullable String memberId() {
 		return this.revocation.memberId();
 	}
 
-	/** @return how many rebalances this worker has taken part in; changes whenever its assignment may have */
+	/**
+	 * @return how many rebalances this worker has taken part in; changes whenever its
+	 * assignment may have
+	 */
 	public int rebalances() {
 		return this.revocation.rebalances();
 	}
 
-	/** @return partitions assigned to this worker at the last poll */
+	/**
+	 * @return partitions assigned to this worker at the last poll
+	 */
 	public int assigned() {
 		return this.backlog.assigned();
 	}
 
-	/** @return how many times a partition was paused because its partition or lane was full */
+	/**
+	 * @return how many times a partition was paused because its partition or lane was
+	 * full
+	 */
 	public long pauses() {
 		return this.backpressure.pauses();
 	}
@@ -212,7 +228,9 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		}
 	}
 
-	/** @return false when the partition was rewound to this record (registry outage) */
+	/**
+	 * @return false when the partition was rewound to this record (registry outage)
+	 */
 	private boolean accept(ConsumerRecord<byte[], byte[]> record, TopicPartition partition) {
 		Optional<PartitionOffsets> assignedTracker = this.registry.tracker(partition);
 		if (assignedTracker.isEmpty()) {
@@ -276,12 +294,13 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	}
 
 	/**
-	 * Polls to keep the membership alive (and let a rebalance complete) while draining. Records can come
-	 * only from partitions assigned meanwhile; they are not registered, so they are neither run nor
-	 * committed here and the next owner reads them again.
+	 * Polls to keep the membership alive (and let a rebalance complete) while draining.
+	 * Records can come only from partitions assigned meanwhile; they are not registered,
+	 * so they are neither run nor committed here and the next owner reads them again.
 	 */
 	private void pollDiscarding() {
 		this.consumer.pause(this.consumer.assignment());
 		this.consumer.poll(POLL);
 	}
+
 }

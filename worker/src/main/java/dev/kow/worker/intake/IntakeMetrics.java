@@ -8,14 +8,16 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
  * The intake's meters: per lane ({@code lane} tag) the records read and not yet done
- * ({@code kow_lane_buffered}) and the backlog ({@code kow_lane_backlog}), and the partition pauses
- * ({@code kow_intake_partition_pauses_total}).
+ * ({@code kow_lane_buffered}) and the backlog ({@code kow_lane_backlog}), and the
+ * partition pauses ({@code kow_intake_partition_pauses_total}).
  */
 public final class IntakeMetrics implements MeterBinder {
 
 	private final IntakeLoop loop;
 
-	/** @param loop the intake loop to report */
+	/**
+	 * @param loop the intake loop to report
+	 */
 	public IntakeMetrics(IntakeLoop loop) {
 		this.loop = loop;
 	}
@@ -36,4 +38,5 @@ public final class IntakeMetrics implements MeterBinder {
 			.description("Times a partition was paused because its partition or lane buffer was full")
 			.register(meters);
 	}
+
 }

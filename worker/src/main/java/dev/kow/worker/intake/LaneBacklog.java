@@ -12,9 +12,9 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Per lane, the records of the assigned partitions still on Kafka past this worker's fetch position,
- * from the consumer's {@code currentLag} after each poll (no broker call). Measured on the intake
- * thread, read by the meters from any thread.
+ * Per lane, the records of the assigned partitions still on Kafka past this worker's
+ * fetch position, from the consumer's {@code currentLag} after each poll (no broker
+ * call). Measured on the intake thread, read by the meters from any thread.
  */
 final class LaneBacklog {
 
@@ -49,8 +49,11 @@ final class LaneBacklog {
 		return this.unread.getOrDefault(lane, 0L);
 	}
 
-	/** @return partitions assigned at the last poll */
+	/**
+	 * @return partitions assigned at the last poll
+	 */
 	int assigned() {
 		return this.assigned;
 	}
+
 }

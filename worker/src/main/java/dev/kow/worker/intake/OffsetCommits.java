@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * When and how the intake commits: asynchronously every {@code commit-interval} while running (only
- * partitions whose committable offset moved), and synchronously before leaving the group. Each
- * partition is committed up to its lowest record still in progress ({@link PartitionRegistry}).
- * Intake thread only.
+ * When and how the intake commits: asynchronously every {@code commit-interval} while
+ * running (only partitions whose committable offset moved), and synchronously before
+ * leaving the group. Each partition is committed up to its lowest record still in
+ * progress ({@link PartitionRegistry}). Intake thread only.
  */
 final class OffsetCommits {
 
@@ -44,7 +44,10 @@ final class OffsetCommits {
 		this.nanoClock = nanoClock;
 	}
 
-	/** Commits what moved, asynchronously, when the interval has passed since the last commit. */
+	/**
+	 * Commits what moved, asynchronously, when the interval has passed since the last
+	 * commit.
+	 */
 	void commitIfDue() {
 		long nanos = this.nanoClock.getAsLong();
 		if (nanos - this.lastCommitNanos < this.intervalNanos) {
@@ -65,12 +68,14 @@ final class OffsetCommits {
 	}
 
 	/**
-	 * Commits what is complete before leaving. A commit is refused while a rebalance is between its
-	 * rounds ({@link RebalanceInProgressException}) until {@code poll()} completes it, so it polls (with
-	 * {@code pollDiscarding}, which registers nothing) and tries again until the commit succeeds or the
-	 * deadline passes; a revocation during that poll commits its own partitions.
+	 * Commits what is complete before leaving. A commit is refused while a rebalance is
+	 * between its rounds ({@link RebalanceInProgressException}) until {@code poll()}
+	 * completes it, so it polls (with {@code pollDiscarding}, which registers nothing)
+	 * and tries again until the commit succeeds or the deadline passes; a revocation
+	 * during that poll commits its own partitions.
 	 * @param timeout how long to keep trying, and the timeout of each commit
-	 * @param pollDiscarding a poll that keeps the membership alive and runs nothing it reads
+	 * @param pollDiscarding a poll that keeps the membership alive and runs nothing it
+	 * reads
 	 */
 	void commitBeforeLeaving(Duration timeout, Runnable pollDiscarding) {
 		long deadline = this.nanoClock.getAsLong() + timeout.toNanos();
@@ -87,11 +92,13 @@ final class OffsetCommits {
 			}
 			catch (RebalanceInProgressException ex) {
 				if (this.nanoClock.getAsLong() > deadline) {
-					log.warn("could not commit before leaving ({}); the next owner redoes {}", ex.getMessage(), offsets);
+					log.warn("could not commit before leaving ({}); the next owner redoes {}", ex.getMessage(),
+							offsets);
 					return;
 				}
 				pollDiscarding.run();
 			}
 		}
 	}
+
 }

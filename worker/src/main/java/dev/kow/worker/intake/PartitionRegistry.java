@@ -20,9 +20,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * What this worker holds of its assigned partitions: each partition's offset tracker
- * ({@link PartitionOffsets}), its jobs read and not yet done, and per lane how many records are in
- * progress. Completions arrive from any thread into a queue and are applied on the intake thread,
- * which owns everything else here.
+ * ({@link PartitionOffsets}), its jobs read and not yet done, and per lane how many
+ * records are in progress. Completions arrive from any thread into a queue and are
+ * applied on the intake thread, which owns everything else here.
  */
 final class PartitionRegistry {
 
@@ -36,12 +36,17 @@ final class PartitionRegistry {
 
 	private final LinkedBlockingQueue<SourceRecord> completed = new LinkedBlockingQueue<>();
 
-	/** @param lanes topic name to lane */
+	/**
+	 * @param lanes topic name to lane
+	 */
 	PartitionRegistry(Map<String, Lane> lanes) {
 		this.lanes = Map.copyOf(lanes);
 	}
 
-	/** @param partition a partition newly assigned; gets a fresh tracker (a new assignment epoch) */
+	/**
+	 * @param partition a partition newly assigned; gets a fresh tracker (a new assignment
+	 * epoch)
+	 */
 	void assign(TopicPartition partition) {
 		this.trackers.put(partition, new PartitionOffsets(partition));
 	}
@@ -54,12 +59,16 @@ final class PartitionRegistry {
 		return Optional.ofNullable(this.trackers.get(partition));
 	}
 
-	/** @return the assigned partitions' trackers */
+	/**
+	 * @return the assigned partitions' trackers
+	 */
 	Collection<PartitionOffsets> trackers() {
 		return this.trackers.values();
 	}
 
-	/** @return the assigned partitions */
+	/**
+	 * @return the assigned partitions
+	 */
 	Set<TopicPartition> partitions() {
 		return Set.copyOf(this.trackers.keySet());
 	}
@@ -88,12 +97,16 @@ final class PartitionRegistry {
 		return new SourceRecord(tracker.partition(), offset, tracker);
 	}
 
-	/** @param job a job read from a tracked record */
+	/**
+	 * @param job a job read from a tracked record
+	 */
 	void add(Job job) {
 		this.jobs.computeIfAbsent(job.source().partition(), p -> new HashMap<>()).put(job.source().offset(), job);
 	}
 
-	/** @param source a record done (its outcome acknowledged); any thread */
+	/**
+	 * @param source a record done (its outcome acknowledged); any thread
+	 */
 	void completed(SourceRecord source) {
 		this.completed.add(source);
 	}
@@ -148,7 +161,9 @@ final class PartitionRegistry {
 			.anyMatch(job -> !except.contains(job));
 	}
 
-	/** @return whether any assigned partition has records in progress */
+	/**
+	 * @return whether any assigned partition has records in progress
+	 */
 	boolean anyPending() {
 		return this.trackers.values().stream().anyMatch(t -> t.pendingCount() > 0);
 	}
@@ -163,8 +178,8 @@ final class PartitionRegistry {
 	}
 
 	/**
-	 * Forgets a partition that is no longer assigned: its tracker is revoked (later completions of its
-	 * records are ignored) and its records leave the lane's count.
+	 * Forgets a partition that is no longer assigned: its tracker is revoked (later
+	 * completions of its records are ignored) and its records leave the lane's count.
 	 * @param partition the partition
 	 * @return its jobs still in progress (the caller cancels them)
 	 */
@@ -178,10 +193,11 @@ final class PartitionRegistry {
 	}
 
 	/**
-	 * @param onlyNew whether to leave out partitions whose committable offset was committed already
+	 * @param onlyNew whether to leave out partitions whose committable offset was
+	 * committed already
 	 * @param partitions the partitions to look at
-	 * @return the offsets to commit: per partition, the lowest offset still in progress (or the next
-	 *         after the last done)
+	 * @return the offsets to commit: per partition, the lowest offset still in progress
+	 * (or the next after the last done)
 	 */
 	Map<TopicPartition, OffsetAndMetadata> committable(boolean onlyNew, Collection<TopicPartition> partitions) {
 		Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -212,4 +228,5 @@ final class PartitionRegistry {
 	int buffered(Lane lane) {
 		return this.laneBuffered.getOrDefault(lane, 0);
 	}
+
 }

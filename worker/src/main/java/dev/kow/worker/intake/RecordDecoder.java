@@ -9,9 +9,10 @@ import dev.kow.serde.WireFormatException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a record's value into a request, or says why it cannot: the poison-record path. Each
- * unreadable value has one dead-letter reason (see {@code docs/messages.md}); a schema registry outage
- * is not the record's fault and is reported apart, so the partition waits instead.
+ * Turns a record's value into a request, or says why it cannot: the poison-record path.
+ * Each unreadable value has one dead-letter reason (see {@code docs/messages.md}); a
+ * schema registry outage is not the record's fault and is reported apart, so the
+ * partition waits instead.
  */
 final class RecordDecoder {
 
@@ -19,25 +20,33 @@ final class RecordDecoder {
 
 	/** What a value decoded to. */
 	sealed interface Decoded {
+
 	}
 
-	/** @param request a readable request (not yet validated) */
+	/**
+	 * @param request a readable request (not yet validated)
+	 */
 	record Request(InferenceRequest request) implements Decoded {
 	}
 
 	/**
 	 * A value no attempt can ever read: dead-letter it and move on.
+	 *
 	 * @param category the dead-letter reason
 	 * @param message detail (never payload text)
 	 */
 	record Poison(ErrorCategory category, String message) implements Decoded {
 	}
 
-	/** @param message why the registry could not be asked; read the record again later */
+	/**
+	 * @param message why the registry could not be asked; read the record again later
+	 */
 	record RegistryDown(String message) implements Decoded {
 	}
 
-	/** @param deserializer Confluent-format deserializer, specific reader on */
+	/**
+	 * @param deserializer Confluent-format deserializer, specific reader on
+	 */
 	RecordDecoder(KafkaAvroDeserializer deserializer) {
 		this.deserializer = deserializer;
 	}
@@ -67,4 +76,5 @@ final class RecordDecoder {
 		return decoded instanceof InferenceRequest request ? new Request(request)
 				: new Poison(ErrorCategory.SCHEMA_MISMATCH, "value is not an InferenceRequest");
 	}
+
 }

@@ -10,14 +10,18 @@ import dev.kow.avro.InferenceRequest;
 import dev.kow.worker.ollama.OllamaRequests;
 
 /**
- * Checks a decoded request before it takes a slot. Each rule maps to a dead-letter reason:
+ * Checks a decoded request before it takes a slot. Each rule maps to a dead-letter
+ * reason:
  * <ul>
- * <li>INVALID_REQUEST: blank model; GENERATE with an empty prompt (Ollama would only load the model);
- * CHAT without messages or with an unknown role; EMBED without input; a {@code format} that is neither
- * {@code json} nor a JSON object; a {@code keep_alive} that is not a Go duration with a unit;</li>
- * <li>PROMPT_TOO_LONG: more characters of text than {@code worker.ollama.max-prompt-chars}.</li>
+ * <li>INVALID_REQUEST: blank model; GENERATE with an empty prompt (Ollama would only load
+ * the model); CHAT without messages or with an unknown role; EMBED without input; a
+ * {@code format} that is neither {@code json} nor a JSON object; a {@code keep_alive}
+ * that is not a Go duration with a unit;</li>
+ * <li>PROMPT_TOO_LONG: more characters of text than
+ * {@code worker.ollama.max-prompt-chars}.</li>
  * </ul>
- * Unknown models are not checked here: the host answers 404 and the job fails as UNKNOWN_MODEL.
+ * Unknown models are not checked here: the host answers 404 and the job fails as
+ * UNKNOWN_MODEL.
  */
 public final class RequestValidator {
 
@@ -27,7 +31,9 @@ public final class RequestValidator {
 
 	private final int maxPromptChars;
 
-	/** @param maxPromptChars the longest accepted request text, chars */
+	/**
+	 * @param maxPromptChars the longest accepted request text, chars
+	 */
 	public RequestValidator(int maxPromptChars) {
 		this.maxPromptChars = maxPromptChars;
 	}
@@ -80,7 +86,8 @@ public final class RequestValidator {
 			}
 		}
 		if (request.getKeepAlive() != null && !KEEP_ALIVE.matcher(request.getKeepAlive()).matches()) {
-			return reject(ErrorCategory.INVALID_REQUEST, "keep_alive '" + request.getKeepAlive() + "' is not a duration with a unit (e.g. 5m) or 0");
+			return reject(ErrorCategory.INVALID_REQUEST,
+					"keep_alive '" + request.getKeepAlive() + "' is not a duration with a unit (e.g. 5m) or 0");
 		}
 		return Optional.empty();
 	}
@@ -92,4 +99,5 @@ public final class RequestValidator {
 	private static long length(String text) {
 		return text == null ? 0 : text.length();
 	}
+
 }

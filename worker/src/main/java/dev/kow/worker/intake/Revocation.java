@@ -20,13 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rebalance side of intake ({@link ConsumerRebalanceListener}, called on the intake thread inside
- * {@code poll}). On revocation, the partitions' queued jobs are dropped (never started: the new owner
- * runs them), their in-flight calls get up to {@code revoke-grace} to finish (woken by each
- * completion, no polling), then the completed offsets are committed synchronously and whatever still
- * runs is cancelled. Because a partition's jobs are dispatched in offset order, the commit then reaches
- * the first dropped job, so only calls still running after the grace are done twice (the duplicate
- * window). Lost partitions (the session expired) are forgotten without a commit.
+ * The rebalance side of intake ({@link ConsumerRebalanceListener}, called on the intake
+ * thread inside {@code poll}). On revocation, the partitions' queued jobs are dropped
+ * (never started: the new owner runs them), their in-flight calls get up to
+ * {@code revoke-grace} to finish (woken by each completion, no polling), then the
+ * completed offsets are committed synchronously and whatever still runs is cancelled.
+ * Because a partition's jobs are dispatched in offset order, the commit then reaches the
+ * first dropped job, so only calls still running after the grace are done twice (the
+ * duplicate window). Lost partitions (the session expired) are forgotten without a
+ * commit.
  */
 final class Revocation implements ConsumerRebalanceListener {
 
@@ -49,7 +51,10 @@ final class Revocation implements ConsumerRebalanceListener {
 	/** This worker's member id in the consumer group, once it has one. */
 	private volatile @Nullable String memberId;
 
-	/** Counts rebalances (assignments, revocations, losses); written by the intake thread only. */
+	/**
+	 * Counts rebalances (assignments, revocations, losses); written by the intake thread
+	 * only.
+	 */
 	private volatile int rebalances;
 
 	/**
@@ -87,7 +92,10 @@ final class Revocation implements ConsumerRebalanceListener {
 		log.info("partitions revoked: {} (committed {})", partitions, offsets);
 	}
 
-	/** Drops queued jobs of the partitions and lets their in-flight ones finish, up to the grace. */
+	/**
+	 * Drops queued jobs of the partitions and lets their in-flight ones finish, up to the
+	 * grace.
+	 */
 	private void awaitInFlight(Collection<TopicPartition> partitions) {
 		Set<Job> dropped = new HashSet<>();
 		for (TopicPartition partition : partitions) {
@@ -125,8 +133,8 @@ final class Revocation implements ConsumerRebalanceListener {
 	}
 
 	/**
-	 * Forgets partitions: their trackers are revoked and every job of theirs, queued or running, is
-	 * cancelled.
+	 * Forgets partitions: their trackers are revoked and every job of theirs, queued or
+	 * running, is cancelled.
 	 * @param partitions partitions no longer (or soon no longer) this worker's
 	 */
 	void forget(Collection<TopicPartition> partitions) {
@@ -138,13 +146,19 @@ final class Revocation implements ConsumerRebalanceListener {
 		}
 	}
 
-	/** @return this worker's member id in the consumer group, or null before its first assignment */
+	/**
+	 * @return this worker's member id in the consumer group, or null before its first
+	 * assignment
+	 */
 	@Nullable String memberId() {
 		return this.memberId;
 	}
 
-	/** @return how many rebalances this worker has taken part in */
+	/**
+	 * @return how many rebalances this worker has taken part in
+	 */
 	int rebalances() {
 		return this.rebalances;
 	}
+
 }

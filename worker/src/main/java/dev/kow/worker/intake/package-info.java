@@ -1,5 +1,6 @@
 /**
- * The Kafka side: the poll loop and its parts (decoding, validation, partition registry, backpressure, revocation, commits, consumer health).
+ * The Kafka side: the poll loop and its parts (decoding, validation, partition registry,
+ * backpressure, revocation, commits, consumer health).
  */
 @NullMarked
 package dev.kow.worker.intake;

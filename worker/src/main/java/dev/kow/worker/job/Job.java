@@ -12,9 +12,10 @@ import reactor.core.Disposable;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One request on its way through the worker: the decoded request, the original record (kept for the
- * dead letter), its lane, and what happened so far. Attempts run one at a time, so the mutable state
- * is only written by one thread at a time; it is published through the monitor.
+ * One request on its way through the worker: the decoded request, the original record
+ * (kept for the dead letter), its lane, and what happened so far. Attempts run one at a
+ * time, so the mutable state is only written by one thread at a time; it is published
+ * through the monitor.
  */
 public final class Job {
 
@@ -53,7 +54,8 @@ public final class Job {
 	 * @param lane the priority lane (from the topic)
 	 * @param record the raw record as read
 	 * @param request the decoded request
-	 * @param model the request's model name, normalised once at intake ({@code ModelNames})
+	 * @param model the request's model name, normalised once at intake
+	 * ({@code ModelNames})
 	 * @param readAt when the worker read it
 	 * @param queuedSinceNanos nano-clock time it entered its lane
 	 */
@@ -68,42 +70,59 @@ public final class Job {
 		this.queuedSinceNanos = queuedSinceNanos;
 	}
 
-	/** @return where the job came from */
+	/**
+	 * @return where the job came from
+	 */
 	public SourceRecord source() {
 		return this.source;
 	}
 
-	/** @return its lane */
+	/**
+	 * @return its lane
+	 */
 	public Lane lane() {
 		return this.lane;
 	}
 
-	/** @return the original record, bytes untouched */
+	/**
+	 * @return the original record, bytes untouched
+	 */
 	public ConsumerRecord<byte[], byte[]> record() {
 		return this.record;
 	}
 
-	/** @return the request */
+	/**
+	 * @return the request
+	 */
 	public InferenceRequest request() {
 		return this.request;
 	}
 
-	/** @return the normalised model name ({@code name:tag}), for routing, warm models and budgets */
+	/**
+	 * @return the normalised model name ({@code name:tag}), for routing, warm models and
+	 * budgets
+	 */
 	public String model() {
 		return this.model;
 	}
 
-	/** @return when the worker read the record */
+	/**
+	 * @return when the worker read the record
+	 */
 	public Instant readAt() {
 		return this.readAt;
 	}
 
-	/** @return nano-clock time it (re)entered its lane, for aging */
+	/**
+	 * @return nano-clock time it (re)entered its lane, for aging
+	 */
 	public synchronized long queuedSinceNanos() {
 		return this.queuedSinceNanos;
 	}
 
-	/** @param nanos nano-clock time it re-enters its lane after a backoff */
+	/**
+	 * @param nanos nano-clock time it re-enters its lane after a backoff
+	 */
 	public synchronized void requeuedAt(long nanos) {
 		this.queuedSinceNanos = nanos;
 	}
@@ -122,51 +141,69 @@ public final class Job {
 		}
 	}
 
-	/** @param attempt a failed attempt to report in the outcome */
+	/**
+	 * @param attempt a failed attempt to report in the outcome
+	 */
 	public synchronized void failed(Attempt attempt) {
 		this.failedAttempts.add(attempt);
 	}
 
-	/** @return attempts dispatched so far, preempted ones included */
+	/**
+	 * @return attempts dispatched so far, preempted ones included
+	 */
 	public synchronized int attempts() {
 		return this.attempts;
 	}
 
-	/** @return attempts that count against the retry budget: those dispatched, less the preempted ones */
+	/**
+	 * @return attempts that count against the retry budget: those dispatched, less the
+	 * preempted ones
+	 */
 	public synchronized int countedAttempts() {
 		return this.attempts - this.preemptions;
 	}
 
-	/** @return how often a higher-priority job took this job's slot */
+	/**
+	 * @return how often a higher-priority job took this job's slot
+	 */
 	public synchronized int preemptions() {
 		return this.preemptions;
 	}
 
-	/** @return the failed attempts, oldest first */
+	/**
+	 * @return the failed attempts, oldest first
+	 */
 	public synchronized List<Attempt> failedAttempts() {
 		return List.copyOf(this.failedAttempts);
 	}
 
-	/** @return the host of the last attempt, or null */
+	/**
+	 * @return the host of the last attempt, or null
+	 */
 	public synchronized @Nullable String lastHost() {
 		return this.lastHost;
 	}
 
-	/** @return the first dispatch time, or null when never dispatched */
+	/**
+	 * @return the first dispatch time, or null when never dispatched
+	 */
 	public synchronized @Nullable Instant firstDispatchAt() {
 		return this.firstDispatchAt;
 	}
 
 	/**
 	 * @param call the running call, disposed by {@link #cancel()}; null when none runs
-	 * @return false when the job was cancelled meanwhile (the caller must dispose the call)
+	 * @return false when the job was cancelled meanwhile (the caller must dispose the
+	 * call)
 	 */
 	public synchronized boolean running(@Nullable Disposable call) {
 		this.inFlight = call;
 		return !this.cancelled;
 	}
 
-	/** Stops the job: its partition was revoked. The running call, if any, is disposed. */
+	/**
+	 * Stops the job: its partition was revoked. The running call, if any, is disposed.
+	 */
 	public void cancel() {
 		Disposable call;
 		synchronized (this) {
@@ -179,8 +216,8 @@ public final class Job {
 	}
 
 	/**
-	 * Stops the running call so that a higher-priority job can have its slot; the job itself goes on
-	 * (the dispatcher sees {@link #takePreempted()} and queues it again).
+	 * Stops the running call so that a higher-priority job can have its slot; the job
+	 * itself goes on (the dispatcher sees {@link #takePreempted()} and queues it again).
 	 * @return false when there was no running call or the job was cancelled
 	 */
 	public boolean preempt() {
@@ -197,9 +234,10 @@ public final class Job {
 	}
 
 	/**
-	 * Tells the dispatcher, once, that the call it sees cancelled was preempted rather than revoked,
-	 * and counts the preemption.
-	 * @return true when {@link #preempt()} stopped the call and the job was not cancelled since
+	 * Tells the dispatcher, once, that the call it sees cancelled was preempted rather
+	 * than revoked, and counts the preemption.
+	 * @return true when {@link #preempt()} stopped the call and the job was not cancelled
+	 * since
 	 */
 	public synchronized boolean takePreempted() {
 		if (!this.preempting) {
@@ -213,7 +251,9 @@ public final class Job {
 		return true;
 	}
 
-	/** @return whether the job was cancelled */
+	/**
+	 * @return whether the job was cancelled
+	 */
 	public synchronized boolean cancelled() {
 		return this.cancelled;
 	}
@@ -222,4 +262,5 @@ public final class Job {
 	public String toString() {
 		return "Job[" + this.source + " id=" + this.request.getId() + " lane=" + this.lane.key() + "]";
 	}
+
 }

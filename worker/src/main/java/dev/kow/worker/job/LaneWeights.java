@@ -1,9 +1,10 @@
 package dev.kow.worker.job;
 
 /**
- * The weight of each lane in the share of slots it gets when all lanes have work (stride scheduling and
- * preemption shares). With the defaults 8:3:1, a lane gets {@code weight / sum of active weights} of the
- * slots.
+ * The weight of each lane in the share of slots it gets when all lanes have work (stride
+ * scheduling and preemption shares). With the defaults 8:3:1, a lane gets
+ * {@code weight / sum of active weights} of the slots.
+ *
  * @param high weight of {@link Lane#HIGH}, at least 1
  * @param normal weight of {@link Lane#NORMAL}, at least 1
  * @param batch weight of {@link Lane#BATCH}, at least 1

@@ -1,5 +1,6 @@
 /**
- * The job on its way through the worker, and the vocabulary shared by every capability: lanes and their weights.
+ * The job on its way through the worker, and the vocabulary shared by every capability:
+ * lanes and their weights.
  */
 @NullMarked
 package dev.kow.worker.job;

@@ -5,16 +5,20 @@ import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Out-of-order completion tracking for one partition during one assignment (its epoch: a new
- * assignment gets a new instance, so a late completion from a previous one cannot move this one).
+ * Out-of-order completion tracking for one partition during one assignment (its epoch: a
+ * new assignment gets a new instance, so a late completion from a previous one cannot
+ * move this one).
  *
- * <p>Records are {@linkplain #register registered} in offset order as they are read and
- * {@linkplain #complete completed} in any order once their outcome is acknowledged by the broker. The
- * committable offset follows Kafka's convention, <b>the next offset to read</b>: the lowest offset
- * still pending, or the highest registered offset + 1 when none is. Offsets never registered (gaps
- * from compaction or transaction markers) never block it.
+ * <p>
+ * Records are {@linkplain #register registered} in offset order as they are read and
+ * {@linkplain #complete completed} in any order once their outcome is acknowledged by the
+ * broker. The committable offset follows Kafka's convention, <b>the next offset to
+ * read</b>: the lowest offset still pending, or the highest registered offset + 1 when
+ * none is. Offsets never registered (gaps from compaction or transaction markers) never
+ * block it.
  *
- * <p>Not thread-safe: only the intake thread touches it.
+ * <p>
+ * Not thread-safe: only the intake thread touches it.
  */
 public final class PartitionOffsets {
 
@@ -28,12 +32,16 @@ public final class PartitionOffsets {
 
 	private boolean revoked;
 
-	/** @param partition the partition tracked */
+	/**
+	 * @param partition the partition tracked
+	 */
 	public PartitionOffsets(TopicPartition partition) {
 		this.partition = partition;
 	}
 
-	/** @return the partition */
+	/**
+	 * @return the partition
+	 */
 	public TopicPartition partition() {
 		return this.partition;
 	}
@@ -45,7 +53,8 @@ public final class PartitionOffsets {
 	 */
 	public void register(long offset) {
 		if (offset < this.nextToRead) {
-			throw new IllegalArgumentException(this.partition + ": offset " + offset + " registered after " + (this.nextToRead - 1));
+			throw new IllegalArgumentException(
+					this.partition + ": offset " + offset + " registered after " + (this.nextToRead - 1));
 		}
 		this.pending.add(offset);
 		this.nextToRead = offset + 1;
@@ -59,12 +68,16 @@ public final class PartitionOffsets {
 		this.pending.remove(offset);
 	}
 
-	/** @return records read and not yet completed */
+	/**
+	 * @return records read and not yet completed
+	 */
 	public int pendingCount() {
 		return this.pending.size();
 	}
 
-	/** @return the offset to commit (next to read), or -1 when nothing was read yet */
+	/**
+	 * @return the offset to commit (next to read), or -1 when nothing was read yet
+	 */
 	public long committable() {
 		if (this.nextToRead < 0) {
 			return -1;
@@ -72,12 +85,16 @@ public final class PartitionOffsets {
 		return this.pending.isEmpty() ? this.nextToRead : this.pending.first();
 	}
 
-	/** @return true when {@link #committable()} moved past the last {@link #markCommitted} */
+	/**
+	 * @return true when {@link #committable()} moved past the last {@link #markCommitted}
+	 */
 	public boolean hasNewCommit() {
 		return committable() > this.committed;
 	}
 
-	/** @param offset the offset just committed */
+	/**
+	 * @param offset the offset just committed
+	 */
 	public void markCommitted(long offset) {
 		this.committed = Math.max(this.committed, offset);
 	}
@@ -87,8 +104,11 @@ public final class PartitionOffsets {
 		this.revoked = true;
 	}
 
-	/** @return whether the partition was revoked */
+	/**
+	 * @return whether the partition was revoked
+	 */
 	public boolean revoked() {
 		return this.revoked;
 	}
+
 }

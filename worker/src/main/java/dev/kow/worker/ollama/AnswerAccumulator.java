@@ -9,9 +9,10 @@ import tools.jackson.databind.JsonNode;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds an {@link OllamaAnswer} from the lines of one answer: text deltas from {@code response} or
- * {@code message.content}, {@code thinking}, the metrics of the {@code done:true} chunk, or the
- * {@code embeddings} of an embed answer. Not thread-safe: one per call.
+ * Builds an {@link OllamaAnswer} from the lines of one answer: text deltas from
+ * {@code response} or {@code message.content}, {@code thinking}, the metrics of the
+ * {@code done:true} chunk, or the {@code embeddings} of an embed answer. Not thread-safe:
+ * one per call.
  */
 final class AnswerAccumulator {
 
@@ -52,7 +53,8 @@ final class AnswerAccumulator {
 
 	/**
 	 * @param line one parsed line
-	 * @throws OllamaCallException {@link FailureKind#STREAM_ERROR} for an {@code error} line
+	 * @throws OllamaCallException {@link FailureKind#STREAM_ERROR} for an {@code error}
+	 * line
 	 */
 	void accept(JsonNode line) {
 		if (line.hasNonNull("error")) {
@@ -95,14 +97,17 @@ final class AnswerAccumulator {
 		}
 	}
 
-	/** @return content chunks received so far */
+	/**
+	 * @return content chunks received so far
+	 */
 	int chunks() {
 		return this.chunks;
 	}
 
 	/**
 	 * @return the answer
-	 * @throws OllamaCallException {@link FailureKind#TRUNCATED} when no final chunk arrived
+	 * @throws OllamaCallException {@link FailureKind#TRUNCATED} when no final chunk
+	 * arrived
 	 */
 	OllamaAnswer finish() {
 		if (!this.done) {
@@ -112,11 +117,13 @@ final class AnswerAccumulator {
 		JsonNode last = Objects.requireNonNull(this.last, "a done chunk was read");
 		return new OllamaAnswer(this.embed ? null : this.text.toString(),
 				this.thinking.isEmpty() ? null : this.thinking.toString(), List.copyOf(this.embeddings),
-				this.embed ? null : last.path("done_reason").asString(null),
-				last.path("prompt_eval_count").asInt(0), last.path("eval_count").asInt(0),
-				last.path("total_duration").asLong(0), last.path("load_duration").asLong(0),
-				last.path("prompt_eval_duration").asLong(0), last.path("eval_duration").asLong(0),
-				this.chunks == 0 ? this.nanoClock.getAsLong() - this.startNanos : this.firstChunkNanos - this.startNanos,
+				this.embed ? null : last.path("done_reason").asString(null), last.path("prompt_eval_count").asInt(0),
+				last.path("eval_count").asInt(0), last.path("total_duration").asLong(0),
+				last.path("load_duration").asLong(0), last.path("prompt_eval_duration").asLong(0),
+				last.path("eval_duration").asLong(0),
+				this.chunks == 0 ? this.nanoClock.getAsLong() - this.startNanos
+						: this.firstChunkNanos - this.startNanos,
 				this.chunks < 2 ? 0 : this.gapSumNanos / (this.chunks - 1), this.maxGapNanos);
 	}
+
 }

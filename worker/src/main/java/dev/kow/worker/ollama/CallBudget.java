@@ -4,12 +4,15 @@ import java.time.Duration;
 
 /**
  * The time budgets of one call.
- * @param timeToFirstToken from sending the request to the first chunk (covers a cold load, queueing and prefill)
+ *
+ * @param timeToFirstToken from sending the request to the first chunk (covers a cold
+ * load, queueing and prefill)
  * @param streamStall longest gap between two chunks
  * @param total the whole call
- * @param overtakenFirstToken from sending the request to the first chunk once a call sent after it to the same
- * model on the same host has had its first (see {@link RunnerActivity}); at most {@code timeToFirstToken}, and
- * equal to it when that evidence is not to be used
+ * @param overtakenFirstToken from sending the request to the first chunk once a call sent
+ * after it to the same model on the same host has had its first (see
+ * {@link RunnerActivity}); at most {@code timeToFirstToken}, and equal to it when that
+ * evidence is not to be used
  */
 public record CallBudget(Duration timeToFirstToken, Duration streamStall, Duration total,
 		Duration overtakenFirstToken) {

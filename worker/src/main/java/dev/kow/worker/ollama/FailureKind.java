@@ -3,18 +3,20 @@ package dev.kow.worker.ollama;
 import dev.kow.avro.ErrorCategory;
 
 /**
- * Why an Ollama call failed, whether another attempt can help, and whether it counts against the
- * host. {@link OllamaFailures} names the failure from an HTTP answer or a transport error; see
- * {@code docs/ollama-behaviour.md} ("Errors") for the Ollama answers behind each kind.
+ * Why an Ollama call failed, whether another attempt can help, and whether it counts
+ * against the host. {@link OllamaFailures} names the failure from an HTTP answer or a
+ * transport error; see {@code docs/ollama-behaviour.md} ("Errors") for the Ollama answers
+ * behind each kind.
  */
 public enum FailureKind {
+
 	/** 400: the request itself is wrong (bad option, capability missing). Terminal. */
 	BAD_REQUEST(false, false),
 	/** 404 {@code model 'x' not found}. Terminal. */
 	MODEL_NOT_FOUND(false, false),
 	/**
-	 * 400 because the prompt does not fit the model's context window (sent with {@code truncate:false},
-	 * or a model without context shift). Terminal.
+	 * 400 because the prompt does not fit the model's context window (sent with
+	 * {@code truncate:false}, or a model without context shift). Terminal.
 	 */
 	PROMPT_TOO_LONG(false, false),
 	/** 503 {@code server busy}: the host's pending queue is full. Retryable. */
@@ -45,20 +47,24 @@ public enum FailureKind {
 		this.hostFault = hostFault;
 	}
 
-	/** @return whether another attempt may succeed */
+	/**
+	 * @return whether another attempt may succeed
+	 */
 	public boolean retryable() {
 		return this.retryable;
 	}
 
-	/** @return whether it counts against the host's health (circuit breaker) */
+	/**
+	 * @return whether it counts against the host's health (circuit breaker)
+	 */
 	public boolean hostFault() {
 		return this.hostFault;
 	}
 
 	/**
-	 * @return the dead-letter reason of a job that ends with this failure: its own category for the
-	 *         terminal kinds; {@link ErrorCategory#RETRIES_EXHAUSTED} for the retryable ones (which end
-	 *         a job only when its attempts are used up)
+	 * @return the dead-letter reason of a job that ends with this failure: its own
+	 * category for the terminal kinds; {@link ErrorCategory#RETRIES_EXHAUSTED} for the
+	 * retryable ones (which end a job only when its attempts are used up)
 	 */
 	public ErrorCategory category() {
 		return switch (this) {
@@ -70,4 +76,5 @@ public enum FailureKind {
 				ErrorCategory.RETRIES_EXHAUSTED;
 		};
 	}
+
 }

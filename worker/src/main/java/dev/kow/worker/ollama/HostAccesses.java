@@ -19,14 +19,15 @@ public final class HostAccesses {
 	}
 
 	/**
-	 * Each host's {@code Authorization} header and, for a host with an {@code ssl-bundle}, a TLS context
-	 * built from that Spring Boot SSL bundle.
+	 * Each host's {@code Authorization} header and, for a host with an
+	 * {@code ssl-bundle}, a TLS context built from that Spring Boot SSL bundle.
 	 * @param hosts {@code worker.ollama.hosts}
 	 * @param bundles the configured SSL bundles
 	 * @return by host id
-	 * @throws org.springframework.boot.ssl.NoSuchSslBundleException when a host names a bundle that is not
-	 * configured
-	 * @throws IllegalStateException naming the property when a bundle gives no usable TLS context
+	 * @throws org.springframework.boot.ssl.NoSuchSslBundleException when a host names a
+	 * bundle that is not configured
+	 * @throws IllegalStateException naming the property when a bundle gives no usable TLS
+	 * context
 	 */
 	public static Map<String, HostAccess> of(List<HostProperties> hosts, SslBundles bundles) {
 		Map<String, HostAccess> access = new HashMap<>();
@@ -50,4 +51,5 @@ public final class HostAccesses {
 		}
 		return access;
 	}
+
 }

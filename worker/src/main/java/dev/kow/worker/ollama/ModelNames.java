@@ -2,7 +2,10 @@ package dev.kow.worker.ollama;
 
 import java.util.Locale;
 
-/** Ollama's model-name rules: case-insensitive, {@code :latest} when no tag, registry prefix optional. */
+/**
+ * Ollama's model-name rules: case-insensitive, {@code :latest} when no tag, registry
+ * prefix optional.
+ */
 public final class ModelNames {
 
 	private ModelNames() {
@@ -22,4 +25,5 @@ public final class ModelNames {
 		int slash = n.lastIndexOf('/');
 		return n.indexOf(':', slash + 1) < 0 ? n + ":latest" : n;
 	}
+
 }

@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits a byte stream into newline-terminated lines. Works on bytes, so a UTF-8 character split
- * across network chunks is never broken. Not thread-safe: one instance per response.
+ * Splits a byte stream into newline-terminated lines. Works on bytes, so a UTF-8
+ * character split across network chunks is never broken. Not thread-safe: one instance
+ * per response.
  */
 final class NdjsonFramer {
 
@@ -31,7 +32,10 @@ final class NdjsonFramer {
 		return lines;
 	}
 
-	/** @return the unterminated rest as a line (a non-streamed body has no newline), or an empty list */
+	/**
+	 * @return the unterminated rest as a line (a non-streamed body has no newline), or an
+	 * empty list
+	 */
 	List<String> finish() {
 		List<String> lines = new ArrayList<>(1);
 		addLine(lines);
@@ -45,4 +49,5 @@ final class NdjsonFramer {
 			lines.add(line);
 		}
 	}
+
 }

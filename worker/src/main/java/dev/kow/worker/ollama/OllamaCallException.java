@@ -1,8 +1,9 @@
 package dev.kow.worker.ollama;
 
 /**
- * An Ollama call failed. Carries the host, the {@link FailureKind}, the HTTP status (0 when none) and
- * how many content chunks arrived before the failure. Expected and frequent, so no stack trace.
+ * An Ollama call failed. Carries the host, the {@link FailureKind}, the HTTP status (0
+ * when none) and how many content chunks arrived before the failure. Expected and
+ * frequent, so no stack trace.
  */
 public final class OllamaCallException extends RuntimeException {
 
@@ -29,22 +30,30 @@ public final class OllamaCallException extends RuntimeException {
 		this.chunksBeforeFailure = chunksBeforeFailure;
 	}
 
-	/** @return host id */
+	/**
+	 * @return host id
+	 */
 	public String host() {
 		return this.host;
 	}
 
-	/** @return failure class */
+	/**
+	 * @return failure class
+	 */
 	public FailureKind kind() {
 		return this.kind;
 	}
 
-	/** @return HTTP status, 0 when none arrived */
+	/**
+	 * @return HTTP status, 0 when none arrived
+	 */
 	public int status() {
 		return this.status;
 	}
 
-	/** @return content chunks received before the failure */
+	/**
+	 * @return content chunks received before the failure
+	 */
 	public int chunksBeforeFailure() {
 		return this.chunksBeforeFailure;
 	}
@@ -54,4 +63,5 @@ public final class OllamaCallException extends RuntimeException {
 		return this.kind + " from " + this.host + (this.status > 0 ? " (HTTP " + this.status + ")" : "") + ": "
 				+ super.getMessage();
 	}
+
 }

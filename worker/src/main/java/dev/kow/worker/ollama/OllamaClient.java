@@ -25,15 +25,18 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Calls Ollama hosts over HTTP/1.1 with Reactor Netty, always streaming ({@code stream:true}) where the
- * endpoint streams, so a failure shows early and a stall is told apart from a long generation.
+ * Calls Ollama hosts over HTTP/1.1 with Reactor Netty, always streaming
+ * ({@code stream:true}) where the endpoint streams, so a failure shows early and a stall
+ * is told apart from a long generation.
  *
- * <p>Budgets: the first line must arrive within {@link CallBudget#timeToFirstToken()} (Ollama sends
- * headers with the first token), each next line within {@link CallBudget#streamStall()}, the whole
- * answer within {@link CallBudget#total()}; a call overtaken by a later call to the same model on the
- * host gets only {@link CallBudget#overtakenFirstToken()} for its first line ({@link RunnerActivity}).
- * One {@link CallWatchdog} task per call on the injected {@link Scheduler} enforces them all against
- * the injected clock. Failures are {@link OllamaCallException}s. Thread-safe.
+ * <p>
+ * Budgets: the first line must arrive within {@link CallBudget#timeToFirstToken()}
+ * (Ollama sends headers with the first token), each next line within
+ * {@link CallBudget#streamStall()}, the whole answer within {@link CallBudget#total()}; a
+ * call overtaken by a later call to the same model on the host gets only
+ * {@link CallBudget#overtakenFirstToken()} for its first line ({@link RunnerActivity}).
+ * One {@link CallWatchdog} task per call on the injected {@link Scheduler} enforces them
+ * all against the injected clock. Failures are {@link OllamaCallException}s. Thread-safe.
  */
 public final class OllamaClient implements OllamaCalls, AutoCloseable {
 
@@ -50,10 +53,16 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 
 	private final Map<String, ConnectionProvider> providers = new ConcurrentHashMap<>();
 
-	/** Own event loops: Spring's web server may dispose Reactor Netty's global ones on shutdown. */
+	/**
+	 * Own event loops: Spring's web server may dispose Reactor Netty's global ones on
+	 * shutdown.
+	 */
 	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
 
-	/** By host id, the {@code Authorization} header and TLS context (Ollama behind a reverse proxy). */
+	/**
+	 * By host id, the {@code Authorization} header and TLS context (Ollama behind a
+	 * reverse proxy).
+	 */
 	private final Map<String, HostAccess> access;
 
 	/**
@@ -68,8 +77,9 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 	/**
 	 * @param timer scheduler for the budgets
 	 * @param nanoClock monotonic clock for the chunk timings reported in answers, ns
-	 * @param access by host id, the {@code Authorization} header and TLS context of hosts behind a
-	 * reverse proxy that requires them; hosts not in the map get {@link HostAccess#NONE}
+	 * @param access by host id, the {@code Authorization} header and TLS context of hosts
+	 * behind a reverse proxy that requires them; hosts not in the map get
+	 * {@link HostAccess#NONE}
 	 */
 	public OllamaClient(Scheduler timer, LongSupplier nanoClock, Map<String, HostAccess> access) {
 		this.timer = timer;
@@ -96,7 +106,8 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 	 * @param baseUrl the host's base URL
 	 * @param call what to send
 	 * @param budget time budgets
-	 * @param onLine called on the connection's event loop after each NDJSON line is parsed; must not block
+	 * @param onLine called on the connection's event loop after each NDJSON line is
+	 * parsed; must not block
 	 * @return the answer; errors are {@link OllamaCallException}
 	 */
 	@Override
@@ -108,17 +119,24 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 			CallWatchdog watchdog = new CallWatchdog(host, budget, runner, this.timer, this.nanoClock);
 			NdjsonFramer framer = new NdjsonFramer();
 			String body = JSON.writeValueAsString(call.body());
-			Mono<OllamaAnswer> response = client(host, baseUrl).post().uri(call.path())
+			Mono<OllamaAnswer> response = client(host, baseUrl).post()
+				.uri(call.path())
 				.send(ByteBufMono.fromString(Mono.just(body)))
 				.responseConnection((head, connection) -> {
 					watchdog.confirmOn(connection.channel().eventLoop());
 					int status = head.status().code();
 					if (status != 200) {
-						return connection.inbound().receive().aggregate().asString(StandardCharsets.UTF_8)
+						return connection.inbound()
+							.receive()
+							.aggregate()
+							.asString(StandardCharsets.UTF_8)
 							.defaultIfEmpty("")
 							.flatMapMany(text -> Flux.error(OllamaFailures.fromHttp(host, status, text)));
 					}
-					return connection.inbound().receive().asByteArray().concatMapIterable(framer::push)
+					return connection.inbound()
+						.receive()
+						.asByteArray()
+						.concatMapIterable(framer::push)
 						.concatWith(Flux.defer(() -> Flux.fromIterable(framer.finish())));
 				})
 				.doOnNext(line -> {
@@ -154,8 +172,10 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 				}
 				return names;
 			});
-		}).timeout(timeout, this.timer).onErrorMap(error -> error instanceof OllamaCallException ? error
-				: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "/api/ps: " + error));
+		})
+			.timeout(timeout, this.timer)
+			.onErrorMap(error -> error instanceof OllamaCallException ? error
+					: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "/api/ps: " + error));
 	}
 
 	/**
@@ -168,12 +188,14 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 	public Mono<Void> ping(String host, URI baseUrl, Duration timeout) {
 		return client(host, baseUrl).get().uri("/").responseSingle((response, content) -> {
 			if (response.status().code() != 200) {
-				return Mono.<Void>error(new OllamaCallException(host, FailureKind.SERVER_ERROR, response.status().code(), 0,
-						"GET / answered " + response.status().code()));
+				return Mono.<Void>error(new OllamaCallException(host, FailureKind.SERVER_ERROR,
+						response.status().code(), 0, "GET / answered " + response.status().code()));
 			}
 			return content.then();
-		}).timeout(timeout, this.timer).onErrorMap(error -> error instanceof OllamaCallException ? error
-				: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "GET /: " + error));
+		})
+			.timeout(timeout, this.timer)
+			.onErrorMap(error -> error instanceof OllamaCallException ? error
+					: new OllamaCallException(host, FailureKind.CONNECTION, 0, 0, "GET /: " + error));
 	}
 
 	@Override
@@ -202,7 +224,8 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 						h.set("Authorization", access.authorization());
 					}
 				});
-			// an https URL without a context of ours gets Reactor Netty's default: the JVM's trust store
+			// an https URL without a context of ours gets Reactor Netty's default: the
+			// JVM's trust store
 			SslContext tls = access.tls();
 			return tls == null ? client : client.secure(spec -> spec.sslContext(tls));
 		});
@@ -217,4 +240,5 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 					"unparseable line of " + line.length() + " chars: " + ex.getOriginalMessage());
 		}
 	}
+
 }

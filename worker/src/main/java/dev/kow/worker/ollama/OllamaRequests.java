@@ -16,9 +16,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Maps an {@link InferenceRequest} to the body of {@code /api/generate}, {@code /api/chat} or
- * {@code /api/embed} ({@code docs/ollama-behaviour.md}, "Endpoints"). Always {@code stream:true} for generate and
- * chat. Stateless.
+ * Maps an {@link InferenceRequest} to the body of {@code /api/generate},
+ * {@code /api/chat} or {@code /api/embed} ({@code docs/ollama-behaviour.md},
+ * "Endpoints"). Always {@code stream:true} for generate and chat. Stateless.
  */
 public final class OllamaRequests {
 
@@ -30,9 +30,10 @@ public final class OllamaRequests {
 	/**
 	 * @param request a validated request
 	 * @param defaultKeepAlive {@code keep_alive} when the request has none
-	 * @param truncate Ollama's {@code truncate}: when false (sent explicitly), a prompt or input over the
-	 * model's context window is refused with a 400 instead of being cut silently (Ollama's default, whose
-	 * only trace is a low {@code prompt_eval_count}; {@code docs/ollama-behaviour.md}, "Context window and truncation")
+	 * @param truncate Ollama's {@code truncate}: when false (sent explicitly), a prompt
+	 * or input over the model's context window is refused with a 400 instead of being cut
+	 * silently (Ollama's default, whose only trace is a low {@code prompt_eval_count};
+	 * {@code docs/ollama-behaviour.md}, "Context window and truncation")
 	 * @return the call
 	 */
 	public static OllamaCall toCall(InferenceRequest request, String defaultKeepAlive, boolean truncate) {
@@ -54,7 +55,9 @@ public final class OllamaRequests {
 					messages.addObject().put("role", "system").put("content", request.getSystem());
 				}
 				for (ChatMessage message : history) {
-					ObjectNode node = messages.addObject().put("role", message.getRole()).put("content", message.getContent());
+					ObjectNode node = messages.addObject()
+						.put("role", message.getRole())
+						.put("content", message.getContent());
 					images(node, message.getImages());
 				}
 				yield "/api/chat";
@@ -104,7 +107,8 @@ public final class OllamaRequests {
 			return schema;
 		}
 		catch (JacksonException ex) {
-			throw new IllegalArgumentException("format must be \"json\" or a JSON Schema object: " + ex.getOriginalMessage());
+			throw new IllegalArgumentException(
+					"format must be \"json\" or a JSON Schema object: " + ex.getOriginalMessage());
 		}
 	}
 
@@ -170,4 +174,5 @@ public final class OllamaRequests {
 			array.add(Base64.getEncoder().encodeToString(bytes));
 		}
 	}
+
 }

@@ -1,10 +1,11 @@
 package dev.kow.worker.outcome;
 
 /**
- * Headers added to a dead letter. The original key, value, headers and timestamp are kept byte for
- * byte; these are appended. The {@code kafka_dlt-*} names and encodings are Spring Kafka's
- * ({@code KafkaHeaders.DLT_*}: partition a 4-byte big-endian int, offset and timestamp 8-byte longs,
- * the rest UTF-8), so Spring tooling reads them; the {@code kow-*} ones are ours.
+ * Headers added to a dead letter. The original key, value, headers and timestamp are kept
+ * byte for byte; these are appended. The {@code kafka_dlt-*} names and encodings are
+ * Spring Kafka's ({@code KafkaHeaders.DLT_*}: partition a 4-byte big-endian int, offset
+ * and timestamp 8-byte longs, the rest UTF-8), so Spring tooling reads them; the
+ * {@code kow-*} ones are ours.
  */
 public final class DeadLetterHeaders {
 
@@ -43,4 +44,5 @@ public final class DeadLetterHeaders {
 
 	private DeadLetterHeaders() {
 	}
+
 }

@@ -6,13 +6,16 @@ import dev.kow.worker.job.Lane;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Counters of outcomes: {@code kow.results{lane,status}} and {@code kow.dead.letters{reason}}.
+ * Counters of outcomes: {@code kow.results{lane,status}} and
+ * {@code kow.dead.letters{reason}}.
  */
 public final class OutcomeMetrics {
 
 	private final MeterRegistry registry;
 
-	/** @param registry where the counters live */
+	/**
+	 * @param registry where the counters live
+	 */
 	public OutcomeMetrics(MeterRegistry registry) {
 		this.registry = registry;
 	}
@@ -24,4 +27,5 @@ public final class OutcomeMetrics {
 	void deadLetter(ErrorCategory reason) {
 		this.registry.counter("kow.dead.letters", "reason", reason.name()).increment();
 	}
+
 }

@@ -34,11 +34,11 @@ import dev.kow.worker.ollama.OllamaAnswer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Publishes every outcome and only then lets its offset be committed: a result on the results topic
- * and, for failures, a dead letter holding the original bytes. The record's {@link CompletionSink}
- * is told once the broker acknowledged every record of the outcome ({@code acks=all}); a send that
- * fails is retried every {@code retryDelay} until it succeeds, so an outcome is never dropped and an
- * offset never committed without one.
+ * Publishes every outcome and only then lets its offset be committed: a result on the
+ * results topic and, for failures, a dead letter holding the original bytes. The record's
+ * {@link CompletionSink} is told once the broker acknowledged every record of the outcome
+ * ({@code acks=all}); a send that fails is retried every {@code retryDelay} until it
+ * succeeds, so an outcome is never dropped and an offset never committed without one.
  */
 public final class OutcomePublisher {
 
@@ -78,9 +78,9 @@ public final class OutcomePublisher {
 	 * @param timer for publish retries
 	 * @param metrics outcome counters
 	 */
-	public OutcomePublisher(Producer<byte[], byte[]> producer, KafkaAvroSerializer resultSerializer, String resultsTopic,
-			String deadLetterTopic, String groupId, String workerId, CompletionSink completions, Clock clock,
-			Scheduler timer, OutcomeMetrics metrics) {
+	public OutcomePublisher(Producer<byte[], byte[]> producer, KafkaAvroSerializer resultSerializer,
+			String resultsTopic, String deadLetterTopic, String groupId, String workerId, CompletionSink completions,
+			Clock clock, Scheduler timer, OutcomeMetrics metrics) {
 		this.producer = producer;
 		this.resultSerializer = resultSerializer;
 		this.resultsTopic = resultsTopic;
@@ -110,7 +110,8 @@ public final class OutcomePublisher {
 			.setEvalDurationNs(answer.evalDurationNanos() == 0 ? null : answer.evalDurationNanos());
 		switch (job.request().getMode()) {
 			case GENERATE -> result.setResponse(answer.text());
-			case CHAT -> result.setMessage(ChatMessage.newBuilder().setRole("assistant").setContent(answer.text()).build());
+			case CHAT ->
+				result.setMessage(ChatMessage.newBuilder().setRole("assistant").setContent(answer.text()).build());
 			case EMBED -> {
 				List<List<Float>> vectors = new ArrayList<>(answer.embeddings().size());
 				for (float[] vector : answer.embeddings()) {
@@ -147,7 +148,8 @@ public final class OutcomePublisher {
 	}
 
 	/**
-	 * A record that cannot be read as a request: a dead letter only (there is no request id to answer).
+	 * A record that cannot be read as a request: a dead letter only (there is no request
+	 * id to answer).
 	 * @param record the raw record
 	 * @param source its coordinates
 	 * @param category MALFORMED_RECORD, UNKNOWN_SCHEMA_ID or SCHEMA_MISMATCH
@@ -238,7 +240,8 @@ public final class OutcomePublisher {
 				this.completions.completed(source);
 				return;
 			}
-			log.error("could not publish the outcome of {}; retrying in {}: {}", source, this.retryDelay, error.toString());
+			log.error("could not publish the outcome of {}; retrying in {}: {}", source, this.retryDelay,
+					error.toString());
 			this.timer.schedule(() -> publish(source, records), this.retryDelay.toMillis(), TimeUnit.MILLISECONDS);
 		});
 	}
@@ -246,4 +249,5 @@ public final class OutcomePublisher {
 	private static byte[] utf8(String text) {
 		return (text == null ? "" : text).getBytes(StandardCharsets.UTF_8);
 	}
+
 }

@@ -10,8 +10,8 @@ public interface JobDispatcher {
 	/**
 	 * @param job the job
 	 * @param lease the slot, to be released when the attempt ends
-	 * @param requeue where the job goes back to when the attempt ends without an outcome (retry after
-	 * a backoff, or preempted); the scheduler that dispatched it
+	 * @param requeue where the job goes back to when the attempt ends without an outcome
+	 * (retry after a backoff, or preempted); the scheduler that dispatched it
 	 */
 	void dispatch(Job job, SlotLease lease, Requeue requeue);
 
@@ -19,7 +19,12 @@ public interface JobDispatcher {
 	@FunctionalInterface
 	interface Requeue {
 
-		/** @param job a job whose attempt ended without an outcome; ignored when it was cancelled */
+		/**
+		 * @param job a job whose attempt ended without an outcome; ignored when it was
+		 * cancelled
+		 */
 		void resubmit(Job job);
+
 	}
+
 }

@@ -22,27 +22,36 @@ import org.jspecify.annotations.Nullable;
 /**
  * Priority lanes over GPU slots.
  *
- * <p><b>Work-conserving:</b> whenever a host slot is free and any lane has work, a job is dispatched,
- * with one exception: a slot of a degraded host (one that fails part of its answers) waits up to
- * {@link HostPool#holdNanos()} for a healthy slot to free first; the pool tells this scheduler when
- * that hold ends, as it does when a slot frees. Jobs wait here, never inside Ollama: a job is taken
- * from its lane only once {@link HostPool} has a slot for it, so a high-priority job waits for about
- * one slot to free up, whatever the batch backlog.
+ * <p>
+ * <b>Work-conserving:</b> whenever a host slot is free and any lane has work, a job is
+ * dispatched, with one exception: a slot of a degraded host (one that fails part of its
+ * answers) waits up to {@link HostPool#holdNanos()} for a healthy slot to free first; the
+ * pool tells this scheduler when that hold ends, as it does when a slot frees. Jobs wait
+ * here, never inside Ollama: a job is taken from its lane only once {@link HostPool} has
+ * a slot for it, so a high-priority job waits for about one slot to free up, whatever the
+ * batch backlog.
  *
- * <p><b>Weighted shares (stride scheduling):</b> each lane has a pass value that grows by
- * {@code 1/weight} per dispatch; the non-empty lane with the smallest pass goes next (ties: the more
- * urgent lane). A lane that was empty re-enters at the current virtual time, so idle time earns no
- * credit. With weights 8:3:1 and all lanes waiting, slots go 8:3:1.
+ * <p>
+ * <b>Weighted shares (stride scheduling):</b> each lane has a pass value that grows by
+ * {@code 1/weight} per dispatch; the non-empty lane with the smallest pass goes next
+ * (ties: the more urgent lane). A lane that was empty re-enters at the current virtual
+ * time, so idle time earns no credit. With weights 8:3:1 and all lanes waiting, slots go
+ * 8:3:1.
  *
- * <p><b>Aging:</b> a job that has waited longer than {@code aging} goes next regardless of weights.
+ * <p>
+ * <b>Aging:</b> a job that has waited longer than {@code aging} goes next regardless of
+ * weights.
  *
- * <p><b>Preemption:</b> when no slot is free for the lane served next, the head of the most urgent
- * lane that may preempt asks {@link Preemption} to stop one just-started attempt of a lower lane; that
- * frees a slot at once, which goes straight to that head, and the victim goes back to the front of its
- * lane.
+ * <p>
+ * <b>Preemption:</b> when no slot is free for the lane served next, the head of the most
+ * urgent lane that may preempt asks {@link Preemption} to stop one just-started attempt
+ * of a lower lane; that frees a slot at once, which goes straight to that head, and the
+ * victim goes back to the front of its lane.
  *
- * <p>Thread-safe: queue state is under one monitor; {@link #pump()} is a drain loop that any thread
- * may call and that never runs concurrently with itself; dispatch happens outside the monitor.
+ * <p>
+ * Thread-safe: queue state is under one monitor; {@link #pump()} is a drain loop that any
+ * thread may call and that never runs concurrently with itself; dispatch happens outside
+ * the monitor.
  */
 public final class LaneScheduler {
 
@@ -111,7 +120,8 @@ public final class LaneScheduler {
 	}
 
 	/**
-	 * Queues a job that already had an attempt at the front of its lane (after its backoff).
+	 * Queues a job that already had an attempt at the front of its lane (after its
+	 * backoff).
 	 * @param job the job
 	 */
 	public void resubmit(Job job) {
@@ -164,7 +174,10 @@ public final class LaneScheduler {
 		}
 	}
 
-	/** Dispatches while a lane has work and a host has a free slot. Safe to call from any thread. */
+	/**
+	 * Dispatches while a lane has work and a host has a free slot. Safe to call from any
+	 * thread.
+	 */
 	public void pump() {
 		if (this.wip.getAndIncrement() != 0) {
 			return;
@@ -230,8 +243,8 @@ public final class LaneScheduler {
 	}
 
 	/**
-	 * @return the head of the most urgent lane that may preempt, if it can be dispatched at all, or null;
-	 *         caller holds the monitor
+	 * @return the head of the most urgent lane that may preempt, if it can be dispatched
+	 * at all, or null; caller holds the monitor
 	 */
 	private @Nullable Job preemptionCandidate() {
 		for (Lane lane : Lane.values()) {
@@ -245,7 +258,10 @@ public final class LaneScheduler {
 		return null;
 	}
 
-	/** Gives the slot a preemption just freed to the job it was freed for, if that job still waits first in its lane. */
+	/**
+	 * Gives the slot a preemption just freed to the job it was freed for, if that job
+	 * still waits first in its lane.
+	 */
 	private synchronized @Nullable SlotLease takeFreedSlot(Job candidate) {
 		int lane = candidate.lane().ordinal();
 		if (this.queues[lane].peekFirst() != candidate) {
@@ -260,7 +276,9 @@ public final class LaneScheduler {
 		return lease;
 	}
 
-	/** @return jobs waiting per lane; caller holds the monitor */
+	/**
+	 * @return jobs waiting per lane; caller holds the monitor
+	 */
 	private Map<Lane, Integer> waitingPerLane() {
 		Map<Lane, Integer> waiting = new EnumMap<>(Lane.class);
 		for (Lane lane : Lane.values()) {
@@ -269,7 +287,9 @@ public final class LaneScheduler {
 		return waiting;
 	}
 
-	/** @return the lane to serve next, or -1 when all are empty; caller holds the monitor */
+	/**
+	 * @return the lane to serve next, or -1 when all are empty; caller holds the monitor
+	 */
 	private int nextLane() {
 		long now = this.nanoClock.getAsLong();
 		int best = -1;
@@ -291,4 +311,5 @@ public final class LaneScheduler {
 		}
 		return oldest >= 0 ? oldest : best;
 	}
+
 }

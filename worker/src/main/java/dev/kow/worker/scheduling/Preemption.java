@@ -14,39 +14,47 @@ import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
 
 /**
- * Lets a waiting high-priority job take the slot of a lower-priority job that has only just started,
- * when every slot it could use is busy.
+ * Lets a waiting high-priority job take the slot of a lower-priority job that has only
+ * just started, when every slot it could use is busy.
  *
- * <p>Ollama has no request priority and queues FIFO, so without preemption a high-priority job waits
- * for the first slot to free naturally: about the mean service time divided by the busy slots, and at
- * p99 several times that. Preemption closes the victim's stream; Ollama stops decoding within about
- * one token (its request context is cancelled when the connection closes, see {@code docs/ollama-behaviour.md}, "Client
- * disconnect"), and the victim goes back to the front of its lane.
+ * <p>
+ * Ollama has no request priority and queues FIFO, so without preemption a high-priority
+ * job waits for the first slot to free naturally: about the mean service time divided by
+ * the busy slots, and at p99 several times that. Preemption closes the victim's stream;
+ * Ollama stops decoding within about one token (its request context is cancelled when the
+ * connection closes, see {@code docs/ollama-behaviour.md}, "Client disconnect"), and the
+ * victim goes back to the front of its lane.
  *
- * <p><b>Within the weighted shares.</b> Preemption restores a lane's share quickly; it never takes
- * more. With the lanes that have work (waiting or running) and the usable slots, a lane's share is
- * {@code slots x weight / sum of their weights}. A waiting job may preempt only while its lane runs
- * fewer attempts than its share, and only an attempt of a lane that runs more than its share. So a
- * high-priority job arriving while batch fills every slot starts at once, but a high-priority backlog
- * does not stop batch work that is within its share, and the scheduler's 8:3:1 holds.
+ * <p>
+ * <b>Within the weighted shares.</b> Preemption restores a lane's share quickly; it never
+ * takes more. With the lanes that have work (waiting or running) and the usable slots, a
+ * lane's share is {@code slots x weight / sum of their weights}. A waiting job may
+ * preempt only while its lane runs fewer attempts than its share, and only an attempt of
+ * a lane that runs more than its share. So a high-priority job arriving while batch fills
+ * every slot starts at once, but a high-priority backlog does not stop batch work that is
+ * within its share, and the scheduler's 8:3:1 holds.
  *
- * <p><b>Choice of victim.</b> The cost is the victim's slot time so far, so the victim is the attempt
- * that started last among those that:
+ * <p>
+ * <b>Choice of victim.</b> The cost is the victim's slot time so far, so the victim is
+ * the attempt that started last among those that:
  * <ul>
  * <li>belong to a lane lower than the waiting job's, running more than its share;</li>
- * <li>have streamed at least one chunk: Ollama finishes a prefill even after the client left, so a
- * victim still in prefill would not free its slot at once;</li>
+ * <li>have streamed at least one chunk: Ollama finishes a prefill even after the client
+ * left, so a victim still in prefill would not free its slot at once;</li>
  * <li>have run at most {@code max-victim-age};</li>
- * <li>have been preempted fewer than {@code max-per-job} times, so a lower-lane job cannot be held back
- * indefinitely by a steady stream of high-priority work;</li>
- * <li>run on a host whose breaker is closed, that serves the waiting job's model with it already
- * loaded (no model swap), and where freeing one call frees a slot within this worker's capacity.</li>
+ * <li>have been preempted fewer than {@code max-per-job} times, so a lower-lane job
+ * cannot be held back indefinitely by a steady stream of high-priority work;</li>
+ * <li>run on a host whose breaker is closed, that serves the waiting job's model with it
+ * already loaded (no model swap), and where freeing one call frees a slot within this
+ * worker's capacity.</li>
  * </ul>
- * Embeddings are never victims (they stream nothing before their answer). A preempted attempt is
- * recorded in the outcome as {@code PREEMPTED} and does not count against the retry budget.
+ * Embeddings are never victims (they stream nothing before their answer). A preempted
+ * attempt is recorded in the outcome as {@code PREEMPTED} and does not count against the
+ * retry budget.
  *
- * <p>Thread-safe: attempts are tracked in a concurrent map; {@link #preemptFor} is called by the
- * scheduler's single drain loop.
+ * <p>
+ * Thread-safe: attempts are tracked in a concurrent map; {@link #preemptFor} is called by
+ * the scheduler's single drain loop.
  */
 public final class Preemption {
 
@@ -66,7 +74,8 @@ public final class Preemption {
 
 	/**
 	 * @param pool the hosts, for their capacity and breakers
-	 * @param lanes lanes whose jobs may preempt jobs of lower lanes; empty turns preemption off
+	 * @param lanes lanes whose jobs may preempt jobs of lower lanes; empty turns
+	 * preemption off
 	 * @param weights the scheduler's weight per lane
 	 * @param maxVictimAge an attempt that has run longer is never preempted
 	 * @param maxPerJob how often one job may be preempted; 0 turns preemption off
@@ -121,9 +130,10 @@ public final class Preemption {
 	}
 
 	/**
-	 * Stops the best victim for a waiting job, if there is one. The victim's slot is released before
-	 * this returns (its cancellation runs on this thread).
-	 * @param waiting the head of the most urgent lane that may preempt, while no slot is free
+	 * Stops the best victim for a waiting job, if there is one. The victim's slot is
+	 * released before this returns (its cancellation runs on this thread).
+	 * @param waiting the head of the most urgent lane that may preempt, while no slot is
+	 * free
 	 * @param waitingPerLane jobs waiting in each lane
 	 * @return whether a call was stopped
 	 */
@@ -157,7 +167,10 @@ public final class Preemption {
 		return victim != null && victim.preempt();
 	}
 
-	/** Each lane's share of the usable slots, among the lanes with work, by weight; by ordinal. */
+	/**
+	 * Each lane's share of the usable slots, among the lanes with work, by weight; by
+	 * ordinal.
+	 */
 	private double[] shares(Map<Lane, Integer> waitingPerLane, int[] runningPerLane) {
 		Lane[] lanes = Lane.values();
 		double activeWeight = 0;
@@ -174,7 +187,10 @@ public final class Preemption {
 		return share;
 	}
 
-	/** An attempt that may be preempted; {@code streaming} is set on the client's event loop. */
+	/**
+	 * An attempt that may be preempted; {@code streaming} is set on the client's event
+	 * loop.
+	 */
 	private static final class Running {
 
 		final OllamaHost host;
@@ -187,5 +203,7 @@ public final class Preemption {
 			this.host = host;
 			this.startedNanos = startedNanos;
 		}
+
 	}
+
 }

@@ -10,7 +10,9 @@ public final class SchedulerMetrics implements MeterBinder {
 
 	private final LaneScheduler scheduler;
 
-	/** @param scheduler the scheduler to report */
+	/**
+	 * @param scheduler the scheduler to report
+	 */
 	public SchedulerMetrics(LaneScheduler scheduler) {
 		this.scheduler = scheduler;
 	}
@@ -24,4 +26,5 @@ public final class SchedulerMetrics implements MeterBinder {
 				.register(meters);
 		}
 	}
+
 }

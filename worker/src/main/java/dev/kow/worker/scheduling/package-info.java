@@ -1,5 +1,6 @@
 /**
- * Priority lanes over GPU slots: stride scheduling with aging, and preemption within the weighted shares.
+ * Priority lanes over GPU slots: stride scheduling with aging, and preemption within the
+ * weighted shares.
  */
 @NullMarked
 package dev.kow.worker.scheduling;

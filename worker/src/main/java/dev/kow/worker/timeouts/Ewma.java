@@ -30,7 +30,10 @@ final class Ewma {
 		return this.mean;
 	}
 
-	/** @return mean plus four mean deviations: a high-percentile estimate that follows drift */
+	/**
+	 * @return mean plus four mean deviations: a high-percentile estimate that follows
+	 * drift
+	 */
 	double high() {
 		return this.mean + 4 * this.deviation;
 	}
@@ -38,4 +41,5 @@ final class Ewma {
 	long count() {
 		return this.count;
 	}
+
 }

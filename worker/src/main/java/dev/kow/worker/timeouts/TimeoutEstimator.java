@@ -11,24 +11,27 @@ import org.jspecify.annotations.Nullable;
 /**
  * Learns per (host, model) and turns what it learned into a {@link CallBudget}:
  * <ul>
- * <li><b>time to first token</b> = load allowance + prompt tokens x prefill ns/token (high estimate) x
- * safety; the load allowance is the cold-load estimate when the model is not warm on the host (learned
- * from {@code load_duration} samples over 1 s, else {@code cold-load}), the warm-load estimate
- * otherwise;</li>
- * <li><b>stream stall</b> = the larger of {@code stall-multiple} x the mean chunk gap and 1.5 x the high
- * estimate of each answer's longest gap, so a host or link with jitter gets room for it and a clean
- * one a tight budget;</li>
- * <li><b>overtaken first token</b> = the time to first token without the load allowance and the
- * {@code ttft-floor}, at least {@code overtaken-floor} and at most the time-to-first-token budget: how
- * long a call waits for its first token once a call sent after it to the same model on the host has had
- * its first (the model is then loaded and the call is not queued behind it);</li>
- * <li><b>total</b> = time to first token + tokens to come x decode ns/token (high estimate) x safety,
- * where tokens to come are {@code num_predict} when set, else the high estimate of past answers;</li>
+ * <li><b>time to first token</b> = load allowance + prompt tokens x prefill ns/token
+ * (high estimate) x safety; the load allowance is the cold-load estimate when the model
+ * is not warm on the host (learned from {@code load_duration} samples over 1 s, else
+ * {@code cold-load}), the warm-load estimate otherwise;</li>
+ * <li><b>stream stall</b> = the larger of {@code stall-multiple} x the mean chunk gap and
+ * 1.5 x the high estimate of each answer's longest gap, so a host or link with jitter
+ * gets room for it and a clean one a tight budget;</li>
+ * <li><b>overtaken first token</b> = the time to first token without the load allowance
+ * and the {@code ttft-floor}, at least {@code overtaken-floor} and at most the
+ * time-to-first-token budget: how long a call waits for its first token once a call sent
+ * after it to the same model on the host has had its first (the model is then loaded and
+ * the call is not queued behind it);</li>
+ * <li><b>total</b> = time to first token + tokens to come x decode ns/token (high
+ * estimate) x safety, where tokens to come are {@code num_predict} when set, else the
+ * high estimate of past answers;</li>
  * </ul>
- * each clamped to its configured floor and ceiling. Until a (host, model) has {@code min-samples}
- * samples, the configured static budgets apply to the first token and the total; the stall budget is
- * learned from the first streamed answer on, because chunk gaps are measured directly (a stall in the
- * first calls would otherwise wait for the static {@code stream-stall}). Thread-safe.
+ * each clamped to its configured floor and ceiling. Until a (host, model) has
+ * {@code min-samples} samples, the configured static budgets apply to the first token and
+ * the total; the stall budget is learned from the first streamed answer on, because chunk
+ * gaps are measured directly (a stall in the first calls would otherwise wait for the
+ * static {@code stream-stall}). Thread-safe.
  */
 public final class TimeoutEstimator {
 
@@ -38,7 +41,9 @@ public final class TimeoutEstimator {
 
 	private final Map<String, Stats> stats = new ConcurrentHashMap<>();
 
-	/** @param properties floors, ceilings, safety factors and the static budgets */
+	/**
+	 * @param properties floors, ceilings, safety factors and the static budgets
+	 */
 	public TimeoutEstimator(TimeoutProperties properties) {
 		this.properties = properties;
 	}
@@ -61,6 +66,7 @@ public final class TimeoutEstimator {
 		final Ewma maxChunkGapNanos = new Ewma(0.1);
 
 		final Ewma outputTokens = new Ewma(0.05);
+
 	}
 
 	/**
@@ -97,7 +103,8 @@ public final class TimeoutEstimator {
 	 * @param host host id
 	 * @param model normalised model name
 	 * @param promptChars characters of the request's text (about 4 per token)
-	 * @param numPredict the request's {@code num_predict}, or null / negative when unlimited
+	 * @param numPredict the request's {@code num_predict}, or null / negative when
+	 * unlimited
 	 * @param warm whether the model is believed loaded on the host
 	 * @return the budget; the static one until enough samples exist
 	 */
@@ -148,4 +155,5 @@ public final class TimeoutEstimator {
 	private static double clamp(double nanos, Duration floor, Duration ceiling) {
 		return Math.max(floor.toNanos(), Math.min(ceiling.toNanos(), nanos));
 	}
+
 }

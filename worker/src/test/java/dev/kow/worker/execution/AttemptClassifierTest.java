@@ -23,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * Every Ollama error answer and transport failure of {@code docs/ollama-behaviour.md} ("Errors"), named
- * by {@link OllamaFailures} and classified by {@link AttemptClassifier}: what the job does next and what
- * its host learns.
+ * Every Ollama error answer and transport failure of {@code docs/ollama-behaviour.md}
+ * ("Errors"), named by {@link OllamaFailures} and classified by
+ * {@link AttemptClassifier}: what the job does next and what its host learns.
  */
 class AttemptClassifierTest {
 
@@ -37,7 +37,8 @@ class AttemptClassifierTest {
 
 	static Stream<Arguments> httpAnswers() {
 		return Stream.of(
-				// status, body, failure kind, what the job does, its category when it fails, host fault
+				// status, body, failure kind, what the job does, its category when it
+				// fails, host fault
 				arguments(400, "{\"error\":\"missing request body\"}", FailureKind.BAD_REQUEST, "failed",
 						ErrorCategory.BAD_REQUEST, false),
 				arguments(400,
@@ -63,8 +64,8 @@ class AttemptClassifierTest {
 						FailureKind.BAD_REQUEST, "failed", ErrorCategory.BAD_REQUEST, false),
 				arguments(400, "{\"error\":\"raw mode does not support template, system, or context\"}",
 						FailureKind.BAD_REQUEST, "failed", ErrorCategory.BAD_REQUEST, false),
-				arguments(400, "{\"error\":\"top_logprobs must be between 0 and 20\"}", FailureKind.BAD_REQUEST, "failed",
-						ErrorCategory.BAD_REQUEST, false),
+				arguments(400, "{\"error\":\"top_logprobs must be between 0 and 20\"}", FailureKind.BAD_REQUEST,
+						"failed", ErrorCategory.BAD_REQUEST, false),
 				arguments(400,
 						"{\"error\":\"the prompt is longer than the context length currently available to the model; "
 								+ "shorten the prompt, adjust the context length in settings, or use a model with a "
@@ -75,14 +76,14 @@ class AttemptClassifierTest {
 								+ "the available context size (16384 tokens), try increasing it\\\",\\\"type\\\":"
 								+ "\\\"exceed_context_size_error\\\"}}\"}",
 						FailureKind.PROMPT_TOO_LONG, "failed", ErrorCategory.PROMPT_TOO_LONG, false),
-				arguments(400, "{\"error\":\"the input length exceeds the context length\"}", FailureKind.PROMPT_TOO_LONG,
-						"failed", ErrorCategory.PROMPT_TOO_LONG, false),
+				arguments(400, "{\"error\":\"the input length exceeds the context length\"}",
+						FailureKind.PROMPT_TOO_LONG, "failed", ErrorCategory.PROMPT_TOO_LONG, false),
 				arguments(503, "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}",
 						FailureKind.SERVER_BUSY, "retry", null, true),
 				arguments(500, "{\"error\":\"llama-server process has terminated: exit status 2\"}",
 						FailureKind.SERVER_ERROR, "retry", null, true),
-				arguments(500, "{\"error\":\"timed out waiting for llama-server to start - \"}", FailureKind.SERVER_ERROR,
-						"retry", null, true),
+				arguments(500, "{\"error\":\"timed out waiting for llama-server to start - \"}",
+						FailureKind.SERVER_ERROR, "retry", null, true),
 				arguments(500,
 						"{\"error\":\"model requires more system memory (9.1 GiB) than is available (4.0 GiB)\"}",
 						FailureKind.SERVER_ERROR, "retry", null, true),
@@ -154,7 +155,8 @@ class AttemptClassifierTest {
 		OllamaCallException failure = new OllamaCallException("h", kind, 200, 5, "detail");
 		assertThat(AttemptClassifier.classify(new CallResult.Errored(failure), FIRST))
 			.isEqualTo(new AttemptOutcome.Retry(Duration.ofMillis(500), kind));
-		assertThat(OllamaFailures.fromTransport("h", failure, 0)).as("a named failure stays as it is").isSameAs(failure);
+		assertThat(OllamaFailures.fromTransport("h", failure, 0)).as("a named failure stays as it is")
+			.isSameAs(failure);
 	}
 
 	static Stream<FailureKind> streamFailures() {
@@ -188,7 +190,8 @@ class AttemptClassifierTest {
 	@Test
 	void aCancelledJobEndsCancelledWhateverTheCallDid() {
 		AttemptClassifier.Context cancelled = new AttemptClassifier.Context(1, 1, null, NOW, Duration.ZERO, 4, true);
-		assertThat(AttemptClassifier.classify(new CallResult.Errored(OllamaFailures.fromHttp("h", 400, "{}")), cancelled))
+		assertThat(
+				AttemptClassifier.classify(new CallResult.Errored(OllamaFailures.fromHttp("h", 400, "{}")), cancelled))
 			.isInstanceOf(AttemptOutcome.Cancelled.class);
 		assertThat(AttemptClassifier.classify(new CallResult.Stopped(true), cancelled))
 			.isInstanceOf(AttemptOutcome.Cancelled.class);
@@ -207,4 +210,5 @@ class AttemptClassifierTest {
 		assertThat(AttemptClassifier.forHost(new CallResult.Answered(answer), "m:latest"))
 			.isEqualTo(new AttemptEnd.Answered("m:latest", 40, answer.evalDurationNanos()));
 	}
+
 }

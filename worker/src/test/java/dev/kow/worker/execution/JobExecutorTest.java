@@ -40,8 +40,9 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The executor carries out each {@link AttemptOutcome}: what it publishes, where the job goes next and
- * what the host pool learns. Ollama is scripted; the pool, the publisher's records and the timer are real.
+ * The executor carries out each {@link AttemptOutcome}: what it publishes, where the job
+ * goes next and what the host pool learns. Ollama is scripted; the pool, the publisher's
+ * records and the timer are real.
  */
 class JobExecutorTest {
 
@@ -134,7 +135,8 @@ class JobExecutorTest {
 
 		assertThat(topics()).containsExactly("results", "dead-letter");
 		assertThat(header(this.producer.history().get(1), DeadLetterHeaders.REASON)).isEqualTo("RETRIES_EXHAUSTED");
-		assertThat(job.failedAttempts()).hasSize(2).last()
+		assertThat(job.failedAttempts()).hasSize(2)
+			.last()
 			.satisfies(a -> assertThat(a.getTokensBeforeFailure()).isEqualTo(7));
 	}
 
@@ -176,4 +178,5 @@ class JobExecutorTest {
 		assertThat(topics()).isEmpty();
 		assertThat(this.requeued).isEmpty();
 	}
+
 }

@@ -46,8 +46,11 @@ class AdaptiveLimitTest {
 		AdaptiveLimit limit = new AdaptiveLimit(4, 2.0);
 		limit.onSuccess(AdaptiveLimit.nanosPerToken(20, 21_000_000));
 		for (int i = 0; i < 50; i++) {
-			limit.onSuccess(AdaptiveLimit.nanosPerToken(8, 9_000_000)); // noise-sized samples are ignored
+			limit.onSuccess(AdaptiveLimit.nanosPerToken(8, 9_000_000)); // noise-sized
+																		// samples are
+																		// ignored
 		}
 		assertThat(limit.current()).isEqualTo(4);
 	}
+
 }

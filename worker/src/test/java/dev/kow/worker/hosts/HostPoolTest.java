@@ -36,7 +36,8 @@ class HostPoolTest {
 		SlotLease lease = pool.tryAcquire("qwen3:8b", null).orElseThrow();
 		assertThat(lease.host()).isSameAs(warm);
 		warm.warmModels(Set.of());
-		assertThat(pool.tryAcquire("qwen3:8b", null).orElseThrow().host()).as("no longer warm: least loaded").isSameAs(cold);
+		assertThat(pool.tryAcquire("qwen3:8b", null).orElseThrow().host()).as("no longer warm: least loaded")
+			.isSameAs(cold);
 	}
 
 	@Test
@@ -76,7 +77,8 @@ class HostPoolTest {
 			boolean fails = lease.host() == sick && sickFailures++ < 2;
 			pool.release(lease, fails ? Fixtures.hostFailed() : Fixtures.DONE);
 		}
-		assertThat(pool.failureRate(sick)).as("2 failures in 4 attempts, over a prior of 5").isCloseTo(2.0 / 9, within(1e-9));
+		assertThat(pool.failureRate(sick)).as("2 failures in 4 attempts, over a prior of 5")
+			.isCloseTo(2.0 / 9, within(1e-9));
 		assertThat(pool.failureRate(healthy)).isZero();
 
 		List<SlotLease> busy = new ArrayList<>();
@@ -91,8 +93,10 @@ class HostPoolTest {
 		assertThat(pool.failureRate(sick)).as("ten half-lives later").isLessThan(0.001);
 		busy.forEach(lease -> pool.release(lease, Fixtures.DONE));
 		assertThat(pool.tryAcquire("m", null).orElseThrow().host()).isSameAs(healthy);
-		assertThat(pool.tryAcquire("m", null).orElseThrow().host()).as("failures forgotten: least loaded again").isSameAs(sick);
+		assertThat(pool.tryAcquire("m", null).orElseThrow().host()).as("failures forgotten: least loaded again")
+			.isSameAs(sick);
 	}
+
 	@Test
 	void aJobWaitsForAHealthySlotBeforeTakingADegradedHostsForAtMostTheHold() {
 		AtomicLong nanos = new AtomicLong();
@@ -113,7 +117,8 @@ class HostPoolTest {
 		}
 		assertThat(pool.degraded(sick)).as("2 failures in 4 attempts, over a prior of 5: 22 %").isTrue();
 		assertThat(pool.degraded(healthy)).isFalse();
-		// mean successful slot time 400 ms over the healthy host's 4 slots: two intervals are 200 ms
+		// mean successful slot time 400 ms over the healthy host's 4 slots: two intervals
+		// are 200 ms
 		assertThat(pool.holdNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
 
 		List<SlotLease> busy = new ArrayList<>();
@@ -122,14 +127,18 @@ class HostPoolTest {
 		}
 		assertThat(busy).allMatch(lease -> lease.host() == healthy);
 		assertThat(pool.tryAcquire("m", null, Duration.ofMillis(150).toNanos()))
-			.as("the healthy host is busy, but one of its slots is expected soon").isEmpty();
+			.as("the healthy host is busy, but one of its slots is expected soon")
+			.isEmpty();
 		assertThat(pool.holdsBack("m", Duration.ofMillis(150).toNanos())).isTrue();
 		assertThat(pool.holdsBack("m", Duration.ofMillis(200).toNanos())).isFalse();
 		assertThat(pool.tryAcquire("m", null, Duration.ofMillis(200).toNanos()).orElseThrow().host())
-			.as("after the hold the degraded host's slot is used").isSameAs(sick);
+			.as("after the hold the degraded host's slot is used")
+			.isSameAs(sick);
 		pool.release(busy.get(0), Fixtures.DONE);
 		assertThat(pool.tryAcquire("m", null, 0).orElseThrow().host()).as("a healthy slot at once").isSameAs(healthy);
-		assertThat(pool.tryAcquire("m", null).orElseThrow().host()).as("the slot a preemption freed is taken without a hold").isSameAs(sick);
+		assertThat(pool.tryAcquire("m", null).orElseThrow().host())
+			.as("the slot a preemption freed is taken without a hold")
+			.isSameAs(sick);
 
 		HostPool off = new HostPool(List.of(sick, healthy),
 				new OllamaProperties.Routing(10, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(2)),
@@ -137,4 +146,5 @@ class HostPoolTest {
 		assertThat(off.holdNanos()).as("degraded-failure-rate 1 turns holding off").isZero();
 		assertThat(off.degraded(sick)).isFalse();
 	}
+
 }

@@ -17,7 +17,10 @@ import reactor.core.scheduler.Schedulers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The breaker's transitions: open and half-open hosts get no jobs; a cheap probe decides the way back. */
+/**
+ * The breaker's transitions: open and half-open hosts get no jobs; a cheap probe decides
+ * the way back.
+ */
 class HostProberTest {
 
 	private final OllamaSimulator sim = OllamaSimulator.start(SimConfig.defaults());
@@ -32,8 +35,8 @@ class HostProberTest {
 
 	@Test
 	void halfOpenHostsAreProbedWithGetRootNotWithJobs() {
-		CircuitBreaker breaker = CircuitBreaker.of("h", CircuitBreakerConfig.custom()
-			.permittedNumberOfCallsInHalfOpenState(1).build());
+		CircuitBreaker breaker = CircuitBreaker.of("h",
+				CircuitBreakerConfig.custom().permittedNumberOfCallsInHalfOpenState(1).build());
 		OllamaHost host = new OllamaHost("h", URI.create(this.sim.baseUrl()), 2, Set.of(), breaker);
 		HostPool pool = Fixtures.pool(System::nanoTime, host);
 		HostProber prober = new HostProber(pool, this.client, Duration.ofSeconds(2), System::nanoTime);
@@ -54,4 +57,5 @@ class HostProberTest {
 		prober.probeHalfOpen().block(Duration.ofSeconds(5));
 		assertThat(breaker.getState()).as("a failed probe opens it again").isEqualTo(CircuitBreaker.State.OPEN);
 	}
+
 }

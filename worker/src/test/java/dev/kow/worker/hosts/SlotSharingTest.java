@@ -35,23 +35,27 @@ class SlotSharingTest {
 	@Test
 	void remaindersOfDifferentHostsGoToDifferentMembers() {
 		List<String> members = members(3);
-		// three hosts of 4 slots, three workers: 4/3 each, the spare slot of each host to another worker
-		assertThat(members).allSatisfy(m -> assertThat(
-				IntStream.range(0, 3).map(host -> SlotSharing.share(4, host, members, m)).sum()).isEqualTo(4));
+		// three hosts of 4 slots, three workers: 4/3 each, the spare slot of each host to
+		// another worker
+		assertThat(members)
+			.allSatisfy(m -> assertThat(IntStream.range(0, 3).map(host -> SlotSharing.share(4, host, members, m)).sum())
+				.isEqualTo(4));
 	}
 
 	@Test
 	void theSplitDoesNotDependOnTheOrderTheBrokerListsTheMembers() {
 		List<String> members = members(4);
 		List<String> reversed = members.reversed();
-		assertThat(members).allSatisfy(m -> assertThat(SlotSharing.share(6, 1, reversed, m))
-			.isEqualTo(SlotSharing.share(6, 1, members, m)));
+		assertThat(members).allSatisfy(
+				m -> assertThat(SlotSharing.share(6, 1, reversed, m)).isEqualTo(SlotSharing.share(6, 1, members, m)));
 	}
 
 	@Test
 	void moreMembersThanSlotsLeavesSomeWithoutASlotOfThatHost() {
 		List<String> members = members(5);
 		assertThat(members.stream().map(m -> SlotSharing.share(2, 0, members, m))).containsExactly(1, 1, 0, 0, 0);
-		assertThatThrownBy(() -> SlotSharing.share(2, 0, members, "stranger")).isInstanceOf(IllegalArgumentException.class);
+		assertThatThrownBy(() -> SlotSharing.share(2, 0, members, "stranger"))
+			.isInstanceOf(IllegalArgumentException.class);
 	}
+
 }

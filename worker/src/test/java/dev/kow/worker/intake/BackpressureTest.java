@@ -63,4 +63,5 @@ class BackpressureTest {
 			.as("a revoked partition is not resumed; a new assignment starts unpaused")
 			.isEmpty();
 	}
+
 }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Liveness from polls and readiness from the consumer's heartbeat metric, on a virtual clock. */
+/**
+ * Liveness from polls and readiness from the consumer's heartbeat metric, on a virtual
+ * clock.
+ */
 class ConsumerHealthTest {
 
 	private final AtomicLong nanos = new AtomicLong(1);
@@ -19,18 +22,18 @@ class ConsumerHealthTest {
 
 	private double heartbeatAge = 0.5;
 
-	private final Map<MetricName, Metric> metrics = Map.of(
-			new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "", Map.of()), new Metric() {
-				@Override
-				public MetricName metricName() {
-					return new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "", Map.of());
-				}
+	private final Map<MetricName, Metric> metrics = Map
+		.of(new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "", Map.of()), new Metric() {
+			@Override
+			public MetricName metricName() {
+				return new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "", Map.of());
+			}
 
-				@Override
-				public Object metricValue() {
-					return ConsumerHealthTest.this.heartbeatAge;
-				}
-			});
+			@Override
+			public Object metricValue() {
+				return ConsumerHealthTest.this.heartbeatAge;
+			}
+		});
 
 	private void advance(Duration duration) {
 		this.nanos.addAndGet(duration.toNanos());
@@ -71,4 +74,5 @@ class ConsumerHealthTest {
 		assertThat(this.health.kafkaUnhealthy(Duration.ofSeconds(30)))
 			.hasValue("last heartbeat to the group coordinator 45 s ago");
 	}
+
 }

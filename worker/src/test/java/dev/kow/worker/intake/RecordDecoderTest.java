@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The poison-record path: each unreadable value gets its dead-letter reason; a registry outage does not. */
+/**
+ * The poison-record path: each unreadable value gets its dead-letter reason; a registry
+ * outage does not.
+ */
 class RecordDecoderTest {
 
 	private static final Map<String, Object> CONFIG = Map.of("schema.registry.url", "mock://decoder",
@@ -48,11 +51,11 @@ class RecordDecoderTest {
 
 	@Test
 	void eachKindOfPoisonHasItsReason() {
-		assertThat(this.decoder.decode("jobs", null)).isEqualTo(
-				new RecordDecoder.Poison(ErrorCategory.MALFORMED_RECORD, "null value (tombstone)"));
-		assertThat(this.decoder.decode("jobs", "{\"prompt\":\"plain JSON\"}".getBytes()))
-			.isInstanceOfSatisfying(RecordDecoder.Poison.class,
-					poison -> assertThat(poison.category()).isEqualTo(ErrorCategory.MALFORMED_RECORD));
+		assertThat(this.decoder.decode("jobs", null))
+			.isEqualTo(new RecordDecoder.Poison(ErrorCategory.MALFORMED_RECORD, "null value (tombstone)"));
+		assertThat(this.decoder.decode("jobs", "{\"prompt\":\"plain JSON\"}".getBytes())).isInstanceOfSatisfying(
+				RecordDecoder.Poison.class,
+				poison -> assertThat(poison.category()).isEqualTo(ErrorCategory.MALFORMED_RECORD));
 		byte[] unknownId = ByteBuffer.allocate(9).put((byte) 0).putInt(987_654).array();
 		assertThat(this.decoder.decode("jobs", unknownId)).isInstanceOfSatisfying(RecordDecoder.Poison.class,
 				poison -> assertThat(poison.category()).isEqualTo(ErrorCategory.UNKNOWN_SCHEMA_ID));
@@ -63,9 +66,9 @@ class RecordDecoderTest {
 			.setDurationMs(1)
 			.setTokensBeforeFailure(0)
 			.build();
-		assertThat(this.decoder.decode("jobs", this.serializer.serialize("other", other)))
-			.isInstanceOfSatisfying(RecordDecoder.Poison.class,
-					poison -> assertThat(poison.category()).isEqualTo(ErrorCategory.SCHEMA_MISMATCH));
+		assertThat(this.decoder.decode("jobs", this.serializer.serialize("other", other))).isInstanceOfSatisfying(
+				RecordDecoder.Poison.class,
+				poison -> assertThat(poison.category()).isEqualTo(ErrorCategory.SCHEMA_MISMATCH));
 	}
 
 	@Test
@@ -99,4 +102,5 @@ class RecordDecoderTest {
 		RecordDecoder outage = new RecordDecoder(new KafkaAvroDeserializer(down, CONFIG, false));
 		assertThat(outage.decode("jobs", bytes)).isInstanceOf(RecordDecoder.RegistryDown.class);
 	}
+
 }

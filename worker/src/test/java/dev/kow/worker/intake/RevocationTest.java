@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Revocation on Kafka's {@link MockConsumer}: queued jobs are dropped, the one in flight gets the grace
- * (ended by its completion, not by a sleep), and the commit reaches the first job not done.
+ * Revocation on Kafka's {@link MockConsumer}: queued jobs are dropped, the one in flight
+ * gets the grace (ended by its completion, not by a sleep), and the commit reaches the
+ * first job not done.
  */
 class RevocationTest {
 
@@ -42,8 +43,8 @@ class RevocationTest {
 
 	private final HostPool pool = Fixtures.pool(System::nanoTime, Fixtures.host("h0", 1));
 
-	private final LaneScheduler scheduler = new LaneScheduler(this.pool, (job, lease, requeue) -> this.dispatched.add(job),
-			new UndispatchableHandler() {
+	private final LaneScheduler scheduler = new LaneScheduler(this.pool,
+			(job, lease, requeue) -> this.dispatched.add(job), new UndispatchableHandler() {
 				@Override
 				public void expired(Job job) {
 				}
@@ -59,7 +60,10 @@ class RevocationTest {
 				System::nanoTime);
 	}
 
-	/** Reads offsets 0, 1 and 2 of the partition: 0 runs on the only slot, 1 and 2 wait in the lane. */
+	/**
+	 * Reads offsets 0, 1 and 2 of the partition: 0 runs on the only slot, 1 and 2 wait in
+	 * the lane.
+	 */
 	private List<Job> readThree(Revocation revocation) {
 		this.consumer.assign(List.of(BATCH_0));
 		revocation.onPartitionsAssigned(List.of(BATCH_0));
@@ -121,4 +125,5 @@ class RevocationTest {
 		assertThat(jobs).allMatch(Job::cancelled);
 		assertThat(revocation.memberId()).isNotNull();
 	}
+
 }

@@ -57,4 +57,5 @@ class PartitionOffsetsTest {
 		this.offsets.register(5);
 		assertThatThrownBy(() -> this.offsets.register(4)).isInstanceOf(IllegalArgumentException.class);
 	}
+
 }

@@ -14,13 +14,16 @@ class CallWatchdogTest {
 
 	private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
 
-	private final CallBudget budget = new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(30));
+	private final CallBudget budget = new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250),
+			Duration.ofSeconds(30));
 
 	private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
 	private final AtomicReference<Long> failedAtMs = new AtomicReference<>();
 
-	/** 2 s to the first token, 300 ms once overtaken by a later call to the same runner. */
+	/**
+	 * 2 s to the first token, 300 ms once overtaken by a later call to the same runner.
+	 */
 	private final CallBudget overtakable = new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250),
 			Duration.ofSeconds(30), Duration.ofMillis(300));
 
@@ -28,7 +31,8 @@ class CallWatchdogTest {
 
 	private CallWatchdog start(CallBudget budget) {
 		CallWatchdog watchdog = otherCall(budget);
-		watchdog.expired().subscribe(answer -> { }, error -> {
+		watchdog.expired().subscribe(answer -> {
+		}, error -> {
 			this.failure.set(error);
 			this.failedAtMs.set(this.time.now(TimeUnit.MILLISECONDS));
 		});
@@ -62,7 +66,8 @@ class CallWatchdogTest {
 	void steadyLinesKeepALongGenerationAliveAndAStallIsSeenOneBudgetAfterTheLastLine() {
 		CallWatchdog watchdog = start(this.budget);
 		this.time.advanceTimeBy(Duration.ofMillis(1500));
-		for (int i = 1; i <= 200; i++) { // 20 s of lines 100 ms apart, far past the first-token budget
+		for (int i = 1; i <= 200; i++) { // 20 s of lines 100 ms apart, far past the
+											// first-token budget
 			watchdog.lineArrived(i);
 			this.time.advanceTimeBy(Duration.ofMillis(100));
 		}
@@ -95,7 +100,8 @@ class CallWatchdogTest {
 		this.time.advanceTimeBy(Duration.ofMillis(300));
 		assertThat(this.failure.get()).as("the verdict waits for the event loop").isNull();
 		assertThat(loop).hasSize(1);
-		watchdog.lineArrived(2); // the loop read a line that waited in the socket during a pause
+		watchdog.lineArrived(2); // the loop read a line that waited in the socket during
+									// a pause
 		loop.remove(0).run();
 		assertThat(this.failure.get()).isNull();
 		this.time.advanceTimeBy(Duration.ofMillis(300));
@@ -106,7 +112,8 @@ class CallWatchdogTest {
 
 	@Test
 	void theTotalBudgetEndsACallThatStreamsForever() {
-		CallWatchdog watchdog = start(new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(5)));
+		CallWatchdog watchdog = start(
+				new CallBudget(Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(5)));
 		for (int i = 1; i <= 100 && this.failure.get() == null; i++) {
 			watchdog.lineArrived(i);
 			this.time.advanceTimeBy(Duration.ofMillis(100));
@@ -165,4 +172,5 @@ class CallWatchdogTest {
 		assertThat(this.failure.get()).isInstanceOfSatisfying(OllamaCallException.class,
 				e -> assertThat(e.kind()).isEqualTo(kind));
 	}
+
 }

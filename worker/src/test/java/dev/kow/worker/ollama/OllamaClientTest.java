@@ -22,7 +22,8 @@ class OllamaClientTest {
 
 	private final OllamaClient client = new OllamaClient(Schedulers.parallel(), System::nanoTime);
 
-	private final CallBudget budget = new CallBudget(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(20));
+	private final CallBudget budget = new CallBudget(Duration.ofSeconds(5), Duration.ofMillis(500),
+			Duration.ofSeconds(20));
 
 	@AfterEach
 	void stop() {
@@ -31,7 +32,11 @@ class OllamaClientTest {
 	}
 
 	private OllamaCall generate(String model) {
-		ObjectNode body = JsonMapper.builder().build().createObjectNode().put("model", model).put("prompt", "hello")
+		ObjectNode body = JsonMapper.builder()
+			.build()
+			.createObjectNode()
+			.put("model", model)
+			.put("prompt", "hello")
 			.put("stream", true);
 		body.putObject("options").put("num_predict", 20);
 		return new OllamaCall("/api/generate", body, model);
@@ -74,27 +79,30 @@ class OllamaClientTest {
 		this.sim.faults().next(Fault.STALL_MIDSTREAM);
 		long start = System.nanoTime();
 		assertKind(generate("llama3.1:8b"), FailureKind.STREAM_STALL);
-		assertThat(Duration.ofNanos(System.nanoTime() - start))
-			.isGreaterThanOrEqualTo(this.budget.streamStall())
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(this.budget.streamStall())
 			.isLessThan(this.budget.timeToFirstToken());
 	}
 
 	@Test
 	void aCallOvertakenByALaterCallToTheSameModelGivesUpLongBeforeItsFirstTokenBudget() throws InterruptedException {
-		try (OllamaSimulator twoSlots = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2))) {
+		try (OllamaSimulator twoSlots = OllamaSimulator
+			.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2))) {
 			URI url = URI.create(twoSlots.baseUrl());
-			CallBudget overtakable = new CallBudget(Duration.ofSeconds(20), Duration.ofMillis(500), Duration.ofSeconds(30),
-					Duration.ofMillis(300));
-			this.client.call("sim2", url, generate("llama3.1:8b"), overtakable).block(Duration.ofSeconds(30)); // loads it
-			twoSlots.faults().slowFirstToken(Duration.ofSeconds(1000)).next(Fault.SLOW_FIRST_TOKEN); // 10 s here
+			CallBudget overtakable = new CallBudget(Duration.ofSeconds(20), Duration.ofMillis(500),
+					Duration.ofSeconds(30), Duration.ofMillis(300));
+			this.client.call("sim2", url, generate("llama3.1:8b"), overtakable).block(Duration.ofSeconds(30)); // loads
+																												// it
+			twoSlots.faults().slowFirstToken(Duration.ofSeconds(1000)).next(Fault.SLOW_FIRST_TOKEN); // 10
+																										// s
+																										// here
 			long start = System.nanoTime();
 			var stuck = this.client.call("sim2", url, generate("llama3.1:8b"), overtakable).toFuture();
-			Thread.sleep(200); // so that the simulator draws the scripted fault for the first call, not the second
+			Thread.sleep(200); // so that the simulator draws the scripted fault for the
+								// first call, not the second
 			OllamaAnswer later = this.client.call("sim2", url, generate("llama3.1:8b"), overtakable)
 				.block(Duration.ofSeconds(30));
 			assertThat(later.text()).isNotBlank();
-			assertThatThrownBy(() -> stuck.get(30, java.util.concurrent.TimeUnit.SECONDS))
-				.cause()
+			assertThatThrownBy(() -> stuck.get(30, java.util.concurrent.TimeUnit.SECONDS)).cause()
 				.isInstanceOfSatisfying(OllamaCallException.class, e -> {
 					assertThat(e.kind()).isEqualTo(FailureKind.TTFT_TIMEOUT);
 					assertThat(e.getMessage()).contains("a call sent later");
@@ -112,7 +120,8 @@ class OllamaClientTest {
 				e -> assertThat(e.status()).isEqualTo(401));
 		try (OllamaClient authorized = new OllamaClient(Schedulers.parallel(), System::nanoTime,
 				java.util.Map.of("sim", new HostAccess("Bearer t0k3n", null)))) {
-			OllamaAnswer answer = authorized.call("sim", URI.create(this.sim.baseUrl()), generate("llama3.1:8b"), this.budget)
+			OllamaAnswer answer = authorized
+				.call("sim", URI.create(this.sim.baseUrl()), generate("llama3.1:8b"), this.budget)
 				.block(Duration.ofSeconds(30));
 			assertThat(answer.text()).isNotBlank();
 		}
@@ -122,4 +131,5 @@ class OllamaClientTest {
 		assertThatThrownBy(() -> call(call)).isInstanceOfSatisfying(OllamaCallException.class,
 				e -> assertThat(e.kind()).isEqualTo(kind));
 	}
+
 }

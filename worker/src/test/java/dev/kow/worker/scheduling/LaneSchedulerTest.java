@@ -120,7 +120,8 @@ class LaneSchedulerTest {
 		long normal = this.dispatched.stream().filter(j -> j.lane() == Lane.NORMAL).count();
 		long batch = this.dispatched.stream().filter(j -> j.lane() == Lane.BATCH).count();
 		assertThat(high + normal + batch).isEqualTo(240);
-		// 8:3:1 of 240 dispatches, within one of the exact share (the stride phase at the start)
+		// 8:3:1 of 240 dispatches, within one of the exact share (the stride phase at the
+		// start)
 		assertThat(high).isBetween(159L, 161L);
 		assertThat(normal).isBetween(59L, 61L);
 		assertThat(batch).isBetween(19L, 21L);
@@ -149,6 +150,7 @@ class LaneSchedulerTest {
 		assertThat(this.expired).hasSize(1);
 		assertThat(pool.inFlight(pool.hosts().get(0))).isZero();
 	}
+
 	@Test
 	void aJobHeldBackFromADegradedHostTakesItsSlotWhenTheHoldEndsWithoutAnyRelease() {
 		OllamaHost sick = Fixtures.host("sick", 1);
@@ -166,14 +168,18 @@ class LaneSchedulerTest {
 		LaneScheduler scheduler = scheduler(pool, Duration.ofSeconds(60));
 		scheduler.submit(job(Lane.BATCH, 1, null));
 		scheduler.submit(job(Lane.BATCH, 2, null));
-		assertThat(this.leases).extracting(SlotLease::host).as("the second job waits for the healthy host").containsExactly(healthy);
+		assertThat(this.leases).extracting(SlotLease::host)
+			.as("the second job waits for the healthy host")
+			.containsExactly(healthy);
 
 		this.nanos.addAndGet(Duration.ofMillis(199).toNanos());
 		timer.advanceTimeBy(Duration.ofMillis(199));
 		assertThat(this.leases).hasSize(1);
 		this.nanos.addAndGet(Duration.ofMillis(1).toNanos());
 		timer.advanceTimeBy(Duration.ofMillis(1));
-		assertThat(this.leases).extracting(SlotLease::host).as("after the hold it takes the degraded host's slot")
+		assertThat(this.leases).extracting(SlotLease::host)
+			.as("after the hold it takes the degraded host's slot")
 			.containsExactly(healthy, sick);
 	}
+
 }

@@ -33,9 +33,9 @@ import reactor.core.scheduler.Schedulers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The scheduler with real preemption over a real host pool and the real {@link JobExecutor}: its
- * cancel-and-resubmit protocol, not a copy. Only the Ollama host is scripted: a dispatched call runs
- * until the test streams, answers or fails it.
+ * The scheduler with real preemption over a real host pool and the real
+ * {@link JobExecutor}: its cancel-and-resubmit protocol, not a copy. Only the Ollama host
+ * is scripted: a dispatched call runs until the test streams, answers or fails it.
  */
 class PreemptionTest {
 
@@ -65,11 +65,9 @@ class PreemptionTest {
 		this.preemption = new Preemption(this.pool, lanes, LaneWeights.DEFAULT, maxVictimAge, maxPerJob,
 				this.nanos::get);
 		this.ollama = new ScriptedOllama();
-		JobExecutor executor = new JobExecutor(this.ollama, this.pool,
-				Fixtures.outcomes(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
-						source -> {
-						}, Schedulers.immediate()),
-				Fixtures.bind("worker.ollama", OllamaProperties.class, Map.of()),
+		JobExecutor executor = new JobExecutor(this.ollama, this.pool, Fixtures
+			.outcomes(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), source -> {
+			}, Schedulers.immediate()), Fixtures.bind("worker.ollama", OllamaProperties.class, Map.of()),
 				new TimeoutEstimator(Fixtures.bind("worker.timeouts", TimeoutProperties.class, Map.of())),
 				Schedulers.immediate(), this.clock, this.nanos::get, new Random(1),
 				new ExecutionMetrics(new SimpleMeterRegistry()), this.preemption);
@@ -99,7 +97,10 @@ class PreemptionTest {
 		return this.calls.get(job);
 	}
 
-	/** Fills every slot with batch jobs started 100 ms apart, all streaming; returns them, oldest first. */
+	/**
+	 * Fills every slot with batch jobs started 100 ms apart, all streaming; returns them,
+	 * oldest first.
+	 */
 	private List<Job> fillWithStreamingBatch(int slots) {
 		List<Job> running = new ArrayList<>();
 		for (int i = 0; i < slots; i++) {
@@ -202,8 +203,7 @@ class PreemptionTest {
 		}
 		assertThat(this.preempted).as("high's share of 4 slots at 8:1 is 3.6").hasSize(3);
 		this.scheduler.submit(job(Lane.HIGH, 3));
-		assertThat(this.preempted).as("3 of 4 slots run high jobs: the 4th may still preempt, as 3 < 3.6")
-			.hasSize(4);
+		assertThat(this.preempted).as("3 of 4 slots run high jobs: the 4th may still preempt, as 3 < 3.6").hasSize(4);
 
 		start(12, Set.of(Lane.HIGH), Duration.ofSeconds(2), 1);
 		this.preempted.clear();
@@ -236,4 +236,5 @@ class PreemptionTest {
 	private void finish(Job job) {
 		call(job).answer(ScriptedOllama.answer("done", 20));
 	}
+
 }

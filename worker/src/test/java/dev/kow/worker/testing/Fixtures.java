@@ -38,14 +38,22 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
-/** Hosts, pools and jobs for the unit tests, built through the production constructors. */
+/**
+ * Hosts, pools and jobs for the unit tests, built through the production constructors.
+ */
 public final class Fixtures {
 
-	/** Routing with the default failure penalty and half-life and degraded-host holding off. */
+	/**
+	 * Routing with the default failure penalty and half-life and degraded-host holding
+	 * off.
+	 */
 	public static final OllamaProperties.Routing NO_HOLD = new OllamaProperties.Routing(10, Duration.ofSeconds(60), 1.0,
 			Duration.ZERO);
 
-	/** An attempt that ended well for its host: a success for the breaker, nothing learned about models. */
+	/**
+	 * An attempt that ended well for its host: a success for the breaker, nothing learned
+	 * about models.
+	 */
 	public static final AttemptEnd DONE = AttemptEnd.REFUSED;
 
 	private Fixtures() {
@@ -53,13 +61,16 @@ public final class Fixtures {
 
 	/**
 	 * @param maxHold the longest hold
-	 * @return routing with the default penalty and half-life, hosts degraded from a failure rate of 0.1
+	 * @return routing with the default penalty and half-life, hosts degraded from a
+	 * failure rate of 0.1
 	 */
 	public static OllamaProperties.Routing holding(Duration maxHold) {
 		return new OllamaProperties.Routing(10, Duration.ofSeconds(60), 0.1, maxHold);
 	}
 
-	/** @return a host failure for the breaker and the failure rate */
+	/**
+	 * @return a host failure for the breaker and the failure rate
+	 */
 	public static AttemptEnd hostFailed() {
 		return new AttemptEnd.HostFailed(new RuntimeException("host failure"), false);
 	}
@@ -85,7 +96,8 @@ public final class Fixtures {
 	}
 
 	/**
-	 * Binds a configuration record from properties, with its documented defaults for the rest.
+	 * Binds a configuration record from properties, with its documented defaults for the
+	 * rest.
 	 * @param <T> the record type
 	 * @param prefix its prefix, for example {@code worker.ollama}
 	 * @param type the record type
@@ -97,9 +109,10 @@ public final class Fixtures {
 	}
 
 	/**
-	 * A publisher of outcomes on a mock producer that acknowledges every send at once, with an in-memory
-	 * schema registry.
-	 * @param producer the producer; {@code new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer())}
+	 * A publisher of outcomes on a mock producer that acknowledges every send at once,
+	 * with an in-memory schema registry.
+	 * @param producer the producer;
+	 * {@code new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer())}
 	 * @param completions told as each outcome is acknowledged
 	 * @param timer for publish retries
 	 * @return the publisher
@@ -117,7 +130,8 @@ public final class Fixtures {
 	 * @param n its offset and id suffix
 	 * @param deadline its deadline, or null
 	 * @param queuedSinceNanos when it entered its lane
-	 * @return a GENERATE job for model {@code m:latest} on partition 0 of the lane's topic
+	 * @return a GENERATE job for model {@code m:latest} on partition 0 of the lane's
+	 * topic
 	 */
 	public static Job job(Lane lane, int n, @Nullable Instant deadline, long queuedSinceNanos) {
 		InferenceRequest request = InferenceRequest.newBuilder()
@@ -129,10 +143,10 @@ public final class Fixtures {
 			.setCreatedAt(Instant.EPOCH)
 			.build();
 		TopicPartition partition = new TopicPartition(lane.key(), 0);
-		return new Job(new SourceRecord(partition, n, new PartitionOffsets(partition)), lane,
-				new ConsumerRecord<>(lane.key(), 0, n, 0L, TimestampType.CREATE_TIME, 0, 0, null, null,
-						new RecordHeaders(), Optional.empty()),
-				request, "m:latest", Instant.EPOCH,
-				queuedSinceNanos);
+		return new Job(
+				new SourceRecord(partition, n, new PartitionOffsets(partition)), lane, new ConsumerRecord<>(lane.key(),
+						0, n, 0L, TimestampType.CREATE_TIME, 0, 0, null, null, new RecordHeaders(), Optional.empty()),
+				request, "m:latest", Instant.EPOCH, queuedSinceNanos);
 	}
+
 }

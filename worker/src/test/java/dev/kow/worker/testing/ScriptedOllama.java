@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * The Ollama edge for unit tests of the worker's own logic: each call waits until the test streams a
- * line, answers or fails it; cancelling a call is recorded as the connection closing.
+ * The Ollama edge for unit tests of the worker's own logic: each call waits until the
+ * test streams a line, answers or fails it; cancelling a call is recorded as the
+ * connection closing.
  */
 public final class ScriptedOllama implements OllamaCalls {
 
@@ -36,7 +37,9 @@ public final class ScriptedOllama implements OllamaCalls {
 			this.onLine = onLine;
 		}
 
-		/** @return the host id it went to */
+		/**
+		 * @return the host id it went to
+		 */
 		public String host() {
 			return this.host;
 		}
@@ -46,20 +49,27 @@ public final class ScriptedOllama implements OllamaCalls {
 			this.onLine.run();
 		}
 
-		/** @param answer completes the call with this answer */
+		/**
+		 * @param answer completes the call with this answer
+		 */
 		public void answer(OllamaAnswer answer) {
 			this.answer.tryEmitValue(answer);
 		}
 
-		/** @param failure fails the call */
+		/**
+		 * @param failure fails the call
+		 */
 		public void fail(OllamaCallException failure) {
 			this.answer.tryEmitError(failure);
 		}
 
-		/** @return whether the worker closed the connection */
+		/**
+		 * @return whether the worker closed the connection
+		 */
 		public boolean cancelled() {
 			return this.cancelled;
 		}
+
 	}
 
 	/**
@@ -68,8 +78,8 @@ public final class ScriptedOllama implements OllamaCalls {
 	 * @return a complete generate answer
 	 */
 	public static OllamaAnswer answer(String text, int evalCount) {
-		return new OllamaAnswer(text, null, List.of(), "stop", 3, evalCount, 1_000_000, 1_000, 100_000, 500_000, 200_000,
-				10_000, 20_000);
+		return new OllamaAnswer(text, null, List.of(), "stop", 3, evalCount, 1_000_000, 1_000, 100_000, 500_000,
+				200_000, 10_000, 20_000);
 	}
 
 	@Override
@@ -79,8 +89,11 @@ public final class ScriptedOllama implements OllamaCalls {
 		return made.answer.asMono().doOnCancel(() -> made.cancelled = true);
 	}
 
-	/** @return the calls so far, oldest first */
+	/**
+	 * @return the calls so far, oldest first
+	 */
 	public List<Call> calls() {
 		return this.calls;
 	}
+
 }

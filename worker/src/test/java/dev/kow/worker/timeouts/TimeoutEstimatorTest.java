@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The estimator's maths on fixed samples (no clock is involved: samples carry their durations). */
+/**
+ * The estimator's maths on fixed samples (no clock is involved: samples carry their
+ * durations).
+ */
 class TimeoutEstimatorTest {
 
 	private static final long MS = 1_000_000L;
@@ -20,7 +23,10 @@ class TimeoutEstimatorTest {
 				Duration.ofMillis(100));
 	}
 
-	/** A healthy 4090-like host: 100 tokens of prompt in 25 ms, 200 tokens at 10 ms each, 10 ms gaps. */
+	/**
+	 * A healthy 4090-like host: 100 tokens of prompt in 25 ms, 200 tokens at 10 ms each,
+	 * 10 ms gaps.
+	 */
 	private static CallSample healthy() {
 		return new CallSample(100, 25 * MS, 200, 2000 * MS, 5 * MS, 10 * MS, 14 * MS);
 	}
@@ -39,7 +45,8 @@ class TimeoutEstimatorTest {
 		assertThat(budget.streamStall()).as("chunk gaps are measured, not derived: learned at once")
 			.isLessThan(Duration.ofSeconds(1));
 		assertThat(estimator.budget("h", "m", 400, null, false).timeToFirstToken())
-			.as("a cold model gets the cold-load allowance").isEqualTo(Duration.ofSeconds(180));
+			.as("a cold model gets the cold-load allowance")
+			.isEqualTo(Duration.ofSeconds(180));
 	}
 
 	@Test
@@ -100,7 +107,8 @@ class TimeoutEstimatorTest {
 		TimeoutEstimator estimator = new TimeoutEstimator(properties());
 		estimator.observe("h", "m", healthy());
 		assertThat(estimator.budget("h", "m", 400, null, true).overtakenFirstToken())
-			.as("static until min-samples, like the first-token budget").isEqualTo(Duration.ofSeconds(120));
+			.as("static until min-samples, like the first-token budget")
+			.isEqualTo(Duration.ofSeconds(120));
 		for (int i = 0; i < 20; i++) {
 			estimator.observe("h", "m", healthy());
 		}
@@ -112,7 +120,8 @@ class TimeoutEstimatorTest {
 		assertThat(cold.overtakenFirstToken()).as("a later call answered first means the model is loaded")
 			.isEqualTo(warm.overtakenFirstToken());
 		assertThat(cold.timeToFirstToken()).isGreaterThan(Duration.ofSeconds(60));
-		// 100,016 tokens x 0.25 ms x 3 = 75 s: short prompts sent later may overtake a long one while it prefills
+		// 100,016 tokens x 0.25 ms x 3 = 75 s: short prompts sent later may overtake a
+		// long one while it prefills
 		assertThat(estimator.budget("h", "m", 400_000, null, true).overtakenFirstToken())
 			.isGreaterThan(Duration.ofSeconds(75));
 	}
@@ -143,4 +152,5 @@ class TimeoutEstimatorTest {
 		assertThat(budget.overtakenFirstToken()).as("a floor above the first-token budget turns the check off")
 			.isEqualTo(budget.timeToFirstToken());
 	}
+
 }

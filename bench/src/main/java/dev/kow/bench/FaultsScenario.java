@@ -253,7 +253,7 @@ final class FaultsScenario implements Callable<Integer> {
 		figures.put("dead_lettered", sentAtMs.keySet().stream().filter(reader.deadLettered::contains).count());
 		figures.put("false_timeouts",
 				all.stream()
-					.filter(e -> e.clientGone() && e.finishedAtMs() < closeStartMs && (e.fault() == null))
+					.filter(e -> e.clientGone() && e.finishedAtMs() < closeStartMs && (e.fault() == Fault.NONE))
 					.count());
 		figures.put("wasted_gpu_s",
 				HostLogs.round(all.stream()

@@ -2,9 +2,14 @@ package dev.kow.sim;
 
 /**
  * Failures the simulator can inject into a request ({@code docs/ollama-behaviour.md},
- * "Errors" and "Streaming", lists the real ones).
+ * "Errors" and "Streaming", lists the real ones). What each does is said in one place,
+ * {@code FaultEffect.of}, an exhaustive switch: a new fault does not compile until it is
+ * described there.
  */
 public enum Fault {
+
+	/** No fault: the request is answered normally. */
+	NONE,
 
 	/** 503 {@code server busy, please try again.  maximum pending requests exceeded}. */
 	BUSY_503,

@@ -71,7 +71,7 @@ public final class Faults {
 	}
 
 	/**
-	 * @return the fault for the next inference request, or null
+	 * @return the fault for the next inference request, {@link Fault#NONE} for none
 	 */
 	synchronized Fault draw() {
 		Fault next = this.scripted.pollFirst();
@@ -83,7 +83,7 @@ public final class Faults {
 				return rate.getKey();
 			}
 		}
-		return null;
+		return Fault.NONE;
 	}
 
 }

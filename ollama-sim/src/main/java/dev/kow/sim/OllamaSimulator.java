@@ -51,9 +51,12 @@ public final class OllamaSimulator implements AutoCloseable {
 
 	private static final int TOKENS_BEFORE_MIDSTREAM_FAULT = 3;
 
+	/** The error of a runner that fails mid-generation, as Ollama words it. */
+	private static final String RUNNER_ERROR = "an error was encountered while running the model: CUDA error: an illegal memory access was encountered";
+
 	private final SimConfig config;
 
-	private final Faults faults = new Faults(42);
+	private final Faults faults;
 
 	private final RequestLog log = new RequestLog();
 
@@ -70,9 +73,9 @@ public final class OllamaSimulator implements AutoCloseable {
 
 	private final Scheduler timer;
 
-	private final LongSupplier nanoClock = System::nanoTime;
+	private final LongSupplier nanoClock;
 
-	private final Clock clock = Clock.systemUTC();
+	private final Clock clock;
 
 	private final Runners runners;
 
@@ -87,9 +90,12 @@ public final class OllamaSimulator implements AutoCloseable {
 	/** Server-side TLS material, or null for plain HTTP. */
 	private final KeyManagerFactory tls;
 
-	private OllamaSimulator(SimConfig config, KeyManagerFactory tls) {
+	private OllamaSimulator(SimConfig config, KeyManagerFactory tls, SimRuntime runtime) {
 		this.config = config;
 		this.tls = tls;
+		this.clock = runtime.wall();
+		this.nanoClock = runtime.nanos();
+		this.faults = new Faults(runtime.faultSeed());
 		this.timer = Schedulers.newParallel("ollama-sim-timer", 2, true);
 		this.runners = new Runners(config, this.timer, this.nanoClock, this.clock);
 		this.server = bind(config.port());
@@ -102,7 +108,17 @@ public final class OllamaSimulator implements AutoCloseable {
 	 * @return the running host
 	 */
 	public static OllamaSimulator start(SimConfig config) {
-		return new OllamaSimulator(config, null);
+		return start(config, SimRuntime.system());
+	}
+
+	/**
+	 * Binds and starts a simulated host with injected clocks and fault seed.
+	 * @param config the settings
+	 * @param runtime clocks and seed
+	 * @return the running host
+	 */
+	public static OllamaSimulator start(SimConfig config, SimRuntime runtime) {
+		return new OllamaSimulator(config, null, runtime);
 	}
 
 	/**
@@ -113,7 +129,7 @@ public final class OllamaSimulator implements AutoCloseable {
 	 * @return the running host; {@link #baseUrl()} is {@code https://HOST:PORT}
 	 */
 	public static OllamaSimulator startTls(SimConfig config, KeyManagerFactory keys) {
-		return new OllamaSimulator(config, keys);
+		return new OllamaSimulator(config, keys, SimRuntime.system());
 	}
 
 	/**
@@ -472,32 +488,31 @@ public final class OllamaSimulator implements AutoCloseable {
 		List<String> tokens = TextGenerator.tokens(seed, outTokens, request.json());
 		int thinkingTokens = request.think() ? outTokens / 3 : 0;
 		Fault fault = this.faults.draw();
+		FaultEffect effect = FaultEffect.of(fault);
 		AtomicInteger status = new AtomicInteger(200);
 		long arrivedAtMs = this.clock.millis();
 		Trace trace = new Trace();
 		this.log.started();
-		Mono<Void> run = switch (fault) {
+		Mono<Void> run = switch (effect.answer()) {
 			case BUSY_503 -> Mono.error(new SimHttpError(503, SimHttpError.BUSY));
 			case ERROR_500 -> Mono.error(new SimHttpError(500, "llama runner process has terminated: exit status 2"));
-			case CONNECTION_RESET -> reset(res);
-			case null,
-					default ->
-				Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
-					.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
-					.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
-					.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
-							l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, fault,
-									arrival, chat, trace),
-							l -> Mono.fromRunnable(l::release), (l, e) -> Mono.fromRunnable(l::release),
-							l -> Mono.fromRunnable(l::release)));
+			case RESET -> reset(res);
+			case NORMALLY -> Mono.delay(this.config.scaled(this.config.profile().warmLoad()), this.timer)
+				.then(this.runners.acquire(request.spec(), request.numCtx(), request.keepAlive(), arrival))
+				.doOnNext(lease -> trace.grantedAtMs = lease.grantedAtMs())
+				.flatMap(lease -> Mono.usingWhen(Mono.just(lease),
+						l -> stream(res, request, l, tokens, thinkingTokens, promptTokens, doneReason, effect, arrival,
+								chat, trace),
+						l -> Mono.fromRunnable(l::release), (l, e) -> Mono.fromRunnable(l::release),
+						l -> Mono.fromRunnable(l::release)));
 		};
 		return run.onErrorResume(SimHttpError.class, e -> {
 			status.set(e.status());
 			return error(res, e.status(), e.getMessage());
 		})
 			.doFinally(signal -> this.log.finished(trace.entry(request.path(), request.modelEcho(), status.get(), fault,
-					promptTokens, fault == null ? outTokens : 0, tag, arrivedAtMs, this.clock.millis(), !this.down
-							&& (fault == null || fault == Fault.SLOW_FIRST_TOKEN || fault == Fault.STALL_MIDSTREAM))));
+					promptTokens, fault == Fault.NONE ? outTokens : 0, tag, arrivedAtMs, this.clock.millis(),
+					!this.down && effect.clientMayEnd())));
 	}
 
 	/**
@@ -553,17 +568,15 @@ public final class OllamaSimulator implements AutoCloseable {
 	}
 
 	private Mono<Void> stream(HttpServerResponse res, Request request, Runners.Lease lease, List<String> tokens,
-			int thinkingTokens, int promptTokens, String doneReason, Fault fault, long arrival, boolean chat,
+			int thinkingTokens, int promptTokens, String doneReason, FaultEffect effect, long arrival, boolean chat,
 			Trace trace) {
 		double speed = this.config.profile().decodeTokensPerSecond() * request.spec().speedFactor();
 		Duration prefill = this.config.scaled(Duration.ofNanos((long) (promptTokens * 1e9
 				/ (this.config.profile().prefillTokensPerSecond() * request.spec().speedFactor()))));
-		if (fault == Fault.SLOW_FIRST_TOKEN) {
+		if (effect.slowFirstToken()) {
 			prefill = prefill.plus(this.config.scaled(this.faults.slowFirstToken()));
 		}
-		boolean midstreamFault = fault == Fault.STALL_MIDSTREAM || fault == Fault.ERROR_LINE
-				|| fault == Fault.TRUNCATED_STREAM;
-		int chunkLimit = midstreamFault ? TOKENS_BEFORE_MIDSTREAM_FAULT : Integer.MAX_VALUE;
+		int chunkLimit = effect.endsMidstream() ? TOKENS_BEFORE_MIDSTREAM_FAULT : Integer.MAX_VALUE;
 		Progress progress = new Progress();
 		// Delays are computed against absolute due times, so timer and CPU latency do not
 		// accumulate
@@ -598,21 +611,18 @@ public final class OllamaSimulator implements AutoCloseable {
 					() -> finalChunk(request, chat, lease, promptTokens, tokens.size(), doneReason, arrival, progress))
 			.doOnNext(chunk -> trace.completed = true);
 		if (!request.stream()) {
-			return switch (fault) {
-				case STALL_MIDSTREAM -> body.then(Mono.never());
-				case ERROR_LINE -> body.then(Mono.error(new SimHttpError(500,
-						"an error was encountered while running the model: CUDA error: an illegal memory access was encountered")));
-				case TRUNCATED_STREAM -> body.then(reset(res));
-				case null, default -> body.then(last).flatMap(f -> json(res, 200, whole(request, chat, f, progress)));
+			return switch (effect.ending()) {
+				case STALL -> body.then(Mono.never());
+				case ERROR_LINE -> body.then(Mono.error(new SimHttpError(500, RUNNER_ERROR)));
+				case TRUNCATED -> body.then(reset(res));
+				case COMPLETE -> body.then(last).flatMap(f -> json(res, 200, whole(request, chat, f, progress)));
 			};
 		}
-		Flux<ObjectNode> all = switch (fault) {
-			case STALL_MIDSTREAM -> body.concatWith(Flux.never());
-			case ERROR_LINE -> body.concatWith(Mono.just(Json.object()
-				.put("error",
-						"an error was encountered while running the model: CUDA error: an illegal memory access was encountered")));
-			case TRUNCATED_STREAM -> body;
-			case null, default -> body.concatWith(last);
+		Flux<ObjectNode> all = switch (effect.ending()) {
+			case STALL -> body.concatWith(Flux.never());
+			case ERROR_LINE -> body.concatWith(Mono.just(Json.object().put("error", RUNNER_ERROR)));
+			case TRUNCATED -> body;
+			case COMPLETE -> body.concatWith(last);
 		};
 		return res.status(200)
 			.header("Content-Type", "application/x-ndjson")

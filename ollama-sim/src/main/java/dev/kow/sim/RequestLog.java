@@ -17,7 +17,7 @@ public final class RequestLog {
 	 * @param path the endpoint, for example {@code /api/generate}
 	 * @param model the model requested
 	 * @param status HTTP status sent
-	 * @param fault the injected fault, or null
+	 * @param fault the injected fault, {@link Fault#NONE} for none
 	 * @param promptTokens prompt tokens counted
 	 * @param evalTokens tokens generated
 	 * @param tag the first word of the prompt (generate) or of the last message (chat),

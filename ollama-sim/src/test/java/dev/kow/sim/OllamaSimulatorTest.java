@@ -8,10 +8,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -297,6 +301,24 @@ class OllamaSimulatorTest {
 			}
 		}
 		assertThat(statuses).containsExactlyInAnyOrder(200, 200, 503, 503);
+	}
+
+	@Test
+	void itsClockAndFaultSeedAreInjected() throws Exception {
+		this.sim.close();
+		Instant fixed = Instant.parse("2026-12-04T12:00:00Z");
+		this.sim = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01),
+				SimRuntime.system().withFaultSeed(7).withWall(Clock.fixed(fixed, ZoneOffset.UTC)));
+		HttpResponse<String> response = post("/api/generate",
+				"{\"model\":\"llama3.1:8b\",\"prompt\":\"hi\",\"stream\":false,\"options\":{\"num_predict\":3}}");
+		assertThat(JSON.readTree(response.body()).path("created_at").asString()).isEqualTo(fixed.toString());
+
+		Faults one = this.sim.faults().rate(Fault.BUSY_503, 0.5);
+		Faults other = new Faults(7).rate(Fault.BUSY_503, 0.5);
+		List<Fault> draws = Stream.generate(one::draw).limit(50).toList();
+		assertThat(Stream.generate(other::draw).limit(50).toList()).as("the same seed draws the same faults")
+			.isEqualTo(draws)
+			.contains(Fault.NONE, Fault.BUSY_503);
 	}
 
 }

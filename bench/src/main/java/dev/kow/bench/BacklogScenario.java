@@ -1,12 +1,10 @@
 package dev.kow.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.kow.prompts.SamplePrompts;
-import dev.kow.sim.OllamaSimulator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +17,7 @@ import picocli.CommandLine.Option;
  * many requests it completed.
  */
 @Command(name = "backlog", mixinStandardHelpOptions = true, description = "Peak heap with a large backlog on Kafka.")
-final class BacklogScenario implements Callable<Integer> {
+final class BacklogScenario implements Callable<Integer>, Scenario {
 
 	@Mixin
 	BenchOptions options = new BenchOptions();
@@ -37,43 +35,43 @@ final class BacklogScenario implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
-		Report report = new Report("backlog");
-		report.config.putAll(Map.of("backlog", this.backlog, "seconds", this.seconds, "hosts", this.fleet.hosts,
-				"slots_per_host", this.fleet.slots, "time_scale", timeScale));
-		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
-		try (BenchEnvironment env = new BenchEnvironment()) {
-			this.options.applyTo(env, report);
-			for (String system : this.options.systems) {
-				System.out.printf("backlog: %s ...%n", system);
-				Topics topics = env.topics(system, this.fleet.partitions);
-				env.sendBacklog(topics, this.backlog, prompts);
-				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
-				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
-					System.gc();
-					double before = java.lang.management.ManagementFactory.getMemoryMXBean()
-						.getHeapMemoryUsage()
-						.getUsed() / 1048576.0;
-					try (Sampler sampler = new Sampler();
-							SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
-						BenchEnvironment.sleep(this.seconds * 1000L);
-						Map<String, Object> figures = new LinkedHashMap<>();
-						figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
-						figures.put("heap_before_mb", HostLogs.round(before, 1));
-						figures.put("peak_heap_growth_mb", HostLogs.round(sampler.peakHeapMb() - before, 1));
-						figures.put("peak_live_heap_mb", HostLogs.round(sampler.peakLiveHeapMb(), 1));
-						figures.put("completed", reader.counts.size());
-						report.systems.put(system, figures);
-						System.out.printf("backlog: %s %s%n", system, figures);
-					}
-				}
-				finally {
-					sims.forEach(OllamaSimulator::close);
-				}
-			}
+		return ScenarioRun.run(this, this.options);
+	}
+
+	@Override
+	public String name() {
+		return "backlog";
+	}
+
+	@Override
+	public Map<String, Object> config(double timeScale) {
+		return Map.of("backlog", this.backlog, "seconds", this.seconds, "hosts", this.fleet.hosts, "slots_per_host",
+				this.fleet.slots, "time_scale", timeScale);
+	}
+
+	@Override
+	public int partitions() {
+		return this.fleet.partitions;
+	}
+
+	@Override
+	public Map<String, Object> measure(Trial trial) throws Exception {
+		trial.env.sendBacklog(trial.topics, this.backlog, trial.run.prompts);
+		trial.hosts(this.fleet.hosts, this.fleet.slots);
+		BenchEnvironment.ResultReader reader = trial.reader();
+		System.gc();
+		double before = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+		Sampler sampler = trial.sampler();
+		try (SystemUnderTest sut = trial.start(this.fleet.slots)) {
+			BenchEnvironment.sleep(this.seconds * 1000L);
+			Map<String, Object> figures = new LinkedHashMap<>();
+			figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+			figures.put("heap_before_mb", HostLogs.round(before, 1));
+			figures.put("peak_heap_growth_mb", HostLogs.round(sampler.peakHeapMb() - before, 1));
+			figures.put("peak_live_heap_mb", HostLogs.round(sampler.peakLiveHeapMb(), 1));
+			figures.put("completed", reader.counts.size());
+			return figures;
 		}
-		report.write(this.options);
-		return 0;
 	}
 
 }

@@ -51,11 +51,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "faults", mixinStandardHelpOptions = true,
 		description = "Sick hosts, side by side: loss, false timeouts, wasted GPU time, failover, p99.")
-final class FaultsScenario implements Callable<Integer> {
+final class FaultsScenario implements Callable<Integer>, Scenario {
 
 	/** The cases, by report name. */
-	static final List<String> CASES = List.of("host-down", "flapping", "503-storm", "stalls", "truncated-streams",
-			"slow-first-token", "cold-loads", "slow-healthy-host");
+	static final List<String> CASES = FaultCase.keys();
 
 	@Mixin
 	BenchOptions options = new BenchOptions();
@@ -92,136 +91,84 @@ final class FaultsScenario implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
-		Report report = new Report("faults");
-		report.root.remove("systems");
-		report.config.putAll(Map.of("hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots, "time_scale",
-				timeScale, "rate_per_s", this.rate, "duration_s", this.durationSeconds, "drain_timeout_s",
-				this.drainSeconds, "sick_host", "sim-0 (cold-loads: sim-2)"));
-		Map<String, Object> results = new LinkedHashMap<>();
-		report.root.put("cases", results);
-		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
-		try (BenchEnvironment env = new BenchEnvironment()) {
-			this.options.applyTo(env, report);
-			if (this.warmupSeconds > 0) {
-				for (String system : this.options.systems) {
-					System.out.printf("faults: warm-up / %s ...%n", system);
-					run(env, "warmup", system, timeScale, prompts, this.warmupSeconds);
-				}
-			}
-			for (String name : this.cases) {
-				if (!CASES.contains(name)) {
-					throw new IllegalArgumentException("unknown case '" + name + "'; known: " + CASES);
-				}
-				Map<String, Object> bySystem = new LinkedHashMap<>();
-				results.put(name, bySystem);
-				for (String system : this.options.systems) {
-					System.out.printf("faults: %s / %s ...%n", name, system);
-					Map<String, Object> figures = run(env, name, system, timeScale, prompts, this.durationSeconds);
-					bySystem.put(system, figures);
-					System.out.printf("faults: %s / %s %s%n", name, system, figures);
+		return ScenarioRun.run(this, this.options);
+	}
+
+	@Override
+	public String name() {
+		return "faults";
+	}
+
+	@Override
+	public Map<String, Object> config(double timeScale) {
+		return Map.of("hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots, "time_scale", timeScale,
+				"rate_per_s", this.rate, "duration_s", this.durationSeconds, "drain_timeout_s", this.drainSeconds,
+				"sick_host", "sim-0 (cold-loads: sim-2)");
+	}
+
+	@Override
+	public int partitions() {
+		return this.fleet.partitions;
+	}
+
+	@Override
+	public List<String> cases() {
+		return this.cases.stream().map(FaultCase::of).map(c -> c.key).toList();
+	}
+
+	@Override
+	public void before(ScenarioRun run) throws Exception {
+		if (this.warmupSeconds > 0) {
+			for (String system : this.options.systems) {
+				System.out.printf("faults: warm-up / %s ...%n", system);
+				try (Trial trial = new Trial(run, FaultCase.WARMUP.key, system,
+						run.env.topics(system, this.fleet.partitions))) {
+					run(trial, FaultCase.WARMUP, this.warmupSeconds);
 				}
 			}
 		}
-		report.write(this.options);
-		return 0;
 	}
 
-	private Map<String, Object> run(BenchEnvironment env, String name, String system, double timeScale,
-			List<SamplePrompts.Prompt> prompts, int seconds) throws Exception {
-		Topics topics = env.topics(system, this.fleet.partitions);
-		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale,
-				host -> profile(name, host));
+	@Override
+	public Map<String, Object> measure(Trial trial) throws Exception {
+		return run(trial, FaultCase.of(trial.caseName), this.durationSeconds);
+	}
+
+	private Map<String, Object> run(Trial trial, FaultCase faultCase, int seconds) throws Exception {
+		BenchEnvironment env = trial.env;
+		Topics topics = trial.topics;
+		List<SamplePrompts.Prompt> prompts = trial.run.prompts;
+		List<OllamaSimulator> sims = trial.hosts(this.fleet.hosts, this.fleet.slots, faultCase::profile);
 		Map<String, Long> sentAtMs = new ConcurrentHashMap<>();
 		Map<String, RecordMetadata> written = new ConcurrentHashMap<>();
 		ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
 		long[] failedAtMs = { 0 };
-		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics)) {
-			long closeStartMs;
-			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
-				failedAtMs[0] = schedule(name, sims, clock);
-				int total = this.rate * seconds;
-				long start = System.nanoTime();
-				for (int i = 0; i < total; i++) {
-					long due = start + (long) (i * 1e9 / this.rate);
-					long wait = due - System.nanoTime();
-					if (wait > 0) {
-						TimeUnit.NANOSECONDS.sleep(wait);
-					}
-					String id = BenchEnvironment.id(Lane.BATCH, i);
-					sentAtMs.put(id, System.currentTimeMillis());
-					env.send(topics.batch(), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0),
-							written::put);
+		BenchEnvironment.ResultReader reader = trial.reader();
+		long closeStartMs;
+		try (SystemUnderTest sut = trial.start(this.fleet.slots)) {
+			failedAtMs[0] = faultCase.start(sims, clock);
+			int total = this.rate * seconds;
+			long start = System.nanoTime();
+			for (int i = 0; i < total; i++) {
+				long due = start + (long) (i * 1e9 / this.rate);
+				long wait = due - System.nanoTime();
+				if (wait > 0) {
+					TimeUnit.NANOSECONDS.sleep(wait);
 				}
-				env.flush();
-				reader.awaitOutcomes(sentAtMs.keySet(), Duration.ofSeconds(this.drainSeconds));
-				closeStartMs = System.currentTimeMillis();
+				String id = BenchEnvironment.id(Lane.BATCH, i);
+				sentAtMs.put(id, System.currentTimeMillis());
+				env.send(topics.batch(), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0),
+						written::put);
 			}
-			finally {
-				clock.shutdownNow();
-			}
-			long committedLost = lost(env, topics, sentAtMs.keySet(), reader, written);
-			return figures(name, sims, reader, sentAtMs, committedLost, closeStartMs, failedAtMs[0]);
+			env.flush();
+			reader.awaitOutcomes(sentAtMs.keySet(), Duration.ofSeconds(this.drainSeconds));
+			closeStartMs = System.currentTimeMillis();
 		}
 		finally {
-			sims.forEach(OllamaSimulator::close);
+			clock.shutdownNow();
 		}
-	}
-
-	/**
-	 * The sick host's speed profile: 4x slower in {@code slow-healthy-host}, a 30 s cold
-	 * load in {@code cold-loads}.
-	 */
-	private static Profile profile(String name, int host) {
-		Profile base = Profile.GPU_4090;
-		return switch (name) {
-			case "slow-healthy-host" ->
-				host == 0 ? new Profile("slow", base.decodeTokensPerSecond() / 4, base.prefillTokensPerSecond() / 4,
-						base.warmLoad(), base.coldLoad(), base.concurrencySlowdown()) : base;
-			case "cold-loads" -> new Profile("cold", base.decodeTokensPerSecond(), base.prefillTokensPerSecond(),
-					base.warmLoad(), Duration.ofSeconds(30), base.concurrencySlowdown());
-			default -> base;
-		};
-	}
-
-	/**
-	 * Starts the case's faults on a timer.
-	 * @return when host 0 first goes down (epoch ms), 0 for cases without a host going
-	 * down
-	 */
-	private static long schedule(String name, List<OllamaSimulator> sims, ScheduledExecutorService clock) {
-		OllamaSimulator sick = sims.get(0);
-		long now = System.currentTimeMillis();
-		switch (name) {
-			case "host-down" -> {
-				clock.schedule(() -> sick.downFor(Duration.ofSeconds(8)), 4, TimeUnit.SECONDS);
-				return now + 4000;
-			}
-			case "flapping" -> {
-				for (int i = 0; i < 4; i++) {
-					clock.schedule(() -> sick.downFor(Duration.ofMillis(1500)), 3000 + i * 3000L,
-							TimeUnit.MILLISECONDS);
-				}
-				return now + 3000;
-			}
-			case "503-storm" -> {
-				clock.schedule(() -> sick.faults().rate(Fault.BUSY_503, 0.9), 3, TimeUnit.SECONDS);
-				clock.schedule(() -> sick.faults().rate(Fault.BUSY_503, 0), 11, TimeUnit.SECONDS);
-			}
-			case "stalls" -> sick.faults().rate(Fault.STALL_MIDSTREAM, 0.2);
-			case "truncated-streams" -> sick.faults().rate(Fault.TRUNCATED_STREAM, 0.2);
-			// 60 s of model time before the first token: 6 s at time scale 0.1
-			case "slow-first-token" ->
-				sick.faults().slowFirstToken(Duration.ofSeconds(60)).rate(Fault.SLOW_FIRST_TOKEN, 0.2);
-			// the third host is down at the start and comes up cold after 6 s, once
-			// budgets were learned elsewhere
-			case "cold-loads" -> sims.get(2).downFor(Duration.ofSeconds(6));
-			case "slow-healthy-host", "warmup" -> {
-				// no fault: the host is healthy (in slow-healthy-host only slow)
-			}
-			default -> throw new IllegalArgumentException(name);
-		}
-		return 0;
+		long committedLost = lost(env, topics, sentAtMs.keySet(), reader, written);
+		return figures(faultCase, sims, reader, sentAtMs, committedLost, closeStartMs, failedAtMs[0]);
 	}
 
 	/**
@@ -242,8 +189,9 @@ final class FaultsScenario implements Callable<Integer> {
 		}).count();
 	}
 
-	private Map<String, Object> figures(String name, List<OllamaSimulator> sims, BenchEnvironment.ResultReader reader,
-			Map<String, Long> sentAtMs, long lost, long closeStartMs, long failedAtMs) {
+	private Map<String, Object> figures(FaultCase faultCase, List<OllamaSimulator> sims,
+			BenchEnvironment.ResultReader reader, Map<String, Long> sentAtMs, long lost, long closeStartMs,
+			long failedAtMs) {
 		List<List<RequestLog.Entry>> logs = sims.stream().map(s -> s.requestLog().entries()).toList();
 		List<RequestLog.Entry> all = logs.stream().flatMap(List::stream).toList();
 		Map<String, Object> figures = new LinkedHashMap<>();
@@ -267,7 +215,7 @@ final class FaultsScenario implements Callable<Integer> {
 		if (failedAtMs > 0) {
 			figures.putAll(failover(logs, failedAtMs));
 		}
-		if (name.equals("stalls")) {
+		if (faultCase.measuresStallDetection()) {
 			figures.putAll(stallDetection(logs.get(0)));
 		}
 		List<Long> latencies = new ArrayList<>();

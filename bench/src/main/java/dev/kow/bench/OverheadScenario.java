@@ -38,7 +38,11 @@ import reactor.netty.resources.LoopResources;
  */
 @Command(name = "overhead", mixinStandardHelpOptions = true,
 		description = "Requests/s and CPU per request against a plain HTTP loop.")
-final class OverheadScenario implements Callable<Integer> {
+final class OverheadScenario implements Callable<Integer>, Scenario {
+
+	private static final String LIMIT = "limit";
+
+	private static final String LIMIT_STREAMING = "limit_streaming";
 
 	@Mixin
 	BenchOptions options = new BenchOptions();
@@ -66,52 +70,96 @@ final class OverheadScenario implements Callable<Integer> {
 			description = "Requests served before measuring, so start-up and JIT warm-up are not counted (default ${DEFAULT-VALUE}).")
 	int warmup;
 
+	/**
+	 * This round's limit loops, which the systems of the same round are compared with.
+	 */
+	private final Map<String, Map<String, Object>> roundLimits = new LinkedHashMap<>();
+
 	@Override
 	public Integer call() throws Exception {
-		double timeScale = this.options.timeScale != null ? this.options.timeScale : 1e-6;
-		Report report = new Report("overhead");
-		report.config.putAll(Map.of("requests", this.requests, "warmup", this.warmup, "hosts", 1, "slots", this.slots,
-				"num_predict", this.numPredict, "time_scale", timeScale, "rounds", this.rounds, "warmup_rounds",
-				this.warmupRounds));
-		Map<String, List<Map<String, Object>>> rounds = new LinkedHashMap<>();
-		try (BenchEnvironment env = new BenchEnvironment()) {
-			this.options.applyTo(env, report);
-			for (int round = 1 - this.warmupRounds; round <= this.rounds; round++) {
-				Map<String, Object> limit = limit(env, timeScale, false);
-				Map<String, Object> streamingLimit = limit(env, timeScale, true);
-				boolean measured = round >= 1;
-				if (measured) {
-					rounds.computeIfAbsent("limit", k -> new ArrayList<>()).add(limit);
-					rounds.computeIfAbsent("limit_streaming", k -> new ArrayList<>()).add(streamingLimit);
-				}
-				System.out.printf("overhead: round %d%s: limit %s, streaming limit %s%n", round,
-						measured ? "" : " (warm-up)", limit, streamingLimit);
-				for (String system : this.options.systems) {
-					Map<String, Object> figures = run(env, system, timeScale);
-					// the worker always streams (stream:true); both peers send
-					// stream:false
-					double limitRps = (double) (system.equals("worker") ? streamingLimit : limit).get("rps");
-					figures.put("limit_rps", limitRps);
-					figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
-					if (measured) {
-						rounds.computeIfAbsent(system, k -> new ArrayList<>()).add(figures);
-					}
-					System.out.printf("overhead: round %d%s: %s %s%n", round, measured ? "" : " (warm-up)", system,
-							figures);
-				}
-			}
+		return ScenarioRun.run(this, this.options);
+	}
+
+	@Override
+	public String name() {
+		return "overhead";
+	}
+
+	@Override
+	public double defaultTimeScale() {
+		return 1e-6;
+	}
+
+	@Override
+	public Map<String, Object> config(double timeScale) {
+		return Map.of("requests", this.requests, "warmup", this.warmup, "hosts", 1, "slots", this.slots, "num_predict",
+				this.numPredict, "time_scale", timeScale, "rounds", this.rounds, "warmup_rounds", this.warmupRounds);
+	}
+
+	@Override
+	public int partitions() {
+		return 12;
+	}
+
+	/**
+	 * Rounds, warm-up rounds first: {@code warmup-N} down to {@code warmup-1}, then 1 to
+	 * {@code rounds}.
+	 */
+	@Override
+	public List<String> cases() {
+		List<String> rounds = new ArrayList<>();
+		for (int round = 1 - this.warmupRounds; round <= this.rounds; round++) {
+			rounds.add(round >= 1 ? Integer.toString(round) : "warmup-" + (1 - round));
 		}
-		report.root.put("limit", medians(rounds.get("limit")));
-		report.root.put("limit_streaming", medians(rounds.get("limit_streaming")));
+		return rounds;
+	}
+
+	/** Each round runs both limit loops first, then the systems. */
+	@Override
+	public List<String> systems(List<String> chosen) {
+		List<String> systems = new ArrayList<>(List.of(LIMIT, LIMIT_STREAMING));
+		systems.addAll(chosen);
+		return systems;
+	}
+
+	@Override
+	public Map<String, Object> measure(Trial trial) throws Exception {
+		if (trial.system.equals(LIMIT) || trial.system.equals(LIMIT_STREAMING)) {
+			Map<String, Object> limit = limit(trial, trial.system.equals(LIMIT_STREAMING));
+			this.roundLimits.put(trial.system, limit);
+			return limit;
+		}
+		Map<String, Object> figures = run(trial);
+		// the worker always streams (stream:true); both peers send stream:false
+		Map<String, Object> limit = this.roundLimits.get(trial.system.equals("worker") ? LIMIT_STREAMING : LIMIT);
+		double limitRps = (double) limit.get("rps");
+		figures.put("limit_rps", limitRps);
+		figures.put("rps_vs_limit", HostLogs.round((double) figures.get("rps") / limitRps, 3));
+		return figures;
+	}
+
+	/** Reports, for the limits and each system, the medians over the measured rounds. */
+	@Override
+	@SuppressWarnings("unchecked")
+	public void after(ScenarioRun run) {
+		Map<String, Object> byRound = (Map<String, Object>) run.report.root.remove("cases");
+		Map<String, List<Map<String, Object>>> rounds = new LinkedHashMap<>();
+		byRound.forEach((round, bySystem) -> {
+			if (!round.startsWith("warmup")) {
+				((Map<String, Map<String, Object>>) bySystem)
+					.forEach((system, figures) -> rounds.computeIfAbsent(system, k -> new ArrayList<>()).add(figures));
+			}
+		});
+		run.report.root.put("limit", medians(rounds.get(LIMIT)));
+		run.report.root.put("limit_streaming", medians(rounds.get(LIMIT_STREAMING)));
+		run.report.root.put("systems", run.report.systems);
 		for (String system : this.options.systems) {
 			Map<String, Object> figures = medians(rounds.get(system));
 			figures.put("limit_request_shape", system.equals("worker") ? "stream:true" : "stream:false");
 			figures.put("lost", rounds.get(system).stream().mapToInt(f -> (int) f.get("lost")).sum());
 			figures.put("rounds", rounds.get(system));
-			report.systems.put(system, figures);
+			run.report.systems.put(system, figures);
 		}
-		report.write(this.options);
-		return 0;
 	}
 
 	/**
@@ -138,27 +186,17 @@ final class OverheadScenario implements Callable<Integer> {
 	 * like the systems (first arrival to last finish at the host) after a warm-up pass,
 	 * so JIT warm-up does not count.
 	 */
-	private Map<String, Object> limit(BenchEnvironment env, double timeScale, boolean stream) throws Exception {
+	private Map<String, Object> limit(Trial trial, boolean stream) throws Exception {
 		LoopResources loops = LoopResources.create("limit", 2, true);
 		ConnectionProvider pool = ConnectionProvider.builder("limit").maxConnections(this.slots).build();
 		try {
-			return loop(env, timeScale, loops, pool, this.warmup + this.requests, stream);
-		}
-		finally {
-			pool.dispose();
-			loops.dispose();
-		}
-	}
-
-	private Map<String, Object> loop(BenchEnvironment env, double timeScale, LoopResources loops,
-			ConnectionProvider pool, int count, boolean stream) throws Exception {
-		List<OllamaSimulator> sims = env.hosts(1, this.slots, timeScale);
-		try (Sampler sampler = new Sampler()) {
+			List<OllamaSimulator> sims = trial.hosts(1, this.slots);
+			Sampler sampler = trial.sampler();
 			HttpClient client = HttpClient.create(pool)
 				.runOn(loops)
 				.baseUrl(sims.get(0).baseUrl())
 				.protocol(HttpProtocol.HTTP11);
-			Flux.range(0, count)
+			Flux.range(0, this.warmup + this.requests)
 				.flatMap(i -> client.post()
 					.uri("/api/chat")
 					.send(ByteBufMono.fromString(Mono.just("{\"model\":\"" + BenchEnvironment.MODEL + "\",\"stream\":"
@@ -169,7 +207,8 @@ final class OverheadScenario implements Callable<Integer> {
 			return measured(new HostLogs(sims), sampler);
 		}
 		finally {
-			sims.forEach(OllamaSimulator::close);
+			pool.dispose();
+			loops.dispose();
 		}
 	}
 
@@ -188,38 +227,29 @@ final class OverheadScenario implements Callable<Integer> {
 		return figures;
 	}
 
-	private Map<String, Object> run(BenchEnvironment env, String system, double timeScale) throws Exception {
-		Topics topics = env.topics(system, 12);
+	private Map<String, Object> run(Trial trial) throws Exception {
 		Set<String> ids = new HashSet<>();
 		for (int i = 0; i < this.warmup + this.requests; i++) {
 			String id = BenchEnvironment.id(Lane.BATCH, i);
 			ids.add(id);
-			env.send(topics.batch(), BenchEnvironment.request(id, "hello", this.numPredict));
+			trial.env.send(trial.topics.batch(), BenchEnvironment.request(id, "hello", this.numPredict));
 		}
-		env.flush();
-		List<OllamaSimulator> sims = env.hosts(1, this.slots, timeScale);
-		try (Sampler sampler = new Sampler()) {
-			boolean complete;
-			BenchEnvironment.ResultReader reader;
-			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.slots)) {
-				// results are read once the host has answered everything, so that the
-				// harness's reader
-				// does not take CPU from the system while it is measured
-				awaitAnswered(sims.get(0), ids.size(), Duration.ofMinutes(10));
-				reader = env.new ResultReader(topics);
-				complete = reader.awaitAll(ids, Duration.ofMinutes(2));
-			}
-			try (reader) {
-				Map<String, Object> figures = measured(new HostLogs(sims), sampler);
-				figures.put("lost", reader.lost(ids));
-				figures.put("complete", complete);
-				figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
-				return figures;
-			}
+		trial.env.flush();
+		List<OllamaSimulator> sims = trial.hosts(1, this.slots);
+		Sampler sampler = trial.sampler();
+		boolean complete;
+		try (SystemUnderTest sut = trial.start(this.slots)) {
+			// results are read once the host has answered everything, so that the
+			// harness's
+			// reader does not take CPU from the system while it is measured
+			awaitAnswered(sims.get(0), ids.size(), Duration.ofMinutes(10));
+			complete = trial.reader().awaitAll(ids, Duration.ofMinutes(2));
 		}
-		finally {
-			sims.forEach(OllamaSimulator::close);
-		}
+		Map<String, Object> figures = measured(new HostLogs(sims), sampler);
+		figures.put("lost", trial.reader().lost(ids));
+		figures.put("complete", complete);
+		figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+		return figures;
 	}
 
 	private static void awaitAnswered(OllamaSimulator host, int count, Duration timeout) {

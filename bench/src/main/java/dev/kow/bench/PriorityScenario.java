@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  * attempts in the published results by error class (preemptions included).
  */
 @Command(name = "priority", mixinStandardHelpOptions = true, description = "Queue wait per lane under a batch flood.")
-final class PriorityScenario implements Callable<Integer> {
+final class PriorityScenario implements Callable<Integer>, Scenario {
 
 	@Mixin
 	BenchOptions options = new BenchOptions();
@@ -56,138 +56,139 @@ final class PriorityScenario implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
-		Report report = new Report("priority");
-		report.config.putAll(Map.of("backlog", this.backlog, "rate_per_lane_per_s", this.rate, "duration_s",
-				this.duration, "hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots, "partitions_per_lane",
-				this.fleet.partitions, "time_scale", timeScale, "worker_weights", "8:3:1"));
-		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
-		try (BenchEnvironment env = new BenchEnvironment()) {
-			this.options.applyTo(env, report);
-			for (String system : this.options.systems) {
-				System.out.printf("priority: %s ...%n", system);
-				report.systems.put(system, run(env, system, prompts, timeScale));
-				System.out.printf("priority: %s %s%n", system, report.systems.get(system));
-			}
-		}
-		report.write(this.options);
-		return 0;
+		return ScenarioRun.run(this, this.options);
 	}
 
-	private Map<String, Object> run(BenchEnvironment env, String system, List<SamplePrompts.Prompt> prompts,
-			double timeScale) throws Exception {
-		Topics topics = env.topics(system, this.fleet.partitions);
+	@Override
+	public String name() {
+		return "priority";
+	}
+
+	@Override
+	public Map<String, Object> config(double timeScale) {
+		return Map.of("backlog", this.backlog, "rate_per_lane_per_s", this.rate, "duration_s", this.duration, "hosts",
+				this.fleet.hosts, "slots_per_host", this.fleet.slots, "partitions_per_lane", this.fleet.partitions,
+				"time_scale", timeScale, "worker_weights", "8:3:1");
+	}
+
+	@Override
+	public int partitions() {
+		return this.fleet.partitions;
+	}
+
+	@Override
+	public Map<String, Object> measure(Trial trial) throws Exception {
+		BenchEnvironment env = trial.env;
+		Topics topics = trial.topics;
+		List<SamplePrompts.Prompt> prompts = trial.run.prompts;
 		env.sendBacklog(topics, this.backlog, prompts);
-		List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
+		List<OllamaSimulator> sims = trial.hosts(this.fleet.hosts, this.fleet.slots);
 		Map<String, Long> createdAt = new HashMap<>();
 		Map<String, Long> appendedAt = new java.util.concurrent.ConcurrentHashMap<>();
 		long trickleStart;
 		long trickleEnd;
-		try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics); Sampler sampler = new Sampler()) {
-			boolean complete;
-			try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
-				awaitBusy(sims, Duration.ofSeconds(60));
-				trickleStart = System.currentTimeMillis();
-				long periodNanos = (long) (1e9 / (2 * this.rate));
-				long next = System.nanoTime();
-				int n = 0;
-				while (System.currentTimeMillis() - trickleStart < this.duration * 1000L) {
-					Lane lane = n % 2 == 0 ? Lane.HIGH : Lane.NORMAL;
-					String id = BenchEnvironment.id(lane, n);
-					InferenceRequest request = BenchEnvironment.request(id,
-							prompts.get((7 * n) % prompts.size()).text(), 0);
-					createdAt.put(id, request.getCreatedAt().toEpochMilli());
-					env.send(topics.of(lane), request, (sent, metadata) -> appendedAt.put(sent, metadata.timestamp()));
-					env.flush();
-					n++;
-					next += periodNanos;
-					long sleep = (next - System.nanoTime()) / 1_000_000;
-					if (sleep > 0) {
-						BenchEnvironment.sleep(sleep);
-					}
-				}
-				trickleEnd = System.currentTimeMillis();
-				complete = reader.awaitAll(createdAt.keySet(), Duration.ofMinutes(5));
-			}
-			HostLogs logs = new HostLogs(sims);
-			Map<Lane, List<Long>> waits = new EnumMap<>(Lane.class);
-			Map<Lane, List<Long>> systemWaits = new EnumMap<>(Lane.class);
-			for (RequestLog.Entry entry : logs.served) {
-				Long created = createdAt.get(entry.tag());
-				if (created != null) {
-					Lane lane = BenchEnvironment.laneOf(entry.tag());
-					waits.computeIfAbsent(lane, l -> new ArrayList<>()).add(entry.grantedAtMs() - created);
-					Long appended = appendedAt.get(entry.tag());
-					if (appended != null) {
-						systemWaits.computeIfAbsent(lane, l -> new ArrayList<>()).add(entry.grantedAtMs() - appended);
-					}
+		BenchEnvironment.ResultReader reader = trial.reader();
+		Sampler sampler = trial.sampler();
+		boolean complete;
+		try (SystemUnderTest sut = trial.start(this.fleet.slots)) {
+			awaitBusy(sims, Duration.ofSeconds(60));
+			trickleStart = System.currentTimeMillis();
+			long periodNanos = (long) (1e9 / (2 * this.rate));
+			long next = System.nanoTime();
+			int n = 0;
+			while (System.currentTimeMillis() - trickleStart < this.duration * 1000L) {
+				Lane lane = n % 2 == 0 ? Lane.HIGH : Lane.NORMAL;
+				String id = BenchEnvironment.id(lane, n);
+				InferenceRequest request = BenchEnvironment.request(id, prompts.get((7 * n) % prompts.size()).text(),
+						0);
+				createdAt.put(id, request.getCreatedAt().toEpochMilli());
+				env.send(topics.of(lane), request, (sent, metadata) -> appendedAt.put(sent, metadata.timestamp()));
+				env.flush();
+				n++;
+				next += periodNanos;
+				long sleep = (next - System.nanoTime()) / 1_000_000;
+				if (sleep > 0) {
+					BenchEnvironment.sleep(sleep);
 				}
 			}
-			List<RequestLog.Entry> window = logs
-				.where(e -> e.grantedAtMs() >= trickleStart && e.grantedAtMs() <= trickleEnd);
-			double batchService = window.stream()
-				.filter(e -> BenchEnvironment.laneOf(e.tag()) == Lane.BATCH && e.completed())
-				.mapToLong(RequestLog.Entry::serviceMs)
-				.average()
-				.orElse(0);
-			List<RequestLog.Entry> stopped = window.stream().filter(RequestLog.Entry::clientGone).toList();
-			Map<String, Object> readDelay = new LinkedHashMap<>();
-			Map<String, Object> produced = new LinkedHashMap<>();
-			Map<String, Object> fromAppend = new LinkedHashMap<>();
-			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
-				fromAppend.put(lane.key(), HostLogs.percentiles(systemWaits.getOrDefault(lane, List.of())));
-				readDelay.put(lane.key(),
-						HostLogs.percentiles(createdAt.keySet()
-							.stream()
-							.filter(id -> BenchEnvironment.laneOf(id) == lane && reader.readDelayMs.containsKey(id))
-							.map(reader.readDelayMs::get)
-							.toList()));
-				produced.put(lane.key(),
-						HostLogs.percentiles(createdAt.keySet()
-							.stream()
-							.filter(id -> BenchEnvironment.laneOf(id) == lane && appendedAt.containsKey(id))
-							.map(id -> appendedAt.get(id) - createdAt.get(id))
-							.toList()));
-			}
-			Map<String, Object> waitMs = new LinkedHashMap<>();
-			Map<String, Object> waitX = new LinkedHashMap<>();
-			for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
-				Map<String, Object> p = HostLogs.percentiles(waits.getOrDefault(lane, List.of()));
-				waitMs.put(lane.key(), p);
-				Map<String, Object> x = new LinkedHashMap<>();
-				for (String q : List.of("p50", "p95", "p99")) {
-					x.put(q, HostLogs.round(((Number) p.get(q)).doubleValue() / batchService, 3));
-				}
-				waitX.put(lane.key(), x);
-			}
-			Map<String, Object> shares = new LinkedHashMap<>();
-			for (Lane lane : Lane.values()) {
-				long granted = window.stream().filter(e -> BenchEnvironment.laneOf(e.tag()) == lane).count();
-				shares.put(lane.key(), HostLogs.round(window.isEmpty() ? 0 : (double) granted / window.size(), 3));
-			}
-			Map<String, Object> figures = new LinkedHashMap<>();
-			figures.put("wait_ms", waitMs);
-			figures.put("wait_x_batch_service", waitX);
-			figures.put("wait_from_append_ms", fromAppend);
-			figures.put("produce_ms", produced);
-			figures.put("read_delay_ms", readDelay);
-			figures.put("batch_service_mean_ms", HostLogs.round(batchService, 1));
-			figures.put("lane_share", shares);
-			figures.put("preempted", stopped.size());
-			figures.put("preempted_slot_s",
-					HostLogs.round(stopped.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
-			figures.put("window_slot_s",
-					HostLogs.round(window.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
-			figures.put("failed_attempts", new java.util.TreeMap<>(reader.failedAttempts));
-			figures.put("trickle_requests", createdAt.size());
-			figures.put("lost", reader.lost(createdAt.keySet()));
-			figures.put("complete", complete);
-			figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
-			return figures;
+			trickleEnd = System.currentTimeMillis();
+			complete = reader.awaitAll(createdAt.keySet(), Duration.ofMinutes(5));
 		}
-		finally {
-			sims.forEach(OllamaSimulator::close);
+		HostLogs logs = new HostLogs(sims);
+		Map<Lane, List<Long>> waits = new EnumMap<>(Lane.class);
+		Map<Lane, List<Long>> systemWaits = new EnumMap<>(Lane.class);
+		for (RequestLog.Entry entry : logs.served) {
+			Long created = createdAt.get(entry.tag());
+			if (created != null) {
+				Lane lane = BenchEnvironment.laneOf(entry.tag());
+				waits.computeIfAbsent(lane, l -> new ArrayList<>()).add(entry.grantedAtMs() - created);
+				Long appended = appendedAt.get(entry.tag());
+				if (appended != null) {
+					systemWaits.computeIfAbsent(lane, l -> new ArrayList<>()).add(entry.grantedAtMs() - appended);
+				}
+			}
 		}
+		List<RequestLog.Entry> window = logs
+			.where(e -> e.grantedAtMs() >= trickleStart && e.grantedAtMs() <= trickleEnd);
+		double batchService = window.stream()
+			.filter(e -> BenchEnvironment.laneOf(e.tag()) == Lane.BATCH && e.completed())
+			.mapToLong(RequestLog.Entry::serviceMs)
+			.average()
+			.orElse(0);
+		List<RequestLog.Entry> stopped = window.stream().filter(RequestLog.Entry::clientGone).toList();
+		Map<String, Object> readDelay = new LinkedHashMap<>();
+		Map<String, Object> produced = new LinkedHashMap<>();
+		Map<String, Object> fromAppend = new LinkedHashMap<>();
+		for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
+			fromAppend.put(lane.key(), HostLogs.percentiles(systemWaits.getOrDefault(lane, List.of())));
+			readDelay.put(lane.key(),
+					HostLogs.percentiles(createdAt.keySet()
+						.stream()
+						.filter(id -> BenchEnvironment.laneOf(id) == lane && reader.readDelayMs.containsKey(id))
+						.map(reader.readDelayMs::get)
+						.toList()));
+			produced.put(lane.key(),
+					HostLogs.percentiles(createdAt.keySet()
+						.stream()
+						.filter(id -> BenchEnvironment.laneOf(id) == lane && appendedAt.containsKey(id))
+						.map(id -> appendedAt.get(id) - createdAt.get(id))
+						.toList()));
+		}
+		Map<String, Object> waitMs = new LinkedHashMap<>();
+		Map<String, Object> waitX = new LinkedHashMap<>();
+		for (Lane lane : List.of(Lane.HIGH, Lane.NORMAL)) {
+			Map<String, Object> p = HostLogs.percentiles(waits.getOrDefault(lane, List.of()));
+			waitMs.put(lane.key(), p);
+			Map<String, Object> x = new LinkedHashMap<>();
+			for (String q : List.of("p50", "p95", "p99")) {
+				x.put(q, HostLogs.round(((Number) p.get(q)).doubleValue() / batchService, 3));
+			}
+			waitX.put(lane.key(), x);
+		}
+		Map<String, Object> shares = new LinkedHashMap<>();
+		for (Lane lane : Lane.values()) {
+			long granted = window.stream().filter(e -> BenchEnvironment.laneOf(e.tag()) == lane).count();
+			shares.put(lane.key(), HostLogs.round(window.isEmpty() ? 0 : (double) granted / window.size(), 3));
+		}
+		Map<String, Object> figures = new LinkedHashMap<>();
+		figures.put("wait_ms", waitMs);
+		figures.put("wait_x_batch_service", waitX);
+		figures.put("wait_from_append_ms", fromAppend);
+		figures.put("produce_ms", produced);
+		figures.put("read_delay_ms", readDelay);
+		figures.put("batch_service_mean_ms", HostLogs.round(batchService, 1));
+		figures.put("lane_share", shares);
+		figures.put("preempted", stopped.size());
+		figures.put("preempted_slot_s",
+				HostLogs.round(stopped.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
+		figures.put("window_slot_s",
+				HostLogs.round(window.stream().mapToLong(RequestLog.Entry::serviceMs).sum() / 1000.0, 2));
+		figures.put("failed_attempts", new java.util.TreeMap<>(reader.failedAttempts));
+		figures.put("trickle_requests", createdAt.size());
+		figures.put("lost", reader.lost(createdAt.keySet()));
+		figures.put("complete", complete);
+		figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+		return figures;
 	}
 
 	private static void awaitBusy(List<OllamaSimulator> sims, Duration timeout) {

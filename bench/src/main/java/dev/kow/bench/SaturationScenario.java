@@ -2,6 +2,7 @@ package dev.kow.bench;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "saturation", mixinStandardHelpOptions = true,
 		description = "Throughput as a fraction of the hosts' ideal capacity.")
-final class SaturationScenario implements Callable<Integer> {
+final class SaturationScenario implements Callable<Integer>, Scenario {
 
 	@Mixin
 	BenchOptions options = new BenchOptions();
@@ -34,58 +35,66 @@ final class SaturationScenario implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		double timeScale = this.options.timeScale != null ? this.options.timeScale : 0.1;
-		Report report = new Report("saturation");
-		report.config.putAll(Map.of("requests", this.requests, "hosts", this.fleet.hosts, "slots_per_host",
-				this.fleet.slots, "partitions_per_lane", this.fleet.partitions, "time_scale", timeScale, "lanes",
-				"10% high, 30% normal, 60% batch"));
-		List<SamplePrompts.Prompt> prompts = SamplePrompts.read(null, 0);
-		try (BenchEnvironment env = new BenchEnvironment()) {
-			this.options.applyTo(env, report);
-			report.root.put("limit", limit(env, prompts, timeScale));
-			System.out.printf("saturation: limit %s%n", report.root.get("limit"));
-			for (String system : this.options.systems) {
-				System.out.printf("saturation: %s ...%n", system);
-				Topics topics = env.topics(system, this.fleet.partitions);
-				Set<String> ids = new HashSet<>();
-				for (int i = 0; i < this.requests; i++) {
-					Lane lane = BenchEnvironment.mixedLane(i);
-					String id = BenchEnvironment.id(lane, i);
-					ids.add(id);
-					env.send(topics.of(lane), BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0));
-				}
-				env.flush();
-				List<OllamaSimulator> sims = env.hosts(this.fleet.hosts, this.fleet.slots, timeScale);
-				try (BenchEnvironment.ResultReader reader = env.new ResultReader(topics);
-						Sampler sampler = new Sampler()) {
-					boolean complete;
-					try (SystemUnderTest sut = SystemUnderTest.start(system, env, topics, sims, this.fleet.slots)) {
-						complete = reader.awaitAll(ids, Duration.ofMinutes(15));
-					}
-					HostLogs logs = new HostLogs(sims);
-					long makespan = logs.lastFinishMs() - logs.firstArrivalMs();
-					double ideal = logs.idealMakespanMs();
-					Map<String, Object> figures = new java.util.LinkedHashMap<>();
-					figures.put("throughput_ratio", HostLogs.round(ideal / makespan, 3));
-					figures.put("makespan_ms", makespan);
-					figures.put("mean_busy_slots", HostLogs.round(logs.meanBusySlots(), 2));
-					figures.put("ideal_makespan_ms", Math.round(ideal));
-					figures.put("completed", ids.size() - reader.lost(ids));
-					figures.put("rps", HostLogs.round(logs.served.size() * 1000.0 / makespan, 1));
-					figures.put("lost", reader.lost(ids));
-					figures.put("duplicates", reader.duplicates(ids));
-					figures.put("complete", complete);
-					figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
-					report.systems.put(system, figures);
-					System.out.printf("saturation: %s %s%n", system, figures);
-				}
-				finally {
-					sims.forEach(OllamaSimulator::close);
-				}
-			}
+		return ScenarioRun.run(this, this.options);
+	}
+
+	@Override
+	public String name() {
+		return "saturation";
+	}
+
+	@Override
+	public Map<String, Object> config(double timeScale) {
+		return Map.of("requests", this.requests, "hosts", this.fleet.hosts, "slots_per_host", this.fleet.slots,
+				"partitions_per_lane", this.fleet.partitions, "time_scale", timeScale, "lanes",
+				"10% high, 30% normal, 60% batch");
+	}
+
+	@Override
+	public int partitions() {
+		return this.fleet.partitions;
+	}
+
+	@Override
+	public void before(ScenarioRun run) {
+		run.report.root.put("limit", limit(run.env, run.prompts, run.timeScale));
+		System.out.printf("saturation: limit %s%n", run.report.root.get("limit"));
+	}
+
+	@Override
+	public Map<String, Object> measure(Trial trial) throws Exception {
+		List<SamplePrompts.Prompt> prompts = trial.run.prompts;
+		Set<String> ids = new HashSet<>();
+		for (int i = 0; i < this.requests; i++) {
+			Lane lane = BenchEnvironment.mixedLane(i);
+			String id = BenchEnvironment.id(lane, i);
+			ids.add(id);
+			trial.env.send(trial.topics.of(lane),
+					BenchEnvironment.request(id, prompts.get(i % prompts.size()).text(), 0));
 		}
-		report.write(this.options);
-		return 0;
+		trial.env.flush();
+		List<OllamaSimulator> sims = trial.hosts(this.fleet.hosts, this.fleet.slots);
+		BenchEnvironment.ResultReader reader = trial.reader();
+		Sampler sampler = trial.sampler();
+		boolean complete;
+		try (SystemUnderTest sut = trial.start(this.fleet.slots)) {
+			complete = reader.awaitAll(ids, Duration.ofMinutes(15));
+		}
+		HostLogs logs = new HostLogs(sims);
+		long makespan = logs.lastFinishMs() - logs.firstArrivalMs();
+		double ideal = logs.idealMakespanMs();
+		Map<String, Object> figures = new LinkedHashMap<>();
+		figures.put("throughput_ratio", HostLogs.round(ideal / makespan, 3));
+		figures.put("makespan_ms", makespan);
+		figures.put("mean_busy_slots", HostLogs.round(logs.meanBusySlots(), 2));
+		figures.put("ideal_makespan_ms", Math.round(ideal));
+		figures.put("completed", ids.size() - reader.lost(ids));
+		figures.put("rps", HostLogs.round(logs.served.size() * 1000.0 / makespan, 1));
+		figures.put("lost", reader.lost(ids));
+		figures.put("duplicates", reader.duplicates(ids));
+		figures.put("complete", complete);
+		figures.put("peak_heap_mb", HostLogs.round(sampler.peakHeapMb(), 1));
+		return figures;
 	}
 
 	/**

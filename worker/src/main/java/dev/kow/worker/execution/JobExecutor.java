@@ -4,19 +4,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 import dev.kow.avro.ErrorCategory;
-import dev.kow.avro.InferenceRequest;
-import dev.kow.avro.Mode;
 import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
-import dev.kow.worker.ollama.CallBudget;
 import dev.kow.worker.ollama.OllamaAnswer;
 import dev.kow.worker.ollama.OllamaCallException;
 import dev.kow.worker.ollama.OllamaCalls;
@@ -72,6 +70,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	private final TimeoutEstimator timeouts;
 
+	private final AttemptBudgets budgets;
+
 	private final IntervalFunction backoff;
 
 	private final RandomGenerator jitter;
@@ -108,6 +108,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.outcomes = outcomes;
 		this.properties = properties;
 		this.timeouts = timeouts;
+		this.budgets = new AttemptBudgets(timeouts);
 		this.timer = timer;
 		this.clock = clock;
 		this.nanoClock = nanoClock;
@@ -129,17 +130,27 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.preemption.started(job, host);
 		AtomicInteger lines = new AtomicInteger();
 		Run attempt = new Run(job, lease, requeue, start, lines);
-		Disposable call = this.client.call(host.id(), host.url(),
-				OllamaRequests.toCall(job.request(), this.properties.keepAlive(), this.properties.truncatePrompts()),
-				budget(job, host, now), () -> {
-					if (lines.getAndIncrement() == 0) {
-						this.preemption.streamed(job);
-					}
-				})
-			.doFinally(signal -> this.preemption.ended(job))
-			.doOnCancel(() -> attempt.ended(new CallResult.Stopped(job.takePreempted())))
-			.subscribe(answer -> attempt.ended(new CallResult.Answered(answer)),
-					error -> attempt.ended(new CallResult.Errored(OllamaFailures.fromTransport(host.id(), error, 0))));
+		Disposable call;
+		try {
+			call = this.client
+				.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive(),
+						this.properties.truncatePrompts()), this.budgets.of(job, host, now), () -> {
+							if (lines.getAndIncrement() == 0) {
+								this.preemption.streamed(job);
+							}
+						})
+				.doFinally(signal -> this.preemption.ended(job))
+				.doOnCancel(() -> attempt.ended(new CallResult.Stopped(job.takePreempted())))
+				.subscribe(answer -> attempt.ended(new CallResult.Answered(answer)), error -> attempt
+					.ended(new CallResult.Errored(OllamaFailures.fromTransport(host.id(), error, 0))));
+		}
+		catch (RuntimeException ex) {
+			// a call that cannot even be built fails like any other: classified, retried,
+			// dead-lettered
+			this.preemption.ended(job);
+			attempt.ended(new CallResult.Errored(OllamaFailures.fromTransport(host.id(), ex, 0)));
+			return;
+		}
 		if (!job.running(call)) {
 			call.dispose();
 		}
@@ -156,49 +167,6 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				"no configured host serves model '" + job.request().getModel() + "'");
 	}
 
-	/**
-	 * The learned (or static) budget, with the total cut to what is left before the job's
-	 * deadline.
-	 */
-	private CallBudget budget(Job job, OllamaHost host, Instant now) {
-		InferenceRequest request = job.request();
-		Integer numPredict = request.getOptions() == null ? null : request.getOptions().getNumPredict();
-		CallBudget learned = this.timeouts.budget(host.id(), job.model(), promptChars(request), numPredict,
-				host.isWarm(job.model()));
-		Duration total = learned.total();
-		Instant deadline = request.getDeadline();
-		if (deadline != null) {
-			Duration left = Duration.between(now, deadline);
-			if (left.compareTo(total) < 0) {
-				total = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
-			}
-		}
-		if (request.getMode() == Mode.EMBED) {
-			return new CallBudget(total, total, total);
-		}
-		Duration firstToken = min(learned.timeToFirstToken(), total);
-		return new CallBudget(firstToken, learned.streamStall(), total, min(learned.overtakenFirstToken(), firstToken));
-	}
-
-	private static long promptChars(InferenceRequest request) {
-		long chars = length(request.getPrompt()) + length(request.getSystem());
-		for (var message : request.getMessages()) {
-			chars += length(message.getContent());
-		}
-		for (String input : request.getInputs()) {
-			chars += length(input);
-		}
-		return chars;
-	}
-
-	private static long length(String text) {
-		return text == null ? 0 : text.length();
-	}
-
-	private static Duration min(Duration a, Duration b) {
-		return a.compareTo(b) <= 0 ? a : b;
-	}
-
 	/** One attempt on one slot: ends exactly once, with the call's result. */
 	private final class Run {
 
@@ -212,6 +180,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 		private final AtomicInteger lines;
 
+		private final AtomicBoolean ended = new AtomicBoolean();
+
 		Run(Job job, SlotLease lease, Requeue requeue, long startNanos, AtomicInteger lines) {
 			this.job = job;
 			this.lease = lease;
@@ -221,6 +191,9 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		}
 
 		void ended(CallResult result) {
+			if (!this.ended.compareAndSet(false, true)) {
+				return;
+			}
 			long took = JobExecutor.this.nanoClock.getAsLong() - this.startNanos;
 			JobExecutor.this.pool.release(this.lease, AttemptClassifier.forHost(result, this.job.model()));
 			if (result instanceof CallResult.Errored errored) {

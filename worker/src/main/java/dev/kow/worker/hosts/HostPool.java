@@ -5,10 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import dev.kow.worker.config.OllamaProperties;
@@ -54,21 +52,12 @@ public final class HostPool {
 
 	private final LongSupplier nanoClock;
 
-	private final List<Runnable> slotListeners = new CopyOnWriteArrayList<>();
+	private final SlotListeners slotListeners;
 
 	private final double failurePenalty;
 
 	/** Failure rates, degraded hosts and holds; guarded by this object's monitor. */
 	private final DegradedHosts health;
-
-	/** Tells the slot listeners when a hold ends. */
-	private final Scheduler timer;
-
-	/**
-	 * Nano-clock time of the pending end-of-hold notice, or {@link Long#MAX_VALUE} for
-	 * none.
-	 */
-	private final AtomicLong wakeAt = new AtomicLong(Long.MAX_VALUE);
 
 	/**
 	 * @param hosts the hosts
@@ -83,9 +72,9 @@ public final class HostPool {
 		this.nanoClock = nanoClock;
 		this.failurePenalty = routing.failurePenalty();
 		this.health = new DegradedHosts(this.hosts, routing);
-		this.timer = timer;
+		this.slotListeners = new SlotListeners(timer);
 		for (OllamaHost host : this.hosts) {
-			host.breaker().getEventPublisher().onStateTransition(event -> notifyListeners());
+			host.breaker().getEventPublisher().onStateTransition(event -> this.slotListeners.tellAll());
 		}
 	}
 
@@ -157,7 +146,7 @@ public final class HostPool {
 				}
 			}
 			if (hold > 0) {
-				notifyAfter(hold, now);
+				this.slotListeners.notifyAfter(hold, now);
 			}
 			return Optional.empty();
 		}
@@ -199,7 +188,7 @@ public final class HostPool {
 				this.health.attemptEnded(host, end instanceof AttemptEnd.HostFailed, nanos, this.nanoClock.getAsLong());
 			}
 		}
-		notifyListeners();
+		this.slotListeners.tellAll();
 	}
 
 	/**
@@ -266,22 +255,6 @@ public final class HostPool {
 	}
 
 	/**
-	 * Tells the slot listeners in {@code delayNanos} that a hold has ended; one pending
-	 * notice at a time.
-	 */
-	private void notifyAfter(long delayNanos, long now) {
-		long at = now + delayNanos;
-		long pending = this.wakeAt.get();
-		if ((pending > now && pending <= at) || !this.wakeAt.compareAndSet(pending, at)) {
-			return;
-		}
-		this.timer.schedule(() -> {
-			this.wakeAt.compareAndSet(at, Long.MAX_VALUE);
-			notifyListeners();
-		}, delayNanos, TimeUnit.NANOSECONDS);
-	}
-
-	/**
 	 * @param host a host
 	 * @return whether its recent failure rate has reached the degraded rate, so jobs wait
 	 * briefly for a healthy slot before taking one of its slots
@@ -311,11 +284,7 @@ public final class HostPool {
 	 * breaker).
 	 */
 	public void capacityChanged() {
-		notifyListeners();
-	}
-
-	private void notifyListeners() {
-		this.slotListeners.forEach(Runnable::run);
+		this.slotListeners.tellAll();
 	}
 
 }

@@ -18,7 +18,6 @@ import dev.kow.worker.job.Lane;
 import dev.kow.worker.offsets.CompletionSink;
 import dev.kow.worker.offsets.PartitionOffsets;
 import dev.kow.worker.offsets.SourceRecord;
-import dev.kow.worker.ollama.ModelNames;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.LaneScheduler;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -35,10 +34,11 @@ import org.slf4j.LoggerFactory;
  * each partition up to its lowest record still in progress ({@link PartitionOffsets}).
  * Its parts:
  * <ul>
- * <li>{@link RecordDecoder} and {@link RequestValidator}: unreadable records (bad bytes,
- * unknown schema id, wrong schema) and invalid requests are dead-lettered and their
- * partition moves on; a registry outage is not the record's fault, so the partition is
- * rewound to that record and held paused for {@code registry-retry};</li>
+ * <li>{@link RecordAdmission}, with {@link RecordDecoder} and {@link RequestValidator}:
+ * unreadable records (bad bytes, unknown schema id, wrong schema) and invalid requests
+ * are dead-lettered and their partition moves on; a registry outage is not the record's
+ * fault, so the partition is rewound to that record and held paused for
+ * {@code registry-retry};</li>
  * <li>{@link PartitionRegistry}: trackers, jobs in progress and completions;</li>
  * <li>{@link Backpressure}: bounded memory, per partition and per lane;</li>
  * <li>{@link OffsetCommits}: commits while running and before leaving;</li>
@@ -61,13 +61,9 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private final Set<String> topics;
 
-	private final RecordDecoder decoder;
-
-	private final RequestValidator validator;
-
 	private final LaneScheduler scheduler;
 
-	private final OutcomePublisher outcomes;
+	private final RecordAdmission admission;
 
 	private final IntakeProperties intake;
 
@@ -106,14 +102,13 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			SchedulingProperties limits, Clock clock, LongSupplier nanoClock) {
 		this.consumer = consumer;
 		this.topics = Set.copyOf(lanes.keySet());
-		this.decoder = new RecordDecoder(deserializer);
-		this.validator = validator;
 		this.scheduler = scheduler;
-		this.outcomes = outcomes;
 		this.intake = intake;
 		this.clock = clock;
 		this.nanoClock = nanoClock;
 		this.registry = new PartitionRegistry(lanes);
+		this.admission = new RecordAdmission(this.registry, new RecordDecoder(deserializer), validator, scheduler,
+				outcomes, clock, nanoClock);
 		this.backpressure = new Backpressure(limits.maxBufferedPerPartition(), limits.maxBufferedPerLane());
 		this.revocation = new Revocation(consumer, this.registry, scheduler, this.backpressure, intake.revokeGrace(),
 				nanoClock);
@@ -232,33 +227,18 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	 * @return false when the partition was rewound to this record (registry outage)
 	 */
 	private boolean accept(ConsumerRecord<byte[], byte[]> record, TopicPartition partition) {
-		Optional<PartitionOffsets> assignedTracker = this.registry.tracker(partition);
-		if (assignedTracker.isEmpty()) {
+		Optional<PartitionOffsets> tracker = this.registry.tracker(partition);
+		if (tracker.isEmpty()) {
 			return true; // not ours any more
 		}
-		PartitionOffsets tracker = assignedTracker.get();
-		switch (this.decoder.decode(record.topic(), record.value())) {
-			case RecordDecoder.RegistryDown down -> {
-				log.warn("schema registry unavailable while reading {}@{}; retrying in {}: {}", partition,
-						record.offset(), this.intake.registryRetry(), down.message());
-				this.consumer.seek(partition, record.offset());
-				this.backpressure.holdUntil(partition, this.clock.instant().plus(this.intake.registryRetry()));
-				return false;
-			}
-			case RecordDecoder.Poison poison -> this.outcomes.unreadable(record,
-					this.registry.track(tracker, record.offset()), poison.category(), poison.message());
-			case RecordDecoder.Request readable -> {
-				SourceRecord source = this.registry.track(tracker, record.offset());
-				Job job = new Job(source, this.registry.lane(record.topic()), record, readable.request(),
-						ModelNames.normalize(readable.request().getModel()), this.clock.instant(),
-						this.nanoClock.getAsLong());
-				this.registry.add(job);
-				this.validator.check(readable.request())
-					.ifPresentOrElse(rejection -> this.outcomes.failed(job, rejection.category(), rejection.message()),
-							() -> this.scheduler.submit(job));
-			}
-		}
-		return true;
+		Optional<String> registryDown = this.admission.admit(record, tracker.get());
+		registryDown.ifPresent(problem -> {
+			log.warn("schema registry unavailable while reading {}@{}; retrying in {}: {}", partition, record.offset(),
+					this.intake.registryRetry(), problem);
+			this.consumer.seek(partition, record.offset());
+			this.backpressure.holdUntil(partition, this.clock.instant().plus(this.intake.registryRetry()));
+		});
+		return registryDown.isEmpty();
 	}
 
 	private void applyBackpressure() {

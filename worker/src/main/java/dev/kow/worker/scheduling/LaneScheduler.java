@@ -2,9 +2,7 @@ package dev.kow.worker.scheduling;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +16,8 @@ import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Priority lanes over GPU slots.
@@ -55,6 +55,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LaneScheduler {
 
+	private static final Logger log = LoggerFactory.getLogger(LaneScheduler.class);
+
 	private final HostPool pool;
 
 	private final JobDispatcher dispatcher;
@@ -67,15 +69,8 @@ public final class LaneScheduler {
 
 	private final Clock clock;
 
-	private final long agingNanos;
-
-	private final ArrayDeque<Job>[] queues;
-
-	private final double[] stride;
-
-	private final double[] pass;
-
-	private double virtualTime;
+	/** Guarded by this object's monitor. */
+	private final LaneQueues queues;
 
 	private final AtomicInteger wip = new AtomicInteger();
 
@@ -89,7 +84,6 @@ public final class LaneScheduler {
 	 * @param nanoClock monotonic clock, ns
 	 * @param clock wall clock, for deadlines
 	 */
-	@SuppressWarnings("unchecked")
 	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable,
 			Preemption preemption, LaneWeights weights, Duration aging, LongSupplier nanoClock, Clock clock) {
 		this.pool = pool;
@@ -98,15 +92,7 @@ public final class LaneScheduler {
 		this.preemption = preemption;
 		this.nanoClock = nanoClock;
 		this.clock = clock;
-		this.agingNanos = aging.toNanos();
-		int lanes = Lane.values().length;
-		this.queues = new ArrayDeque[lanes];
-		this.stride = new double[lanes];
-		this.pass = new double[lanes];
-		for (int i = 0; i < lanes; i++) {
-			this.queues[i] = new ArrayDeque<>();
-			this.stride[i] = 1.0 / weights.of(Lane.values()[i]);
-		}
+		this.queues = new LaneQueues(weights, aging);
 		pool.onSlotFreed(this::pump);
 	}
 
@@ -139,17 +125,7 @@ public final class LaneScheduler {
 	 * @return the jobs removed
 	 */
 	public synchronized List<Job> removePartition(TopicPartition partition) {
-		List<Job> removed = new ArrayList<>();
-		for (ArrayDeque<Job> queue : this.queues) {
-			queue.removeIf(job -> {
-				boolean match = job.source().partition().equals(partition);
-				if (match) {
-					removed.add(job);
-				}
-				return match;
-			});
-		}
-		return removed;
+		return this.queues.removePartition(partition);
 	}
 
 	/**
@@ -157,26 +133,17 @@ public final class LaneScheduler {
 	 * @return jobs waiting in it
 	 */
 	public synchronized int waiting(Lane lane) {
-		return this.queues[lane.ordinal()].size();
+		return this.queues.size(lane);
 	}
 
 	private synchronized void enqueue(Job job, boolean front) {
-		int lane = job.lane().ordinal();
-		ArrayDeque<Job> queue = this.queues[lane];
-		if (queue.isEmpty()) {
-			this.pass[lane] = Math.max(this.pass[lane], this.virtualTime);
-		}
-		if (front) {
-			queue.addFirst(job);
-		}
-		else {
-			queue.addLast(job);
-		}
+		this.queues.add(job, front);
 	}
 
 	/**
 	 * Dispatches while a lane has work and a host has a free slot. Safe to call from any
-	 * thread.
+	 * thread. A step that throws is logged and the drain goes on, so one bad job or
+	 * handler can never stop the scheduler.
 	 */
 	public void pump() {
 		if (this.wip.getAndIncrement() != 0) {
@@ -185,61 +152,75 @@ public final class LaneScheduler {
 		// one victim per dispatch, and none after a victim's slot could not be had
 		boolean mayPreempt = true;
 		do {
-			while (true) {
-				List<Job> expired = new ArrayList<>(0);
-				List<Job> unroutable = new ArrayList<>(0);
-				Job job = null;
-				Job candidate = null;
-				Map<Lane, Integer> waiting = Map.of();
-				SlotLease lease = null;
-				synchronized (this) {
-					int lane;
-					while ((lane = nextLane()) >= 0) {
-						Job head = this.queues[lane].peekFirst();
-						if (head.cancelled()) {
-							this.queues[lane].pollFirst();
-						}
-						else if (head.request().getDeadline() != null
-								&& !head.request().getDeadline().isAfter(this.clock.instant())) {
-							expired.add(this.queues[lane].pollFirst());
-						}
-						else if (!this.pool.anyServes(head.model())) {
-							unroutable.add(this.queues[lane].pollFirst());
-						}
-						else {
-							long waited = this.nanoClock.getAsLong() - head.queuedSinceNanos();
-							lease = this.pool.tryAcquire(head.model(), head.lastHost(), waited).orElse(null);
-							if (lease != null) {
-								job = this.queues[lane].pollFirst();
-								this.virtualTime = this.pass[lane];
-								this.pass[lane] += this.stride[lane];
-							}
-							else if (mayPreempt) {
-								candidate = preemptionCandidate();
-								waiting = candidate == null ? Map.of() : waitingPerLane();
-							}
-							break;
-						}
-					}
-				}
-				expired.forEach(this.undispatchable::expired);
-				unroutable.forEach(this.undispatchable::unroutable);
-				if (job == null) {
-					if (candidate == null || !this.preemption.preemptFor(candidate, waiting)) {
-						break;
-					}
-					lease = takeFreedSlot(candidate);
-					if (lease == null) {
-						mayPreempt = false;
-						continue;
-					}
-					job = candidate;
-				}
-				// a job is taken from its lane only together with its lease
-				this.dispatcher.dispatch(job, Objects.requireNonNull(lease), this::resubmit);
+			try {
+				mayPreempt = drain(mayPreempt);
+			}
+			catch (RuntimeException ex) {
+				log.error("a scheduling step failed; the scheduler goes on", ex);
 			}
 		}
 		while (this.wip.decrementAndGet() != 0);
+	}
+
+	/**
+	 * @return whether a later drain may still preempt
+	 */
+	private boolean drain(boolean mayPreemptAtStart) {
+		boolean mayPreempt = mayPreemptAtStart;
+		while (true) {
+			List<Job> expired = new ArrayList<>(0);
+			List<Job> unroutable = new ArrayList<>(0);
+			Job job = null;
+			Job candidate = null;
+			Map<Lane, Integer> waiting = Map.of();
+			SlotLease lease = null;
+			synchronized (this) {
+				Lane lane;
+				while ((lane = this.queues.next(this.nanoClock.getAsLong())) != null) {
+					Job head = Objects.requireNonNull(this.queues.head(lane));
+					if (head.cancelled()) {
+						this.queues.drop(lane);
+					}
+					else if (expired(head)) {
+						expired.add(this.queues.drop(lane));
+					}
+					else if (!this.pool.anyServes(head.model())) {
+						unroutable.add(this.queues.drop(lane));
+					}
+					else {
+						long waited = this.nanoClock.getAsLong() - head.queuedSinceNanos();
+						lease = this.pool.tryAcquire(head.model(), head.lastHost(), waited).orElse(null);
+						if (lease != null) {
+							job = this.queues.take(lane);
+						}
+						else if (mayPreempt) {
+							candidate = preemptionCandidate();
+							waiting = candidate == null ? Map.of() : this.queues.sizes();
+						}
+						break;
+					}
+				}
+			}
+			expired.forEach(this.undispatchable::expired);
+			unroutable.forEach(this.undispatchable::unroutable);
+			if (job == null) {
+				if (candidate == null || !this.preemption.preemptFor(candidate, waiting)) {
+					return mayPreempt;
+				}
+				lease = takeFreedSlot(candidate);
+				if (lease == null) {
+					mayPreempt = false;
+					continue;
+				}
+				job = candidate;
+			}
+			// a job is taken from its lane only together with its lease
+			this.dispatcher.dispatch(job, Objects.requireNonNull(lease), this::resubmit);
+		}
+	}
+
+	private boolean expired(Job job) {
+		return job.request().getDeadline() != null && !job.request().getDeadline().isAfter(this.clock.instant());
 	}
 
 	/**
@@ -248,11 +229,9 @@ public final class LaneScheduler {
 	 */
 	private @Nullable Job preemptionCandidate() {
 		for (Lane lane : Lane.values()) {
-			Job head = this.queues[lane.ordinal()].peekFirst();
+			Job head = this.queues.head(lane);
 			if (head != null && this.preemption.mayPreempt(lane)) {
-				boolean expired = head.request().getDeadline() != null
-						&& !head.request().getDeadline().isAfter(this.clock.instant());
-				return head.cancelled() || expired || !this.pool.anyServes(head.model()) ? null : head;
+				return head.cancelled() || expired(head) || !this.pool.anyServes(head.model()) ? null : head;
 			}
 		}
 		return null;
@@ -263,53 +242,14 @@ public final class LaneScheduler {
 	 * still waits first in its lane.
 	 */
 	private synchronized @Nullable SlotLease takeFreedSlot(Job candidate) {
-		int lane = candidate.lane().ordinal();
-		if (this.queues[lane].peekFirst() != candidate) {
+		if (this.queues.head(candidate.lane()) != candidate) {
 			return null;
 		}
 		SlotLease lease = this.pool.tryAcquire(candidate.model(), candidate.lastHost()).orElse(null);
 		if (lease != null) {
-			this.queues[lane].pollFirst();
-			this.virtualTime = this.pass[lane];
-			this.pass[lane] += this.stride[lane];
+			this.queues.take(candidate.lane());
 		}
 		return lease;
-	}
-
-	/**
-	 * @return jobs waiting per lane; caller holds the monitor
-	 */
-	private Map<Lane, Integer> waitingPerLane() {
-		Map<Lane, Integer> waiting = new EnumMap<>(Lane.class);
-		for (Lane lane : Lane.values()) {
-			waiting.put(lane, this.queues[lane.ordinal()].size());
-		}
-		return waiting;
-	}
-
-	/**
-	 * @return the lane to serve next, or -1 when all are empty; caller holds the monitor
-	 */
-	private int nextLane() {
-		long now = this.nanoClock.getAsLong();
-		int best = -1;
-		int oldest = -1;
-		long oldestSince = Long.MAX_VALUE;
-		for (int lane = 0; lane < this.queues.length; lane++) {
-			Job head = this.queues[lane].peekFirst();
-			if (head == null) {
-				continue;
-			}
-			long since = head.queuedSinceNanos();
-			if (now - since > this.agingNanos && since < oldestSince) {
-				oldest = lane;
-				oldestSince = since;
-			}
-			if (best < 0 || this.pass[lane] < this.pass[best]) {
-				best = lane;
-			}
-		}
-		return oldest >= 0 ? oldest : best;
 	}
 
 }

@@ -179,4 +179,16 @@ class JobExecutorTest {
 		assertThat(this.requeued).isEmpty();
 	}
 
+	@Test
+	void aCallThatCannotBeBuiltIsRetriedNotLost() {
+		this.ollama.failNextCall(new IllegalStateException("no connection pool"));
+		Job job = dispatch(Fixtures.job(Lane.NORMAL, 0, null, 0));
+
+		assertThat(this.pool.status(this.host).inFlight()).as("the slot is given back").isZero();
+		assertThat(job.failedAttempts()).singleElement()
+			.satisfies(a -> assertThat(a.getErrorCategory()).isEqualTo("PROTOCOL"));
+		this.timer.advanceTimeBy(Duration.ofSeconds(1));
+		assertThat(this.requeued).containsExactly(job);
+	}
+
 }

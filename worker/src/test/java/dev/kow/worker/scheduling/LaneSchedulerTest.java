@@ -182,4 +182,31 @@ class LaneSchedulerTest {
 			.containsExactly(healthy, sick);
 	}
 
+	@Test
+	void aDispatchThatThrowsDoesNotStopTheScheduler() {
+		HostPool pool = pool(2);
+		List<Job> dispatched = new ArrayList<>();
+		LaneScheduler scheduler = new LaneScheduler(pool, (job, lease, requeue) -> {
+			if (dispatched.isEmpty()) {
+				dispatched.add(job);
+				throw new IllegalStateException("a bug in a dispatcher");
+			}
+			dispatched.add(job);
+		}, new UndispatchableHandler() {
+			@Override
+			public void expired(Job job) {
+			}
+
+			@Override
+			public void unroutable(Job job) {
+			}
+		}, new Preemption(pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get), LaneWeights.DEFAULT,
+				Duration.ofHours(1), this.nanos::get, this.clock);
+
+		scheduler.submit(job(Lane.BATCH, 0, null));
+		scheduler.submit(job(Lane.BATCH, 1, null));
+
+		assertThat(dispatched).as("the next job still goes to the free slot").hasSize(2);
+	}
+
 }

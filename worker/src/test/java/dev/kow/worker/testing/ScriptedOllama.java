@@ -9,6 +9,7 @@ import dev.kow.worker.ollama.OllamaAnswer;
 import dev.kow.worker.ollama.OllamaCall;
 import dev.kow.worker.ollama.OllamaCallException;
 import dev.kow.worker.ollama.OllamaCalls;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -20,6 +21,8 @@ import reactor.core.publisher.Sinks;
 public final class ScriptedOllama implements OllamaCalls {
 
 	private final List<Call> calls = new CopyOnWriteArrayList<>();
+
+	private volatile @Nullable RuntimeException nextCallFails;
 
 	/** One call, in the order the worker made them. */
 	public static final class Call {
@@ -82,8 +85,21 @@ public final class ScriptedOllama implements OllamaCalls {
 				200_000, 10_000, 20_000);
 	}
 
+	/**
+	 * @param failure thrown by the next {@link #call} itself, as a call that cannot even
+	 * be built would
+	 */
+	public void failNextCall(RuntimeException failure) {
+		this.nextCallFails = failure;
+	}
+
 	@Override
 	public Mono<OllamaAnswer> call(String host, URI baseUrl, OllamaCall call, CallBudget budget, Runnable onLine) {
+		RuntimeException failure = this.nextCallFails;
+		if (failure != null) {
+			this.nextCallFails = null;
+			throw failure;
+		}
 		Call made = new Call(host, onLine);
 		this.calls.add(made);
 		return made.answer.asMono().doOnCancel(() -> made.cancelled = true);

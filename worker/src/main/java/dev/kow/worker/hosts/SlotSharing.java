@@ -147,6 +147,10 @@ public final class SlotSharing implements AutoCloseable {
 						apply(group, self);
 					}
 				}
+				catch (RuntimeException ex) {
+					// the Admin future swallows what its callback throws: say it here
+					log.error("applying the consumer group's membership failed", ex);
+				}
 				finally {
 					this.asking.set(false);
 				}

@@ -16,6 +16,10 @@ import dev.kow.sim.SimConfig;
 import dev.kow.testkit.ApicurioRegistry;
 import dev.kow.testkit.KafkaBroker;
 import dev.kow.testkit.SharedFixtures;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +54,12 @@ class FleetIT {
 	private static final int SLOTS = 6;
 
 	private static final int TOTAL = 480;
+
+	/**
+	 * Requests sent before the first worker starts; the rest once three workers hold
+	 * partitions.
+	 */
+	private static final int FIRST_WAVE = 120;
 
 	private static KafkaBroker broker;
 
@@ -97,6 +107,35 @@ class FleetIT {
 		return process;
 	}
 
+	/**
+	 * Sends requests {@code from} to {@code to} (exclusive), round robin over the lanes
+	 * and 6 partitions.
+	 */
+	private void send(int from, int to) {
+		for (int i = from; i < to; i++) {
+			String lane = List.of(this.pipeline.high, this.pipeline.normal, this.pipeline.batch).get(i % 3);
+			this.pipeline.send(lane, (i / 3) % 6, Pipeline.generate("t" + i, "prompt " + i).build());
+		}
+	}
+
+	/**
+	 * Waits until the workers' group is stable with {@code members} members that each
+	 * hold partitions.
+	 */
+	private void awaitMembersHoldingPartitions(int members) throws Exception {
+		String group = this.pipeline.prefix + "-workers";
+		try (Admin admin = Admin.create(broker.clientConfig())) {
+			Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+				ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+					.describedGroups()
+					.get(group)
+					.get(10, TimeUnit.SECONDS);
+				return description.groupState() == GroupState.STABLE && description.members().size() == members
+						&& description.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
+			});
+		}
+	}
+
 	/** {@code target/fleet/<worker>.log}: kept for reading after a failure. */
 	private static File logFile(String worker) throws Exception {
 		Path dir = Files.createDirectories(Path.of("target", "fleet"));
@@ -127,18 +166,21 @@ class FleetIT {
 
 	@Test
 	void workersJoinLeaveAndDieMidRunWithoutLosingAJob() throws Exception {
-		for (int i = 0; i < TOTAL; i++) {
-			String lane = List.of(this.pipeline.high, this.pipeline.normal, this.pipeline.batch).get(i % 3);
-			this.pipeline.send(lane, (i / 3) % 6, Pipeline.generate("t" + i, "prompt " + i).build());
-		}
+		send(0, FIRST_WAVE);
 		File log2 = logFile("w2");
 		startWorker("w1", logFile("w1"));
 		awaitWorker("w1", 20);
 
 		// two workers join mid-run: the cooperative assignor moves partitions to them
-		// incrementally
+		// incrementally. The rest of the load is sent once they hold partitions: on a
+		// busy
+		// machine their JVMs take long enough to start that w1 could otherwise finish
+		// every
+		// record of the partitions they get, leaving them nothing to do.
 		Process w2 = startWorker("w2", log2);
 		Process w3 = startWorker("w3", logFile("w3"));
+		awaitMembersHoldingPartitions(3);
+		send(FIRST_WAVE, TOTAL);
 		awaitWorker("w2", 10);
 		awaitWorker("w3", 10);
 

@@ -10,6 +10,8 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
 /**
@@ -53,6 +55,33 @@ final class KafkaClientSettings {
 		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
 		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
 		config.put(ProducerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-outcomes");
+		return config;
+	}
+
+	/** The fleet-state producer: small records, {@code acks=1}, no batching delay. */
+	static Map<String, Object> fleetStateProducer(KafkaProperties kafka, IntakeProperties intake) {
+		Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		config.put(ProducerConfig.ACKS_CONFIG, "1");
+		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+		config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+		config.put(ProducerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-fleet-state");
+		return config;
+	}
+
+	/**
+	 * The fleet-state reader: no consumer group (its partitions are assigned), nothing
+	 * committed.
+	 */
+	static Map<String, Object> fleetStateConsumer(KafkaProperties kafka, IntakeProperties intake) {
+		Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+		config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		config.put(ConsumerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-fleet-state");
 		return config;
 	}
 

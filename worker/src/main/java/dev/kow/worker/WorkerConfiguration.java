@@ -18,6 +18,7 @@ import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.config.TopicsProperties;
 import dev.kow.worker.execution.ExecutionMetrics;
 import dev.kow.worker.execution.JobExecutor;
+import dev.kow.worker.fleet.DemandSharing;
 import dev.kow.worker.health.HostPoolHealthIndicator;
 import dev.kow.worker.health.IntakeHealthIndicator;
 import dev.kow.worker.health.KafkaHealthIndicator;
@@ -218,6 +219,23 @@ public class WorkerConfiguration {
 		return new SlotSharing(Admin.create(KafkaClientSettings.admin(kafka, intake)), intake.groupId(),
 				intakeLoop::memberId, intakeLoop::rebalances, pool, workerTimer, nanoClock,
 				ollama.slotSharing().interval());
+	}
+
+	/**
+	 * Splits each host's slots by demand across the fleet
+	 * ({@code worker.ollama.slot-sharing.mode=demand}), over
+	 * {@code worker.topics.fleet-state}.
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "demand")
+	DemandSharing demandSharing(KafkaProperties kafka, IntakeProperties intake, TopicsProperties topics,
+			OllamaProperties ollama, SchedulingProperties scheduling, HostPool pool, LaneScheduler scheduler,
+			Preemption preemption, LongSupplier nanoClock, Clock workerClock) {
+		OllamaProperties.Sharing sharing = ollama.slotSharing();
+		return new DemandSharing(new KafkaProducer<>(KafkaClientSettings.fleetStateProducer(kafka, intake)),
+				new KafkaConsumer<>(KafkaClientSettings.fleetStateConsumer(kafka, intake)), topics.fleetState(),
+				intake.workerId(), pool, scheduler, preemption, scheduling.weights(), sharing.refresh(),
+				sharing.staleAfter(), nanoClock, workerClock);
 	}
 
 	/** Actuator {@code kafka}: in the readiness group (application.yml). */

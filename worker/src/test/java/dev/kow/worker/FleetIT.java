@@ -16,10 +16,6 @@ import dev.kow.sim.SimConfig;
 import dev.kow.testkit.ApicurioRegistry;
 import dev.kow.testkit.KafkaBroker;
 import dev.kow.testkit.SharedFixtures;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.common.GroupState;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,24 +114,6 @@ class FleetIT {
 		}
 	}
 
-	/**
-	 * Waits until the workers' group is stable with {@code members} members that each
-	 * hold partitions.
-	 */
-	private void awaitMembersHoldingPartitions(int members) throws Exception {
-		String group = this.pipeline.prefix + "-workers";
-		try (Admin admin = Admin.create(broker.clientConfig())) {
-			Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
-				ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
-					.describedGroups()
-					.get(group)
-					.get(10, TimeUnit.SECONDS);
-				return description.groupState() == GroupState.STABLE && description.members().size() == members
-						&& description.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
-			});
-		}
-	}
-
 	/** {@code target/fleet/<worker>.log}: kept for reading after a failure. */
 	private static File logFile(String worker) throws Exception {
 		Path dir = Files.createDirectories(Path.of("target", "fleet"));
@@ -179,7 +157,7 @@ class FleetIT {
 		// record of the partitions they get, leaving them nothing to do.
 		Process w2 = startWorker("w2", log2);
 		Process w3 = startWorker("w3", logFile("w3"));
-		awaitMembersHoldingPartitions(3);
+		this.pipeline.awaitMembersHoldingPartitions(3);
 		send(FIRST_WAVE, TOTAL);
 		awaitWorker("w2", 10);
 		awaitWorker("w3", 10);

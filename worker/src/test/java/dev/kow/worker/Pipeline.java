@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.kow.avro.ChatMessage;
 import dev.kow.avro.GenerationOptions;
@@ -18,14 +19,20 @@ import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.sim.OllamaSimulator;
 import dev.kow.testkit.KafkaBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -48,6 +55,8 @@ final class Pipeline implements AutoCloseable {
 
 	final String deadLetter = this.prefix + ".dlq";
 
+	final String fleetState = this.prefix + ".fleet";
+
 	final KafkaBroker broker;
 
 	final String registryUrl;
@@ -69,6 +78,16 @@ final class Pipeline implements AutoCloseable {
 		this.registryUrl = registryUrl;
 		broker.createTopics(lanePartitions, this.high, this.normal, this.batch);
 		broker.createTopics(1, this.results, this.deadLetter);
+		try (Admin admin = Admin.create(broker.clientConfig())) {
+			admin
+				.createTopics(List.of(new NewTopic(this.fleetState, 1, (short) 1)
+					.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+				.all()
+				.get(30, TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("could not create " + this.fleetState, ex);
+		}
 		Map<String, Object> producerConfig = new HashMap<>(broker.clientConfig());
 		producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 		producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -91,6 +110,24 @@ final class Pipeline implements AutoCloseable {
 		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config);
 		consumer.subscribe(List.of(topic));
 		return consumer;
+	}
+
+	/**
+	 * Waits until the workers' group is stable with {@code members} members that each
+	 * hold partitions.
+	 */
+	void awaitMembersHoldingPartitions(int members) {
+		String group = this.prefix + "-workers";
+		try (Admin admin = Admin.create(this.broker.clientConfig())) {
+			Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+				ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+					.describedGroups()
+					.get(group)
+					.get(10, TimeUnit.SECONDS);
+				return description.groupState() == GroupState.STABLE && description.members().size() == members
+						&& description.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
+			});
+		}
 	}
 
 	/** Starts a worker on the given simulators, each host with {@code slots} slots. */
@@ -123,6 +160,7 @@ final class Pipeline implements AutoCloseable {
 		props.put("worker.topics.batch", this.batch);
 		props.put("worker.topics.results", this.results);
 		props.put("worker.topics.dead-letter", this.deadLetter);
+		props.put("worker.topics.fleet-state", this.fleetState);
 		props.put("worker.intake.group-id", this.prefix + "-workers");
 		props.put("worker.intake.commit-interval", "200ms");
 		props.put("worker.intake.drain-timeout", "5s");

@@ -14,13 +14,17 @@ import org.springframework.validation.annotation.Validated;
  * @param results where every outcome is published; default {@value #DEFAULT_RESULTS}
  * @param deadLetter where failed, expired and unreadable requests are copied byte for
  * byte; default {@value #DEFAULT_DEAD_LETTER}
+ * @param fleetState with {@code slot-sharing.mode=demand}, the compacted topic where each
+ * worker publishes its demand and holdings, keyed by worker id; default
+ * {@value #DEFAULT_FLEET_STATE}
  */
 @Validated
 @ConfigurationProperties("worker.topics")
 public record TopicsProperties(@DefaultValue(DEFAULT_HIGH) @NotBlank String high,
 		@DefaultValue(DEFAULT_NORMAL) @NotBlank String normal, @DefaultValue(DEFAULT_BATCH) @NotBlank String batch,
 		@DefaultValue(DEFAULT_RESULTS) @NotBlank String results,
-		@DefaultValue(DEFAULT_DEAD_LETTER) @NotBlank String deadLetter) {
+		@DefaultValue(DEFAULT_DEAD_LETTER) @NotBlank String deadLetter,
+		@DefaultValue(DEFAULT_FLEET_STATE) @NotBlank String fleetState) {
 
 	/** Default high-lane topic. */
 	public static final String DEFAULT_HIGH = "inference.requests.high";
@@ -36,6 +40,9 @@ public record TopicsProperties(@DefaultValue(DEFAULT_HIGH) @NotBlank String high
 
 	/** Default dead-letter topic. */
 	public static final String DEFAULT_DEAD_LETTER = "inference.dead-letter";
+
+	/** Default fleet-state topic. */
+	public static final String DEFAULT_FLEET_STATE = "inference.fleet-state";
 
 	/** Checks that the five topics are distinct. */
 	public TopicsProperties {

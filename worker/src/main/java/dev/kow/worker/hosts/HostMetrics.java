@@ -39,11 +39,11 @@ public final class HostMetrics implements MeterBinder {
 				.tag("host", host.id())
 				.description("This worker's share of the host's slots (all of them without slot sharing)")
 				.register(meters);
-			Gauge.builder("kow.host.failure.rate", this.pool, p -> p.failureRate(host))
+			Gauge.builder("kow.host.failure.rate", this.pool, p -> p.status(host).failureRate())
 				.tag("host", host.id())
 				.description("Recent host failures per attempt (decaying), which ranks the host behind healthy ones")
 				.register(meters);
-			Gauge.builder("kow.host.degraded", this.pool, p -> p.degraded(host) ? 1 : 0)
+			Gauge.builder("kow.host.degraded", this.pool, p -> p.status(host).degraded() ? 1 : 0)
 				.tag("host", host.id())
 				.description("1 while the host's failure rate is at or above routing.degraded-failure-rate: jobs wait "
 						+ "briefly for a healthy slot before taking one of its slots")

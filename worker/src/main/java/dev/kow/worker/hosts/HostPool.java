@@ -3,6 +3,7 @@ package dev.kow.worker.hosts;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -224,15 +225,6 @@ public final class HostPool {
 	}
 
 	/**
-	 * @param host a host
-	 * @return its recent failure rate, 0 to 1 (host failures per attempt, decaying; see
-	 * {@link FailureRate})
-	 */
-	public synchronized double failureRate(OllamaHost host) {
-		return this.health.failureRate(host, this.nanoClock.getAsLong());
-	}
-
-	/**
 	 * How long a job waits for a healthy slot before it takes a degraded host's
 	 * ({@link DegradedHosts}).
 	 * @return the hold, ns; 0 while holding is off, before the first success, or with no
@@ -255,28 +247,27 @@ public final class HostPool {
 	}
 
 	/**
-	 * @param host a host
-	 * @return whether its recent failure rate has reached the degraded rate, so jobs wait
-	 * briefly for a healthy slot before taking one of its slots
-	 */
-	public synchronized boolean degraded(OllamaHost host) {
-		return this.health.degraded(host, this.nanoClock.getAsLong());
-	}
-
-	/**
-	 * @param host a host
-	 * @return its calls in flight now
-	 */
-	public synchronized int inFlight(OllamaHost host) {
-		return host.inFlight;
-	}
-
-	/**
 	 * @return slots on hosts whose breaker is closed, at their current adaptive limits
 	 * within this worker's share
 	 */
 	public int usableSlots() {
 		return this.hosts.stream().filter(OllamaHost::closed).mapToInt(OllamaHost::capacity).sum();
+	}
+
+	/**
+	 * Sets this worker's share of a host's slots, as fleet-wide slot sharing decides it,
+	 * and tells the scheduler.
+	 * @param shares by host id, slots this worker may use (clamped to 0 to the host's
+	 * slots); hosts not named keep their share
+	 */
+	public void assignShares(Map<String, Integer> shares) {
+		for (OllamaHost host : this.hosts) {
+			Integer share = shares.get(host.id());
+			if (share != null) {
+				host.share(share);
+			}
+		}
+		this.slotListeners.tellAll();
 	}
 
 	/**

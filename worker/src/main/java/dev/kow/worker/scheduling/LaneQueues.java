@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
@@ -154,6 +155,17 @@ final class LaneQueues {
 	 */
 	int size(Lane lane) {
 		return queue(lane).size();
+	}
+
+	/**
+	 * @return nano-clock time the longest-waiting head entered its lane, or empty
+	 */
+	OptionalLong oldestSinceNanos() {
+		return this.queues.values()
+			.stream()
+			.filter(queue -> !queue.isEmpty())
+			.mapToLong(queue -> queue.getFirst().queuedSinceNanos())
+			.min();
 	}
 
 	/**

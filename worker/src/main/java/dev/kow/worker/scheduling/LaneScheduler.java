@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
@@ -134,6 +135,14 @@ public final class LaneScheduler {
 	 */
 	public synchronized int waiting(Lane lane) {
 		return this.queues.size(lane);
+	}
+
+	/**
+	 * @return nano-clock time the longest-waiting job entered its lane, or empty when
+	 * none waits
+	 */
+	public synchronized OptionalLong oldestWaitingSinceNanos() {
+		return this.queues.oldestSinceNanos();
 	}
 
 	private synchronized void enqueue(Job job, boolean front) {

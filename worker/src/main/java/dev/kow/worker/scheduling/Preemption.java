@@ -1,6 +1,8 @@
 package dev.kow.worker.scheduling;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -105,9 +107,18 @@ public final class Preemption {
 	 * @param host where it runs
 	 */
 	public void started(Job job, OllamaHost host) {
-		if (this.maxPerJob > 0 && !this.lanes.isEmpty()) {
-			this.running.put(job, new Running(host, this.nanoClock.getAsLong()));
-		}
+		this.running.put(job, new Running(host, this.nanoClock.getAsLong()));
+	}
+
+	/**
+	 * @return attempts running now, per host id and lane (what this worker holds, for the
+	 * fleet's shared view)
+	 */
+	public Map<String, Map<Lane, Integer>> runningByHost() {
+		Map<String, Map<Lane, Integer>> byHost = new HashMap<>();
+		this.running.forEach((job, attempt) -> byHost.computeIfAbsent(attempt.host.id(), h -> new EnumMap<>(Lane.class))
+			.merge(job.lane(), 1, Integer::sum));
+		return byHost;
 	}
 
 	/**

@@ -113,7 +113,7 @@ class JobExecutorTest {
 
 		assertThat(topics()).containsExactly("results", "dead-letter");
 		assertThat(header(this.producer.history().get(1), DeadLetterHeaders.REASON)).isEqualTo("UNKNOWN_MODEL");
-		assertThat(this.pool.failureRate(this.host)).as("the request's fault, not the host's").isZero();
+		assertThat(this.pool.status(this.host).failureRate()).as("the request's fault, not the host's").isZero();
 		assertThat(this.requeued).isEmpty();
 	}
 
@@ -124,7 +124,7 @@ class JobExecutorTest {
 
 		assertThat(this.requeued).as("not before its backoff").isEmpty();
 		assertThat(this.pool.status(this.host).inFlight()).as("the slot is free during the backoff").isZero();
-		assertThat(this.pool.failureRate(this.host)).isPositive();
+		assertThat(this.pool.status(this.host).failureRate()).isPositive();
 		this.timer.advanceTimeBy(Duration.ofSeconds(1));
 		assertThat(this.requeued).containsExactly(job);
 		assertThat(job.failedAttempts()).singleElement()
@@ -174,7 +174,7 @@ class JobExecutorTest {
 
 		assertThat(lastCall().cancelled()).isTrue();
 		assertThat(this.pool.status(this.host).inFlight()).isZero();
-		assertThat(this.pool.failureRate(this.host)).as("abandoned, not failed").isZero();
+		assertThat(this.pool.status(this.host).failureRate()).as("abandoned, not failed").isZero();
 		assertThat(topics()).isEmpty();
 		assertThat(this.requeued).isEmpty();
 	}

@@ -31,7 +31,7 @@ class HostPoolTest {
 		warm.markWarm("qwen3:8b");
 		pool.tryAcquire("llama3.1:8b", null);
 		pool.tryAcquire("llama3.1:8b", null);
-		assertThat(pool.inFlight(warm)).as("least loaded spreads the unknown model").isEqualTo(1);
+		assertThat(pool.status(warm).inFlight()).as("least loaded spreads the unknown model").isEqualTo(1);
 
 		SlotLease lease = pool.tryAcquire("qwen3:8b", null).orElseThrow();
 		assertThat(lease.host()).isSameAs(warm);
@@ -77,9 +77,9 @@ class HostPoolTest {
 			boolean fails = lease.host() == sick && sickFailures++ < 2;
 			pool.release(lease, fails ? Fixtures.hostFailed() : Fixtures.DONE);
 		}
-		assertThat(pool.failureRate(sick)).as("2 failures in 4 attempts, over a prior of 5")
+		assertThat(pool.status(sick).failureRate()).as("2 failures in 4 attempts, over a prior of 5")
 			.isCloseTo(2.0 / 9, within(1e-9));
-		assertThat(pool.failureRate(healthy)).isZero();
+		assertThat(pool.status(healthy).failureRate()).isZero();
 
 		List<SlotLease> busy = new ArrayList<>();
 		for (int i = 0; i < 4; i++) {
@@ -90,7 +90,7 @@ class HostPoolTest {
 		assertThat(busy.get(4).host()).as("the only free slot is used").isSameAs(sick);
 
 		nanos.addAndGet(Duration.ofMinutes(10).toNanos());
-		assertThat(pool.failureRate(sick)).as("ten half-lives later").isLessThan(0.001);
+		assertThat(pool.status(sick).failureRate()).as("ten half-lives later").isLessThan(0.001);
 		busy.forEach(lease -> pool.release(lease, Fixtures.DONE));
 		assertThat(pool.tryAcquire("m", null).orElseThrow().host()).isSameAs(healthy);
 		assertThat(pool.tryAcquire("m", null).orElseThrow().host()).as("failures forgotten: least loaded again")
@@ -115,8 +115,8 @@ class HostPoolTest {
 			boolean fails = lease.host() == sick && sickFailures++ < 2;
 			pool.release(lease, fails ? Fixtures.hostFailed() : Fixtures.DONE);
 		}
-		assertThat(pool.degraded(sick)).as("2 failures in 4 attempts, over a prior of 5: 22 %").isTrue();
-		assertThat(pool.degraded(healthy)).isFalse();
+		assertThat(pool.status(sick).degraded()).as("2 failures in 4 attempts, over a prior of 5: 22 %").isTrue();
+		assertThat(pool.status(healthy).degraded()).isFalse();
 		// mean successful slot time 400 ms over the healthy host's 4 slots: two intervals
 		// are 200 ms
 		assertThat(pool.holdNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
@@ -144,7 +144,7 @@ class HostPoolTest {
 				new OllamaProperties.Routing(10, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(2)),
 				VirtualTimeScheduler.create(), nanos::get);
 		assertThat(off.holdNanos()).as("degraded-failure-rate 1 turns holding off").isZero();
-		assertThat(off.degraded(sick)).isFalse();
+		assertThat(off.status(sick).degraded()).isFalse();
 	}
 
 }

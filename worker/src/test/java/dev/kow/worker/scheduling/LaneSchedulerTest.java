@@ -84,8 +84,8 @@ class LaneSchedulerTest {
 			scheduler.submit(job(Lane.BATCH, i, null));
 		}
 		assertThat(this.dispatched).hasSize(5);
-		assertThat(pool.inFlight(pool.hosts().get(0))).isEqualTo(2);
-		assertThat(pool.inFlight(pool.hosts().get(1))).isEqualTo(3);
+		assertThat(pool.status(pool.hosts().get(0)).inFlight()).isEqualTo(2);
+		assertThat(pool.status(pool.hosts().get(1)).inFlight()).isEqualTo(3);
 		assertThat(scheduler.waiting(Lane.BATCH)).isEqualTo(15);
 	}
 
@@ -148,7 +148,7 @@ class LaneSchedulerTest {
 		scheduler.submit(job(Lane.NORMAL, 0, this.clock.instant().minusSeconds(1)));
 		assertThat(this.dispatched).isEmpty();
 		assertThat(this.expired).hasSize(1);
-		assertThat(pool.inFlight(pool.hosts().get(0))).isZero();
+		assertThat(pool.status(pool.hosts().get(0)).inFlight()).isZero();
 	}
 
 	@Test

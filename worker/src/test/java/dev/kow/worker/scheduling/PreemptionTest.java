@@ -123,7 +123,7 @@ class PreemptionTest {
 
 		assertThat(this.preempted).containsExactly(batch.get(2));
 		assertThat(this.dispatched.get(3).lane()).isEqualTo(Lane.HIGH);
-		assertThat(this.pool.inFlight(this.pool.hosts().get(0))).isEqualTo(3);
+		assertThat(this.pool.status(this.pool.hosts().get(0)).inFlight()).isEqualTo(3);
 		assertThat(batch.get(2).preemptions()).isEqualTo(1);
 		assertThat(batch.get(2).countedAttempts()).as("a preemption does not use the retry budget").isZero();
 

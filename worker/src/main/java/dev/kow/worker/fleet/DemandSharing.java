@@ -1,0 +1,295 @@
+package dev.kow.worker.fleet;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.function.LongSupplier;
+
+import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
+import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.scheduling.Preemption;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Fleet-wide slot allocation by demand ({@code worker.ollama.slot-sharing.mode=demand}).
+ * Every {@code refresh} this worker publishes its {@link MemberState} (jobs waiting per
+ * lane, attempts running per host and lane, how long its oldest job has waited) to the
+ * compacted fleet-state topic, keyed by its worker id, and reads everyone's: the topic's
+ * partitions are assigned, not subscribed, so no consumer group is involved. From the
+ * live states every worker computes the same {@link FleetAllocation} and takes its own
+ * quota, with one guard for the hand-over: on each host it uses at most what the others
+ * neither hold nor were given
+ * ({@code slots - sum over the others of max(running, quota)}), so a slot moves only
+ * after its previous holder has released it and reported so. The time a host can be over
+ * its slots is bounded by one refresh plus the time to read it (a holder may start a call
+ * just before it learns its smaller quota).
+ *
+ * <p>
+ * A worker whose state is older than {@code stale-after} (it died or stalled) loses its
+ * slots then. Until this worker has read the topic to its end once it takes no slot; when
+ * it cannot read the topic for {@code stale-after} it falls back to an equal split among
+ * the members it last saw (one slot per host if it never saw any), says so once, and says
+ * when it is back. On close it publishes a tombstone, so the others free its slots at
+ * once.
+ */
+public final class DemandSharing implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(DemandSharing.class);
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private final Producer<String, byte[]> producer;
+
+	private final Consumer<String, byte[]> consumer;
+
+	private final String topic;
+
+	private final String self;
+
+	private final HostPool pool;
+
+	private final LaneScheduler scheduler;
+
+	private final Preemption preemption;
+
+	private final LaneWeights weights;
+
+	private final long refreshNanos;
+
+	private final long staleAfterNanos;
+
+	private final LongSupplier nanoClock;
+
+	private final Clock clock;
+
+	private final FleetView view = new FleetView();
+
+	private final Thread thread;
+
+	private volatile boolean running = true;
+
+	private boolean caughtUp;
+
+	private long lastReadNanos;
+
+	private boolean fallingBack;
+
+	private int lastMembers;
+
+	/**
+	 * Starts publishing and reading on its own thread.
+	 * @throws IllegalStateException naming {@code worker.topics.fleet-state} when the
+	 * topic does not exist (the worker does not start)
+	 * @param producer a producer for the fleet-state topic; closed by {@link #close()}
+	 * @param consumer a consumer without a group; closed by {@link #close()}
+	 * @param topic the compacted fleet-state topic ({@code worker.topics.fleet-state})
+	 * @param self this worker's id
+	 * @param pool the hosts, whose shares are set
+	 * @param scheduler what waits here
+	 * @param preemption what runs here
+	 * @param weights the lane weights
+	 * @param refresh {@code slot-sharing.refresh}
+	 * @param staleAfter {@code slot-sharing.stale-after}
+	 * @param nanoClock monotonic clock, ns
+	 * @param clock wall clock, for the published time
+	 */
+	public DemandSharing(Producer<String, byte[]> producer, Consumer<String, byte[]> consumer, String topic,
+			String self, HostPool pool, LaneScheduler scheduler, Preemption preemption, LaneWeights weights,
+			Duration refresh, Duration staleAfter, LongSupplier nanoClock, Clock clock) {
+		this.producer = producer;
+		this.consumer = consumer;
+		this.topic = topic;
+		this.self = self;
+		this.pool = pool;
+		this.scheduler = scheduler;
+		this.preemption = preemption;
+		this.weights = weights;
+		this.refreshNanos = refresh.toNanos();
+		this.staleAfterNanos = staleAfter.toNanos();
+		this.nanoClock = nanoClock;
+		this.clock = clock;
+		assign();
+		Map<String, Integer> none = new LinkedHashMap<>();
+		pool.hosts().forEach(host -> none.put(host.id(), 0));
+		pool.assignShares(none);
+		this.thread = Thread.ofPlatform().name("kow-fleet").daemon().start(this::loop);
+	}
+
+	private void loop() {
+		this.lastReadNanos = this.nanoClock.getAsLong();
+		try {
+			while (this.running) {
+				long next = this.nanoClock.getAsLong() + this.refreshNanos;
+				MemberState own = ownState();
+				this.view.put(own, this.nanoClock.getAsLong());
+				publish(own);
+				read(next);
+				share();
+			}
+		}
+		catch (RuntimeException ex) {
+			log.error("fleet slot sharing stopped; keeping the last shares", ex);
+		}
+		finally {
+			leave();
+		}
+	}
+
+	private void assign() {
+		List<TopicPartition> partitions = new ArrayList<>();
+		for (PartitionInfo info : this.consumer.partitionsFor(this.topic, Duration.ofSeconds(30))) {
+			partitions.add(new TopicPartition(info.topic(), info.partition()));
+		}
+		if (partitions.isEmpty()) {
+			throw new IllegalStateException("the fleet-state topic '" + this.topic
+					+ "' (worker.topics.fleet-state) does not exist; create it compacted");
+		}
+		this.consumer.assign(partitions);
+		this.consumer.seekToBeginning(partitions);
+	}
+
+	/** Reads what the others published until {@code untilNanos}. */
+	private void read(long untilNanos) {
+		Map<TopicPartition, Long> end = this.caughtUp ? Map.of() : this.consumer.endOffsets(this.consumer.assignment());
+		do {
+			long wait = Math.max(1, (untilNanos - this.nanoClock.getAsLong()) / 1_000_000);
+			try {
+				for (ConsumerRecord<String, byte[]> record : this.consumer.poll(Duration.ofMillis(wait))) {
+					accept(record);
+				}
+				this.lastReadNanos = this.nanoClock.getAsLong();
+			}
+			catch (KafkaException ex) {
+				log.debug("reading the fleet state failed: {}", ex.toString());
+			}
+		}
+		while (this.nanoClock.getAsLong() < untilNanos);
+		if (!this.caughtUp) {
+			this.caughtUp = end.entrySet().stream().allMatch(e -> this.consumer.position(e.getKey()) >= e.getValue());
+		}
+	}
+
+	private void accept(ConsumerRecord<String, byte[]> record) {
+		String member = record.key();
+		if (member == null || member.equals(this.self)) {
+			return;
+		}
+		if (record.value() == null) {
+			this.view.remove(member);
+			return;
+		}
+		try {
+			this.view.put(JSON.readValue(record.value(), MemberState.class), this.nanoClock.getAsLong());
+		}
+		catch (JacksonException ex) {
+			log.warn("unreadable fleet state of {} at {}: {}", member, record.offset(), ex.getOriginalMessage());
+		}
+	}
+
+	private MemberState ownState() {
+		Map<Lane, Integer> waiting = new EnumMap<>(Lane.class);
+		for (Lane lane : Lane.values()) {
+			waiting.put(lane, this.scheduler.waiting(lane));
+		}
+		long now = this.nanoClock.getAsLong();
+		long oldestMs = this.scheduler.oldestWaitingSinceNanos()
+			.stream()
+			.map(since -> (now - since) / 1_000_000)
+			.findFirst()
+			.orElse(0);
+		return new MemberState(this.self, this.clock.millis(), waiting, this.preemption.runningByHost(), oldestMs);
+	}
+
+	private void publish(MemberState own) {
+		this.producer.send(new ProducerRecord<>(this.topic, this.self, JSON.writeValueAsBytes(own)),
+				(metadata, error) -> {
+					if (error != null) {
+						log.debug("publishing the fleet state failed: {}", error.toString());
+					}
+				});
+	}
+
+	private void share() {
+		long now = this.nanoClock.getAsLong();
+		if (now - this.lastReadNanos > this.staleAfterNanos) {
+			fallBack();
+			return;
+		}
+		if (this.fallingBack) {
+			this.fallingBack = false;
+			log.info("reading the fleet state again; slots follow demand");
+		}
+		if (!this.caughtUp) {
+			return;
+		}
+		List<MemberState> live = this.view.live(now, this.staleAfterNanos);
+		this.lastMembers = live.size();
+		SequencedMap<String, Integer> slots = new LinkedHashMap<>();
+		this.pool.hosts().forEach(host -> slots.put(host.id(), host.slots()));
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(slots, live, this.weights);
+		Map<String, Integer> shares = new LinkedHashMap<>();
+		for (OllamaHost host : this.pool.hosts()) {
+			int others = 0;
+			for (MemberState member : live) {
+				if (!member.member().equals(this.self)) {
+					int quota = allocation.getOrDefault(member.member(), Map.of()).getOrDefault(host.id(), 0);
+					others += Math.max(member.runningOn(host.id()), quota);
+				}
+			}
+			int mine = allocation.getOrDefault(this.self, Map.of()).getOrDefault(host.id(), 0);
+			shares.put(host.id(), Math.max(0, Math.min(mine, host.slots() - others)));
+		}
+		this.pool.assignShares(shares);
+	}
+
+	private void fallBack() {
+		if (!this.fallingBack) {
+			this.fallingBack = true;
+			log.warn("cannot read the fleet state ({}) for over {} ms; using an equal share among the {} member(s) "
+					+ "last seen", this.topic, this.staleAfterNanos / 1_000_000, this.lastMembers);
+		}
+		Map<String, Integer> shares = new LinkedHashMap<>();
+		for (OllamaHost host : this.pool.hosts()) {
+			shares.put(host.id(), this.lastMembers == 0 ? 1 : Math.max(1, host.slots() / this.lastMembers));
+		}
+		this.pool.assignShares(shares);
+	}
+
+	private void leave() {
+		try {
+			this.producer.send(new ProducerRecord<>(this.topic, this.self, null));
+			this.producer.flush();
+		}
+		catch (KafkaException ex) {
+			log.warn("could not publish this worker's leaving to the fleet state: {}", ex.toString());
+		}
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		this.running = false;
+		this.consumer.wakeup();
+		this.thread.join(Duration.ofSeconds(10));
+		this.producer.close(Duration.ofSeconds(5));
+		this.consumer.close(Duration.ofSeconds(5));
+	}
+
+}

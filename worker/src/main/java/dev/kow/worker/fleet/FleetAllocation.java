@@ -1,0 +1,142 @@
+package dev.kow.worker.fleet;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
+
+/**
+ * Every worker's slots on every host, computed from the fleet's shared view. A pure
+ * function: every worker computes the same allocation from the same view.
+ *
+ * <ol>
+ * <li><b>Lanes.</b> The fleet's slots go to lanes one at a time, each to the lane with
+ * the least slots per weight among the lanes whose fleet-wide want (running plus waiting)
+ * is not met (ties to the more urgent lane): weighted max-min fairness, so a lane gets
+ * {@code slots x weight / sum of the weights of the lanes with work}, and what a lane
+ * cannot use goes to the others (work-conserving).</li>
+ * <li><b>Members.</b> A lane's slots go to its members one at a time, each to the member
+ * with the fewest slots of the lane among those whose want is not met; ties go to the
+ * member whose oldest job has waited longest, then by member id. With more members than
+ * slots, the members that have waited longest get the slots, and as they run, others'
+ * jobs become the oldest: slots rotate and no member with waiting jobs starves.</li>
+ * <li><b>Hosts.</b> A member keeps the slots it runs on first, then takes free slots in
+ * host order, so quotas move between hosts as little as possible. Per host, the quotas
+ * add up to at most its slots.</li>
+ * </ol>
+ * Hosts are taken as serving every model; a worker holds back a quota it cannot use for
+ * its model.
+ */
+public final class FleetAllocation {
+
+	private FleetAllocation() {
+	}
+
+	/**
+	 * @param hosts host id to slots, in configuration order
+	 * @param members the members' last states
+	 * @param weights the lane weights
+	 * @return member id to (host id to slots); every member of {@code members} is present
+	 */
+	public static Map<String, Map<String, Integer>> allocate(SequencedMap<String, Integer> hosts,
+			Collection<MemberState> members, LaneWeights weights) {
+		int total = hosts.values().stream().mapToInt(Integer::intValue).sum();
+		List<MemberState> order = members.stream()
+			.sorted(Comparator.comparingLong(MemberState::oldestWaitingMs)
+				.reversed()
+				.thenComparing(MemberState::member))
+			.toList();
+		Map<Lane, Integer> laneSlots = laneSlots(total, order, weights);
+		Map<String, Integer> quota = new LinkedHashMap<>();
+		order.forEach(member -> quota.put(member.member(), 0));
+		for (Lane lane : Lane.values()) {
+			Map<String, Integer> inLane = new LinkedHashMap<>();
+			order.forEach(member -> inLane.put(member.member(), 0));
+			for (int slot = 0; slot < laneSlots.getOrDefault(lane, 0); slot++) {
+				MemberState pick = null;
+				for (MemberState member : order) {
+					int held = inLane.getOrDefault(member.member(), 0);
+					if (held < member.want(lane) && (pick == null || held < inLane.getOrDefault(pick.member(), 0))) {
+						pick = member;
+					}
+				}
+				if (pick == null) {
+					break;
+				}
+				inLane.merge(pick.member(), 1, Integer::sum);
+				quota.merge(pick.member(), 1, Integer::sum);
+			}
+		}
+		return toHosts(hosts, order, quota);
+	}
+
+	/** Weighted max-min fair split of the fleet's slots among the lanes with work. */
+	private static Map<Lane, Integer> laneSlots(int total, List<MemberState> members, LaneWeights weights) {
+		Map<Lane, Integer> want = new EnumMap<>(Lane.class);
+		Map<Lane, Integer> slots = new EnumMap<>(Lane.class);
+		for (Lane lane : Lane.values()) {
+			want.put(lane, members.stream().mapToInt(member -> member.want(lane)).sum());
+			slots.put(lane, 0);
+		}
+		for (int slot = 0; slot < total; slot++) {
+			Lane pick = null;
+			for (Lane lane : Lane.values()) {
+				int held = slots.getOrDefault(lane, 0);
+				if (held < want.getOrDefault(lane, 0) && (pick == null
+						|| (long) held * weights.of(pick) < (long) slots.getOrDefault(pick, 0) * weights.of(lane))) {
+					pick = lane;
+				}
+			}
+			if (pick == null) {
+				break;
+			}
+			slots.merge(pick, 1, Integer::sum);
+		}
+		return slots;
+	}
+
+	/**
+	 * Places each member's quota on hosts: where it runs first, then free slots in host
+	 * order.
+	 */
+	private static Map<String, Map<String, Integer>> toHosts(SequencedMap<String, Integer> hosts,
+			List<MemberState> order, Map<String, Integer> quota) {
+		Map<String, Integer> free = new LinkedHashMap<>(hosts);
+		Map<String, Integer> left = new LinkedHashMap<>(quota);
+		Map<String, Map<String, Integer>> placed = new LinkedHashMap<>();
+		List<MemberState> byId = order.stream().sorted(Comparator.comparing(MemberState::member)).toList();
+		for (MemberState member : byId) {
+			Map<String, Integer> onHosts = new LinkedHashMap<>();
+			hosts.keySet().forEach(host -> onHosts.put(host, 0));
+			placed.put(member.member(), onHosts);
+			for (String host : hosts.keySet()) {
+				int keep = Math.min(member.runningOn(host),
+						Math.min(left.getOrDefault(member.member(), 0), free.getOrDefault(host, 0)));
+				place(member.member(), host, keep, onHosts, free, left);
+			}
+		}
+		for (MemberState member : byId) {
+			for (String host : hosts.keySet()) {
+				int add = Math.min(left.getOrDefault(member.member(), 0), free.getOrDefault(host, 0));
+				place(member.member(), host, add, placed.getOrDefault(member.member(), Map.of()), free, left);
+			}
+		}
+		return placed;
+	}
+
+	private static void place(String member, String host, int slots, Map<String, Integer> onHosts,
+			Map<String, Integer> free, Map<String, Integer> left) {
+		if (slots > 0) {
+			onHosts.merge(host, slots, Integer::sum);
+			free.merge(host, -slots, Integer::sum);
+			left.merge(member, -slots, Integer::sum);
+		}
+	}
+
+}

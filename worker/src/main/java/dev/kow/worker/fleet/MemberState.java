@@ -1,0 +1,59 @@
+package dev.kow.worker.fleet;
+
+import java.util.Map;
+
+import dev.kow.worker.job.Lane;
+
+/**
+ * What one worker tells the fleet, every refresh: its demand and what it holds.
+ *
+ * @param member the worker's id ({@code worker.intake.worker-id}), the record's key on
+ * the fleet-state topic
+ * @param publishedAtMs when it was published, epoch ms of the publisher's clock
+ * @param waiting jobs waiting for a slot, per lane
+ * @param running attempts in flight, per host id and lane
+ * @param oldestWaitingMs for how long its longest-waiting job has waited, ms; 0 when none
+ * waits
+ */
+public record MemberState(String member, long publishedAtMs, Map<Lane, Integer> waiting,
+		Map<String, Map<Lane, Integer>> running, long oldestWaitingMs) {
+
+	/** Copies the maps. */
+	public MemberState {
+		waiting = Map.copyOf(waiting);
+		running = Map.copyOf(running);
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return jobs of the lane waiting
+	 */
+	public int waiting(Lane lane) {
+		return this.waiting.getOrDefault(lane, 0);
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return attempts of the lane running, on every host
+	 */
+	public int running(Lane lane) {
+		return this.running.values().stream().mapToInt(byLane -> byLane.getOrDefault(lane, 0)).sum();
+	}
+
+	/**
+	 * @param host a host id
+	 * @return attempts running on the host, every lane
+	 */
+	public int runningOn(String host) {
+		return this.running.getOrDefault(host, Map.of()).values().stream().mapToInt(Integer::intValue).sum();
+	}
+
+	/**
+	 * @param lane a lane
+	 * @return what the worker could use in the lane: running plus waiting
+	 */
+	int want(Lane lane) {
+		return running(lane) + waiting(lane);
+	}
+
+}

@@ -1,0 +1,116 @@
+package dev.kow.worker.fleet;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+import dev.kow.worker.job.Lane;
+import dev.kow.worker.job.LaneWeights;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fleet's allocation as a pure function of the shared view. */
+class FleetAllocationTest {
+
+	private static SequencedMap<String, Integer> hosts(int... slots) {
+		SequencedMap<String, Integer> hosts = new LinkedHashMap<>();
+		for (int i = 0; i < slots.length; i++) {
+			hosts.put("h" + i, slots[i]);
+		}
+		return hosts;
+	}
+
+	private static MemberState waiting(String member, long oldestMs, int high, int normal, int batch) {
+		return new MemberState(member, 0, Map.of(Lane.HIGH, high, Lane.NORMAL, normal, Lane.BATCH, batch), Map.of(),
+				oldestMs);
+	}
+
+	private static MemberState running(String member, String host, Lane lane, int count, int waitingBatch) {
+		return new MemberState(member, 0, Map.of(Lane.BATCH, waitingBatch), Map.of(host, Map.of(lane, count)),
+				waitingBatch > 0 ? 1 : 0);
+	}
+
+	private static int total(Map<String, Integer> onHosts) {
+		return onHosts.values().stream().mapToInt(Integer::intValue).sum();
+	}
+
+	private static void assertNoHostOverItsSlots(SequencedMap<String, Integer> hosts,
+			Map<String, Map<String, Integer>> allocation) {
+		hosts.forEach((host,
+				slots) -> assertThat(
+						allocation.values().stream().mapToInt(onHosts -> onHosts.getOrDefault(host, 0)).sum())
+					.as("quotas on " + host)
+					.isLessThanOrEqualTo(slots));
+	}
+
+	@Test
+	void aBacklogOnOneWorkerGetsEverySlotWhileTheOthersHaveNothingToRun() {
+		SequencedMap<String, Integer> hosts = hosts(4, 4);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
+				List.of(waiting("w1", 5_000, 0, 0, 400), waiting("w2", 0, 0, 0, 0), waiting("w3", 0, 0, 0, 0)),
+				LaneWeights.DEFAULT);
+		assertThat(total(allocation.get("w1"))).isEqualTo(8);
+		assertThat(total(allocation.get("w2"))).isZero();
+		assertThat(total(allocation.get("w3"))).isZero();
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void lanesShareTheFleetsSlotsByWeightWhicheverWorkerHoldsThem() {
+		SequencedMap<String, Integer> hosts = hosts(6, 6);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
+				List.of(waiting("w1", 100, 300, 0, 0), waiting("w2", 100, 0, 300, 0), waiting("w3", 100, 0, 0, 300)),
+				LaneWeights.DEFAULT);
+		assertThat(total(allocation.get("w1"))).as("high: 12 x 8/12").isEqualTo(8);
+		assertThat(total(allocation.get("w2"))).as("normal: 12 x 3/12").isEqualTo(3);
+		assertThat(total(allocation.get("w3"))).as("batch: 12 x 1/12").isEqualTo(1);
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void aHighBurstOnOneWorkerTakesTheHighShareFromBatchRunningElsewhere() {
+		SequencedMap<String, Integer> hosts = hosts(4, 4);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
+				List.of(running("w1", "h0", Lane.BATCH, 4, 100), running("w2", "h1", Lane.BATCH, 4, 100),
+						waiting("w3", 10, 300, 0, 0)),
+				LaneWeights.DEFAULT);
+		assertThat(total(allocation.get("w3"))).as("8/9 of 8 slots, rounded: 7").isEqualTo(7);
+		assertThat(total(allocation.get("w1")) + total(allocation.get("w2"))).isEqualTo(1);
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void withMoreWorkersThanSlotsTheLongestWaitingGetThemAndNoneIsLeftOut() {
+		SequencedMap<String, Integer> hosts = hosts(4);
+		List<MemberState> six = List.of(waiting("w1", 10, 0, 0, 5), waiting("w2", 60, 0, 0, 5),
+				waiting("w3", 20, 0, 0, 5), waiting("w4", 50, 0, 0, 5), waiting("w5", 40, 0, 0, 5),
+				waiting("w6", 30, 0, 0, 5));
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, six, LaneWeights.DEFAULT);
+		assertThat(allocation).allSatisfy((member, onHosts) -> assertThat(total(onHosts)).isLessThanOrEqualTo(1));
+		assertThat(allocation.entrySet().stream().filter(e -> total(e.getValue()) == 1).map(Map.Entry::getKey))
+			.containsExactlyInAnyOrder("w2", "w4", "w5", "w6");
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void aWorkerKeepsTheHostItRunsOnAndQuotasNeverExceedAHost() {
+		SequencedMap<String, Integer> hosts = hosts(2, 2);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
+				List.of(running("w1", "h1", Lane.BATCH, 2, 0), waiting("w2", 10, 0, 0, 10)), LaneWeights.DEFAULT);
+		assertThat(allocation.get("w1")).containsEntry("h1", 2).containsEntry("h0", 0);
+		assertThat(allocation.get("w2")).containsEntry("h0", 2).containsEntry("h1", 0);
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void everyWorkerComputesTheSameAllocationWhateverOrderItReadTheStatesIn() {
+		SequencedMap<String, Integer> hosts = hosts(3, 5);
+		List<MemberState> states = List.of(waiting("a", 3, 2, 1, 9), running("b", "h0", Lane.NORMAL, 2, 4),
+				waiting("c", 7, 0, 4, 2));
+		assertThat(FleetAllocation.allocate(hosts, states.reversed(), LaneWeights.DEFAULT))
+			.isEqualTo(FleetAllocation.allocate(hosts, states, LaneWeights.DEFAULT));
+	}
+
+}

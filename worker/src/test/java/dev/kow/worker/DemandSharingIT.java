@@ -12,6 +12,8 @@ import dev.kow.sim.SimConfig;
 import dev.kow.testkit.ApicurioRegistry;
 import dev.kow.testkit.KafkaBroker;
 import dev.kow.testkit.SharedFixtures;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +72,52 @@ class DemandSharingIT {
 			.as("the one worker with work used every slot of the host (an equal split gives it %d)", SLOTS / 3)
 			.isEqualTo(SLOTS);
 		assertThat(this.host.requestLog().msAbove(SLOTS)).as("never over the host's slots").isZero();
+	}
+
+	@Test
+	void aHighBurstOnOneWorkerTakesSlotsFromBatchRunningOnAnother() throws Exception {
+		for (String worker : List.of("w1", "w2")) {
+			this.pipeline.startWorkerWith(SLOTS, this.host, "worker.ollama.slot-sharing.mode=demand",
+					"worker.intake.worker-id=" + worker);
+		}
+		this.pipeline.awaitMembersHoldingPartitions(2);
+		Map<String, List<TopicPartition>> held = this.pipeline.assignments();
+		List<TopicPartition> first = held.values().stream().findFirst().orElseThrow();
+		List<TopicPartition> second = held.values().stream().skip(1).findFirst().orElseThrow();
+		int batchPartition = partitionOf(first, this.pipeline.batch);
+		int highPartition = partitionOf(second, this.pipeline.high);
+		int batch = 60;
+		for (int i = 0; i < batch; i++) {
+			this.pipeline.send(this.pipeline.batch, batchPartition,
+					Pipeline.generate("b" + i, "prompt " + i)
+						.setOptions(GenerationOptions.newBuilder().setNumPredict(400).build())
+						.build());
+		}
+		Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> this.host.requestLog().inFlight() == SLOTS);
+		int high = 6;
+		for (int i = 0; i < high; i++) {
+			this.pipeline.send(this.pipeline.high, highPartition, Pipeline.generate("h" + i, "urgent " + i).build());
+		}
+
+		Map<String, List<InferenceResult>> all = this.pipeline.awaitResults(batch + high, Duration.ofSeconds(180));
+
+		assertThat(all).hasSize(batch + high);
+		assertThat(all.values().stream().flatMap(List::stream).map(InferenceResult::getStatus).distinct())
+			.containsExactly(Status.SUCCEEDED);
+		assertThat(all.values()
+			.stream()
+			.flatMap(List::stream)
+			.filter(result -> result.getRequestId().startsWith("b"))
+			.flatMap(result -> result.getAttemptLog().stream())
+			.anyMatch(attempt -> "PREEMPTED".equals(attempt.getErrorCategory())))
+			.as("the worker running batch gave slots to the other worker's high-priority jobs")
+			.isTrue();
+		assertThat(this.host.requestLog().msAbove(SLOTS)).as("the hand-over keeps the host within its slots")
+			.isLessThan(1000);
+	}
+
+	private static int partitionOf(List<TopicPartition> partitions, String topic) {
+		return partitions.stream().filter(p -> p.topic().equals(topic)).findFirst().orElseThrow().partition();
 	}
 
 }

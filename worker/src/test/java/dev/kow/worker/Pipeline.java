@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -110,6 +111,23 @@ final class Pipeline implements AutoCloseable {
 		KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config);
 		consumer.subscribe(List.of(topic));
 		return consumer;
+	}
+
+	/**
+	 * @return the partitions each member of the workers' group holds, by member id
+	 */
+	Map<String, List<TopicPartition>> assignments() throws Exception {
+		String group = this.prefix + "-workers";
+		try (Admin admin = Admin.create(this.broker.clientConfig())) {
+			ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+				.describedGroups()
+				.get(group)
+				.get(10, TimeUnit.SECONDS);
+			Map<String, List<TopicPartition>> held = new HashMap<>();
+			description.members()
+				.forEach(member -> held.put(member.consumerId(), List.copyOf(member.assignment().topicPartitions())));
+			return held;
+		}
 	}
 
 	/**

@@ -2,7 +2,6 @@ package dev.kow.worker.fleet;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,16 +16,9 @@ import dev.kow.worker.job.LaneWeights;
 import dev.kow.worker.scheduling.LaneScheduler;
 import dev.kow.worker.scheduling.Preemption;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Fleet-wide slot allocation by demand ({@code worker.ollama.slot-sharing.mode=demand}).
@@ -54,13 +46,7 @@ public final class DemandSharing implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(DemandSharing.class);
 
-	private static final JsonMapper JSON = JsonMapper.builder().build();
-
-	private final Producer<String, byte[]> producer;
-
-	private final Consumer<String, byte[]> consumer;
-
-	private final String topic;
+	private final FleetStateTopic state;
 
 	private final String self;
 
@@ -86,10 +72,6 @@ public final class DemandSharing implements AutoCloseable {
 
 	private volatile boolean running = true;
 
-	private boolean caughtUp;
-
-	private long lastReadNanos;
-
 	private boolean fallingBack;
 
 	private int lastMembers;
@@ -114,9 +96,7 @@ public final class DemandSharing implements AutoCloseable {
 	public DemandSharing(Producer<String, byte[]> producer, Consumer<String, byte[]> consumer, String topic,
 			String self, HostPool pool, LaneScheduler scheduler, Preemption preemption, LaneWeights weights,
 			Duration refresh, Duration staleAfter, LongSupplier nanoClock, Clock clock) {
-		this.producer = producer;
-		this.consumer = consumer;
-		this.topic = topic;
+		this.state = new FleetStateTopic(producer, consumer, topic, self, nanoClock);
 		this.self = self;
 		this.pool = pool;
 		this.scheduler = scheduler;
@@ -126,7 +106,6 @@ public final class DemandSharing implements AutoCloseable {
 		this.staleAfterNanos = staleAfter.toNanos();
 		this.nanoClock = nanoClock;
 		this.clock = clock;
-		assign();
 		Map<String, Integer> none = new LinkedHashMap<>();
 		pool.hosts().forEach(host -> none.put(host.id(), 0));
 		pool.assignShares(none);
@@ -134,73 +113,21 @@ public final class DemandSharing implements AutoCloseable {
 	}
 
 	private void loop() {
-		this.lastReadNanos = this.nanoClock.getAsLong();
 		try {
 			while (this.running) {
 				long next = this.nanoClock.getAsLong() + this.refreshNanos;
 				MemberState own = ownState();
 				this.view.put(own, this.nanoClock.getAsLong());
-				publish(own);
-				read(next);
-				share();
+				this.state.publish(own);
+				this.state.read(this.view, next);
+				share(own);
 			}
 		}
 		catch (RuntimeException ex) {
 			log.error("fleet slot sharing stopped; keeping the last shares", ex);
 		}
 		finally {
-			leave();
-		}
-	}
-
-	private void assign() {
-		List<TopicPartition> partitions = new ArrayList<>();
-		for (PartitionInfo info : this.consumer.partitionsFor(this.topic, Duration.ofSeconds(30))) {
-			partitions.add(new TopicPartition(info.topic(), info.partition()));
-		}
-		if (partitions.isEmpty()) {
-			throw new IllegalStateException("the fleet-state topic '" + this.topic
-					+ "' (worker.topics.fleet-state) does not exist; create it compacted");
-		}
-		this.consumer.assign(partitions);
-		this.consumer.seekToBeginning(partitions);
-	}
-
-	/** Reads what the others published until {@code untilNanos}. */
-	private void read(long untilNanos) {
-		Map<TopicPartition, Long> end = this.caughtUp ? Map.of() : this.consumer.endOffsets(this.consumer.assignment());
-		do {
-			long wait = Math.max(1, (untilNanos - this.nanoClock.getAsLong()) / 1_000_000);
-			try {
-				for (ConsumerRecord<String, byte[]> record : this.consumer.poll(Duration.ofMillis(wait))) {
-					accept(record);
-				}
-				this.lastReadNanos = this.nanoClock.getAsLong();
-			}
-			catch (KafkaException ex) {
-				log.debug("reading the fleet state failed: {}", ex.toString());
-			}
-		}
-		while (this.nanoClock.getAsLong() < untilNanos);
-		if (!this.caughtUp) {
-			this.caughtUp = end.entrySet().stream().allMatch(e -> this.consumer.position(e.getKey()) >= e.getValue());
-		}
-	}
-
-	private void accept(ConsumerRecord<String, byte[]> record) {
-		String member = record.key();
-		if (member == null || member.equals(this.self)) {
-			return;
-		}
-		if (record.value() == null) {
-			this.view.remove(member);
-			return;
-		}
-		try {
-			this.view.put(JSON.readValue(record.value(), MemberState.class), this.nanoClock.getAsLong());
-		}
-		catch (JacksonException ex) {
-			log.warn("unreadable fleet state of {} at {}: {}", member, record.offset(), ex.getOriginalMessage());
+			this.state.leave();
 		}
 	}
 
@@ -218,18 +145,9 @@ public final class DemandSharing implements AutoCloseable {
 		return new MemberState(this.self, this.clock.millis(), waiting, this.preemption.runningByHost(), oldestMs);
 	}
 
-	private void publish(MemberState own) {
-		this.producer.send(new ProducerRecord<>(this.topic, this.self, JSON.writeValueAsBytes(own)),
-				(metadata, error) -> {
-					if (error != null) {
-						log.debug("publishing the fleet state failed: {}", error.toString());
-					}
-				});
-	}
-
-	private void share() {
+	private void share(MemberState own) {
 		long now = this.nanoClock.getAsLong();
-		if (now - this.lastReadNanos > this.staleAfterNanos) {
+		if (now - this.state.lastReadNanos() > this.staleAfterNanos) {
 			fallBack();
 			return;
 		}
@@ -237,7 +155,7 @@ public final class DemandSharing implements AutoCloseable {
 			this.fallingBack = false;
 			log.info("reading the fleet state again; slots follow demand");
 		}
-		if (!this.caughtUp) {
+		if (!this.state.caughtUp()) {
 			return;
 		}
 		List<MemberState> live = this.view.live(now, this.staleAfterNanos);
@@ -258,13 +176,38 @@ public final class DemandSharing implements AutoCloseable {
 			shares.put(host.id(), Math.max(0, Math.min(mine, host.slots() - others)));
 		}
 		this.pool.assignShares(shares);
+		shed(own, live, shares);
+	}
+
+	/**
+	 * Gives slots back at once where this worker runs more than its share and another
+	 * worker waits with a more urgent lane: preemption across the fleet, under the usual
+	 * rules.
+	 */
+	private void shed(MemberState own, List<MemberState> live, Map<String, Integer> shares) {
+		Lane urgent = null;
+		for (Lane lane : Lane.values()) {
+			if (live.stream().anyMatch(m -> !m.member().equals(this.self) && m.waiting(lane) > 0)) {
+				urgent = lane;
+				break;
+			}
+		}
+		if (urgent == null) {
+			return;
+		}
+		for (OllamaHost host : this.pool.hosts()) {
+			int excess = own.runningOn(host.id()) - shares.getOrDefault(host.id(), 0);
+			if (excess > 0) {
+				this.preemption.shed(host, urgent, excess);
+			}
+		}
 	}
 
 	private void fallBack() {
 		if (!this.fallingBack) {
 			this.fallingBack = true;
-			log.warn("cannot read the fleet state ({}) for over {} ms; using an equal share among the {} member(s) "
-					+ "last seen", this.topic, this.staleAfterNanos / 1_000_000, this.lastMembers);
+			log.warn("cannot read the fleet state for over {} ms; using an equal share among the {} member(s) "
+					+ "last seen", this.staleAfterNanos / 1_000_000, this.lastMembers);
 		}
 		Map<String, Integer> shares = new LinkedHashMap<>();
 		for (OllamaHost host : this.pool.hosts()) {
@@ -273,23 +216,12 @@ public final class DemandSharing implements AutoCloseable {
 		this.pool.assignShares(shares);
 	}
 
-	private void leave() {
-		try {
-			this.producer.send(new ProducerRecord<>(this.topic, this.self, null));
-			this.producer.flush();
-		}
-		catch (KafkaException ex) {
-			log.warn("could not publish this worker's leaving to the fleet state: {}", ex.toString());
-		}
-	}
-
 	@Override
 	public void close() throws InterruptedException {
 		this.running = false;
-		this.consumer.wakeup();
+		this.state.wakeup();
 		this.thread.join(Duration.ofSeconds(10));
-		this.producer.close(Duration.ofSeconds(5));
-		this.consumer.close(Duration.ofSeconds(5));
+		this.state.close();
 	}
 
 }

@@ -1,8 +1,10 @@
 package dev.kow.worker.scheduling;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -176,6 +178,34 @@ public final class Preemption {
 			}
 		}
 		return victim != null && victim.preempt();
+	}
+
+	/**
+	 * Stops attempts on one host so that this worker gives slots back to the fleet: the
+	 * fleet's allocation moved them to another worker's more urgent lane. Victims follow
+	 * the rules of {@link #preemptFor}: of a lane lower than {@code forLane}, streaming,
+	 * at most {@code max-victim-age} old, preempted fewer than {@code max-per-job} times,
+	 * not embeddings; the youngest first.
+	 * @param host the host
+	 * @param forLane the most urgent lane waiting elsewhere for the host's slots
+	 * @param count how many slots to give back
+	 * @return how many attempts were stopped
+	 */
+	public int shed(OllamaHost host, Lane forLane, int count) {
+		if (!mayPreempt(forLane) || count <= 0) {
+			return 0;
+		}
+		long now = this.nanoClock.getAsLong();
+		List<Job> victims = this.running.entrySet()
+			.stream()
+			.filter(e -> e.getValue().host == host && e.getValue().streaming && e.getKey().lane().compareTo(forLane) > 0
+					&& now - e.getValue().startedNanos <= this.maxVictimAgeNanos
+					&& e.getKey().preemptions() < this.maxPerJob && e.getKey().request().getMode() != Mode.EMBED)
+			.sorted(Comparator.comparingLong(e -> now - e.getValue().startedNanos))
+			.map(Map.Entry::getKey)
+			.limit(count)
+			.toList();
+		return (int) victims.stream().filter(Job::preempt).count();
 	}
 
 	/**

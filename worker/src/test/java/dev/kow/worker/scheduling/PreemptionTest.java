@@ -237,4 +237,16 @@ class PreemptionTest {
 		call(job).answer(ScriptedOllama.answer("done", 20));
 	}
 
+	@Test
+	void theFleetCanTakeSlotsBackFromTheYoungestLowerLaneAttemptsOfAHost() {
+		start(3, Set.of(Lane.HIGH), Duration.ofSeconds(2), 1);
+		List<Job> batch = fillWithStreamingBatch(3);
+
+		assertThat(this.preemption.shed(this.pool.hosts().get(0), Lane.HIGH, 2)).isEqualTo(2);
+
+		assertThat(this.preempted).containsExactlyInAnyOrder(batch.get(2), batch.get(1));
+		assertThat(this.preemption.shed(this.pool.hosts().get(0), Lane.BATCH, 1)).as("only for a more urgent lane")
+			.isZero();
+	}
+
 }

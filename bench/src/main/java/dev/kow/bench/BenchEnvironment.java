@@ -220,6 +220,21 @@ final class BenchEnvironment implements AutoCloseable {
 	}
 
 	/**
+	 * Sends a request to one partition, as a producer that keys all its requests alike
+	 * does.
+	 * @param topic the lane topic
+	 * @param partition the partition
+	 * @param request the request
+	 */
+	void send(String topic, int partition, InferenceRequest request) {
+		this.producer.send(new ProducerRecord<>(topic, partition, request.getId(), request), (metadata, error) -> {
+			if (error != null) {
+				this.sendFailure.compareAndSet(null, error);
+			}
+		});
+	}
+
+	/**
 	 * Sends a request and reports where the broker put it.
 	 * @param topic the lane topic
 	 * @param request the request

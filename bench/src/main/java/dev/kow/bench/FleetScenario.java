@@ -68,6 +68,14 @@ final class FleetScenario implements Callable<Integer>, Scenario {
 			description = "Requests over the three lanes in overscaled (default ${DEFAULT-VALUE}).")
 	int overscaledRequests;
 
+	@Option(names = "--cases", split = ",", defaultValue = "skew,burst,overscaled",
+			description = "Cases to run (default ${DEFAULT-VALUE}).")
+	List<String> cases;
+
+	@Option(names = "--fleet-systems", split = ",", defaultValue = "worker,worker-static",
+			description = "worker (slots by demand) and worker-static (equal split) (default ${DEFAULT-VALUE}).")
+	List<String> fleetSystems;
+
 	@Option(names = "--partitions", defaultValue = "6",
 			description = "Partitions per lane topic (default ${DEFAULT-VALUE}).")
 	int partitions;
@@ -96,12 +104,12 @@ final class FleetScenario implements Callable<Integer>, Scenario {
 
 	@Override
 	public List<String> cases() {
-		return List.of("skew", "burst", "overscaled");
+		return this.cases;
 	}
 
 	@Override
 	public List<String> systems(List<String> chosen) {
-		return List.of("worker", "worker-static");
+		return this.fleetSystems;
 	}
 
 	@Override

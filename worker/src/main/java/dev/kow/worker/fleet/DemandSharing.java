@@ -22,13 +22,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fleet-wide slot allocation by demand ({@code worker.ollama.slot-sharing.mode=demand}).
- * Every {@code refresh} this worker publishes its {@link MemberState} (jobs waiting per
- * lane, attempts running per host and lane, how long its oldest job has waited) to the
- * compacted fleet-state topic, keyed by its worker id, and reads everyone's: the topic's
- * partitions are assigned, not subscribed, so no consumer group is involved. From the
- * live states every worker computes the same {@link FleetAllocation} and takes its own
- * quota, with one guard for the hand-over: on each host it uses at most what the others
- * neither hold nor were given
+ * Every {@code refresh}, and at once when it changed, this worker publishes its
+ * {@link MemberState} (jobs waiting per lane, attempts running per host and lane, since
+ * when its oldest job has waited) to the compacted fleet-state topic, keyed by its worker
+ * id, and reads everyone's: the topic's partitions are assigned, not subscribed, so no
+ * consumer group is involved. From the live states every worker computes the same
+ * {@link FleetAllocation} and takes its own quota, with one guard for the hand-over: on
+ * each host it uses at most what the others neither hold nor were given
  * ({@code slots - sum over the others of max(running, quota)}), so a slot moves only
  * after its previous holder has released it and reported so. The time a host can be over
  * its slots is bounded by one refresh plus the time to read it (a holder may start a call
@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
 public final class DemandSharing implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(DemandSharing.class);
+
+	/** How long one read lasts before the shares are recomputed, ns. */
+	private static final long SLICE_NANOS = 50_000_000L;
 
 	private final FleetStateTopic state;
 
@@ -112,14 +115,27 @@ public final class DemandSharing implements AutoCloseable {
 		this.thread = Thread.ofPlatform().name("kow-fleet").daemon().start(this::loop);
 	}
 
+	/**
+	 * Publishes every {@code refresh}, and at once when what this worker waits for or
+	 * runs changed, so a released slot is handed over in about one read slice instead of
+	 * a refresh; reads and recomputes the shares every slice.
+	 */
 	private void loop() {
+		long sliceNanos = Math.min(this.refreshNanos, SLICE_NANOS);
+		long nextPublish = 0;
+		MemberState published = null;
 		try {
 			while (this.running) {
-				long next = this.nanoClock.getAsLong() + this.refreshNanos;
+				long now = this.nanoClock.getAsLong();
 				MemberState own = ownState();
-				this.view.put(own, this.nanoClock.getAsLong());
-				this.state.publish(own);
-				this.state.read(this.view, next);
+				this.view.put(own, now);
+				if (published == null || now >= nextPublish || !own.waiting().equals(published.waiting())
+						|| !own.running().equals(published.running())) {
+					this.state.publish(own);
+					published = own;
+					nextPublish = now + this.refreshNanos;
+				}
+				this.state.read(this.view, now + sliceNanos);
 				share(own);
 			}
 		}
@@ -137,12 +153,13 @@ public final class DemandSharing implements AutoCloseable {
 			waiting.put(lane, this.scheduler.waiting(lane));
 		}
 		long now = this.nanoClock.getAsLong();
-		long oldestMs = this.scheduler.oldestWaitingSinceNanos()
+		long nowMs = this.clock.millis();
+		long sinceMs = this.scheduler.oldestWaitingSinceNanos()
 			.stream()
-			.map(since -> (now - since) / 1_000_000)
+			.map(since -> nowMs - (now - since) / 1_000_000)
 			.findFirst()
 			.orElse(0);
-		return new MemberState(this.self, this.clock.millis(), waiting, this.preemption.runningByHost(), oldestMs);
+		return new MemberState(this.self, nowMs, waiting, this.preemption.runningByHost(), sinceMs);
 	}
 
 	private void share(MemberState own) {

@@ -48,8 +48,8 @@ public final class FleetAllocation {
 			Collection<MemberState> members, LaneWeights weights) {
 		int total = hosts.values().stream().mapToInt(Integer::intValue).sum();
 		List<MemberState> order = members.stream()
-			.sorted(Comparator.comparingLong(MemberState::oldestWaitingMs)
-				.reversed()
+			.sorted(Comparator
+				.comparingLong((MemberState m) -> m.waitingSinceMs() == 0 ? Long.MAX_VALUE : m.waitingSinceMs())
 				.thenComparing(MemberState::member))
 			.toList();
 		Map<Lane, Integer> laneSlots = laneSlots(total, order, weights);

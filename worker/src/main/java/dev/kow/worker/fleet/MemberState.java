@@ -12,11 +12,12 @@ import dev.kow.worker.job.Lane;
  * @param publishedAtMs when it was published, epoch ms of the publisher's clock
  * @param waiting jobs waiting for a slot, per lane
  * @param running attempts in flight, per host id and lane
- * @param oldestWaitingMs for how long its longest-waiting job has waited, ms; 0 when none
- * waits
+ * @param waitingSinceMs when its longest-waiting job entered its lane, epoch ms of the
+ * publisher's clock; 0 when none waits. A point in time, not an age, so that every worker
+ * ranks the members alike however old its copy of a state is waits
  */
 public record MemberState(String member, long publishedAtMs, Map<Lane, Integer> waiting,
-		Map<String, Map<Lane, Integer>> running, long oldestWaitingMs) {
+		Map<String, Map<Lane, Integer>> running, long waitingSinceMs) {
 
 	/** Copies the maps. */
 	public MemberState {

@@ -14,6 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The fleet's allocation as a pure function of the shared view. */
 class FleetAllocationTest {
 
+	/**
+	 * The time the states were taken, epoch ms; a member's oldest job waited since some
+	 * ms before.
+	 */
+	private static final long NOW_MS = 1_000_000;
+
 	private static SequencedMap<String, Integer> hosts(int... slots) {
 		SequencedMap<String, Integer> hosts = new LinkedHashMap<>();
 		for (int i = 0; i < slots.length; i++) {
@@ -24,12 +30,12 @@ class FleetAllocationTest {
 
 	private static MemberState waiting(String member, long oldestMs, int high, int normal, int batch) {
 		return new MemberState(member, 0, Map.of(Lane.HIGH, high, Lane.NORMAL, normal, Lane.BATCH, batch), Map.of(),
-				oldestMs);
+				oldestMs == 0 ? 0 : NOW_MS - oldestMs);
 	}
 
 	private static MemberState running(String member, String host, Lane lane, int count, int waitingBatch) {
 		return new MemberState(member, 0, Map.of(Lane.BATCH, waitingBatch), Map.of(host, Map.of(lane, count)),
-				waitingBatch > 0 ? 1 : 0);
+				waitingBatch > 0 ? NOW_MS - 1 : 0);
 	}
 
 	private static int total(Map<String, Integer> onHosts) {

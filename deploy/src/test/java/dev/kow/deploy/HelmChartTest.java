@@ -101,11 +101,20 @@ class HelmChartTest {
 			.contains("kow-kafka-tls", "gpu-proxy-tls");
 
 		List<Object> triggers = list(path(manifests.one("ScaledObject"), "spec", "triggers"));
-		assertThat(triggers).extracting(t -> path(map(t), "metadata", "topic"))
+		assertThat(map(triggers.get(0))).as("the backlog the workers measure, summed over the fleet, first")
+			.containsEntry("type", "prometheus");
+		assertThat(path(map(triggers.get(0)), "metadata", "query"))
+			.isEqualTo("sum(kow_lane_backlog{namespace=\"ml\",service=\"kow-kafka-ollama-worker\"})");
+		assertThat(path(map(triggers.get(0)), "metadata", "threshold")).isEqualTo("80");
+		List<Object> lag = triggers.subList(1, triggers.size());
+		assertThat(lag).as("the Kafka lag triggers stay as the fallback")
+			.extracting(t -> path(map(t), "metadata", "topic"))
 			.containsExactly("llm.jobs.high", "llm.jobs.normal", "llm.jobs.batch");
-		assertThat(triggers).allSatisfy(t -> {
+		assertThat(lag).allSatisfy(t -> {
 			assertThat(path(map(t), "metadata", "consumerGroup")).isEqualTo("llm-workers");
 			assertThat(path(map(t), "metadata", "sasl")).isEqualTo("scram_sha512");
+			assertThat(path(map(t), "metadata", "offsetResetPolicy")).as("as the workers' auto.offset.reset")
+				.isEqualTo("earliest");
 		});
 		assertThat(manifests.all("TriggerAuthentication")).hasSize(1);
 		assertThat(manifests.all("HorizontalPodAutoscaler")).as("KEDA present: no HPA").isEmpty();

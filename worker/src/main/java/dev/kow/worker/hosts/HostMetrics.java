@@ -48,7 +48,7 @@ public final class HostMetrics implements MeterBinder {
 				.description("1 while the host's failure rate is at or above routing.degraded-failure-rate: jobs wait "
 						+ "briefly for a healthy slot before taking one of its slots")
 				.register(meters);
-			Gauge.builder("kow.host.circuit.open", host, h -> h.breaker().getState().name().startsWith("OPEN") ? 1 : 0)
+			Gauge.builder("kow.host.circuit.open", this.pool, p -> p.status(host).open() ? 1 : 0)
 				.tag("host", host.id())
 				.description("1 while the host's circuit breaker is open")
 				.register(meters);

@@ -13,7 +13,6 @@ import java.util.function.LongSupplier;
 import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.worker.config.IntakeProperties;
 import dev.kow.worker.config.SchedulingProperties;
-import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.offsets.CompletionSink;
 import dev.kow.worker.offsets.PartitionOffsets;
@@ -61,8 +60,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private final Set<String> topics;
 
-	private final LaneScheduler scheduler;
-
 	private final RecordAdmission admission;
 
 	private final IntakeProperties intake;
@@ -102,7 +99,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			SchedulingProperties limits, Clock clock, LongSupplier nanoClock) {
 		this.consumer = consumer;
 		this.topics = Set.copyOf(lanes.keySet());
-		this.scheduler = scheduler;
 		this.intake = intake;
 		this.clock = clock;
 		this.nanoClock = nanoClock;
@@ -265,11 +261,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			pollDiscarding();
 		}
 		this.registry.applyCompletions();
-		for (TopicPartition partition : this.registry.partitions()) {
-			List<Job> cancelled = new ArrayList<>(this.scheduler.removePartition(partition));
-			cancelled.addAll(this.registry.removeJobs(partition));
-			cancelled.forEach(Job::cancel);
-		}
+		this.registry.partitions().forEach(this.revocation::cancelJobs);
 		this.commits.commitBeforeLeaving(LEAVE_COMMIT_TIMEOUT, this::pollDiscarding);
 	}
 

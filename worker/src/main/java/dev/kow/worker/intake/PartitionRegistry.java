@@ -179,17 +179,16 @@ final class PartitionRegistry {
 
 	/**
 	 * Forgets a partition that is no longer assigned: its tracker is revoked (later
-	 * completions of its records are ignored) and its records leave the lane's count.
+	 * completions of its records are ignored) and its records leave the lane's count. Its
+	 * jobs are left to {@link #removeJobs}.
 	 * @param partition the partition
-	 * @return its jobs still in progress (the caller cancels them)
 	 */
-	List<Job> forget(TopicPartition partition) {
+	void forget(TopicPartition partition) {
 		PartitionOffsets tracker = this.trackers.remove(partition);
 		if (tracker != null) {
 			tracker.revoke();
 			this.laneBuffered.merge(lane(partition.topic()), -tracker.pendingCount(), Integer::sum);
 		}
-		return removeJobs(partition);
 	}
 
 	/**

@@ -139,11 +139,21 @@ final class Revocation implements ConsumerRebalanceListener {
 	 */
 	void forget(Collection<TopicPartition> partitions) {
 		for (TopicPartition partition : partitions) {
-			List<Job> cancelled = new ArrayList<>(this.scheduler.removePartition(partition));
-			cancelled.addAll(this.registry.forget(partition));
-			cancelled.forEach(Job::cancel);
+			this.registry.forget(partition);
+			cancelJobs(partition);
 			this.backpressure.forget(partition);
 		}
+	}
+
+	/**
+	 * Cancels every job of a partition, queued or running; its tracker stays (the
+	 * shutdown drain still commits it).
+	 * @param partition the partition
+	 */
+	void cancelJobs(TopicPartition partition) {
+		List<Job> cancelled = new ArrayList<>(this.scheduler.removePartition(partition));
+		cancelled.addAll(this.registry.removeJobs(partition));
+		cancelled.forEach(Job::cancel);
 	}
 
 	/**

@@ -3,10 +3,11 @@ package dev.kow.worker.fleet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SequencedMap;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 import dev.kow.worker.hosts.HostPool;
@@ -71,6 +72,11 @@ public final class DemandSharing implements AutoCloseable {
 
 	private final FleetView view = new FleetView();
 
+	private final List<FleetHost> hosts;
+
+	/** Host ids other workers run on that this worker does not know, warned of once. */
+	private final Set<String> unknownHosts = new HashSet<>();
+
 	private final Thread thread;
 
 	private volatile boolean running = true;
@@ -109,6 +115,7 @@ public final class DemandSharing implements AutoCloseable {
 		this.staleAfterNanos = staleAfter.toNanos();
 		this.nanoClock = nanoClock;
 		this.clock = clock;
+		this.hosts = pool.hosts().stream().map(host -> new FleetHost(host.id(), host.slots(), host.models())).toList();
 		Map<String, Integer> none = new LinkedHashMap<>();
 		pool.hosts().forEach(host -> none.put(host.id(), 0));
 		pool.assignShares(none);
@@ -130,7 +137,8 @@ public final class DemandSharing implements AutoCloseable {
 				MemberState own = ownState();
 				this.view.put(own, now);
 				if (published == null || now >= nextPublish || !own.waiting().equals(published.waiting())
-						|| !own.running().equals(published.running())) {
+						|| !own.running().equals(published.running())
+						|| !own.waitingModels().equals(published.waitingModels())) {
 					this.state.publish(own);
 					published = own;
 					nextPublish = now + this.refreshNanos;
@@ -159,7 +167,8 @@ public final class DemandSharing implements AutoCloseable {
 			.map(since -> nowMs - (now - since) / 1_000_000)
 			.findFirst()
 			.orElse(0);
-		return new MemberState(this.self, nowMs, waiting, this.preemption.runningByHost(), sinceMs);
+		return new MemberState(this.self, nowMs, waiting, this.preemption.runningByHost(), sinceMs,
+				this.scheduler.waitingModels());
 	}
 
 	private void share(MemberState own) {
@@ -177,9 +186,8 @@ public final class DemandSharing implements AutoCloseable {
 		}
 		List<MemberState> live = this.view.live(now, this.staleAfterNanos);
 		this.lastMembers = live.size();
-		SequencedMap<String, Integer> slots = new LinkedHashMap<>();
-		this.pool.hosts().forEach(host -> slots.put(host.id(), host.slots()));
-		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(slots, live, this.weights);
+		warnOfUnknownHosts(live);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(this.hosts, live, this.weights);
 		Map<String, Integer> shares = new LinkedHashMap<>();
 		for (OllamaHost host : this.pool.hosts()) {
 			int others = 0;
@@ -216,6 +224,22 @@ public final class DemandSharing implements AutoCloseable {
 			int excess = own.runningOn(host.id()) - shares.getOrDefault(host.id(), 0);
 			if (excess > 0) {
 				this.preemption.shed(host, urgent, excess);
+			}
+		}
+	}
+
+	/**
+	 * The allocation counts a host's calls by host id: a worker that names a host
+	 * differently puts calls on it that the others do not count.
+	 */
+	private void warnOfUnknownHosts(List<MemberState> live) {
+		for (MemberState member : live) {
+			for (String host : member.running().keySet()) {
+				if (this.hosts.stream().noneMatch(known -> known.id().equals(host)) && this.unknownHosts.add(host)) {
+					log.warn("worker {} runs calls on host '{}', which this worker does not know: every worker must "
+							+ "configure the same hosts with the same ids (worker.ollama.hosts[N].id), or a host "
+							+ "gets more calls than its slots", member.member(), host);
+				}
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SequencedMap;
 
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
@@ -27,11 +26,16 @@ import dev.kow.worker.job.LaneWeights;
  * slots, the members that have waited longest get the slots, and as they run, others'
  * jobs become the oldest: slots rotate and no member with waiting jobs starves.</li>
  * <li><b>Hosts.</b> A member keeps the slots it runs on first, then takes free slots in
- * host order, so quotas move between hosts as little as possible. Per host, the quotas
- * add up to at most its slots.</li>
+ * host order on hosts that serve a model it waits for, so quotas move between hosts as
+ * little as possible. A quota that finds no such host is dropped, and each host's free
+ * slots then go to the members that wait for its models and still want more, the
+ * longest-waiting first: with hosts that serve different models no slot is left to a
+ * member that cannot use it while another waits for it.</li>
+ * <li><b>Surplus.</b> Slots nobody wants are spread over the members one at a time, so a
+ * job that arrives at an idle fleet starts at once instead of after the next recompute;
+ * the next allocation takes them back where they are wanted.</li>
  * </ol>
- * Hosts are taken as serving every model; a worker holds back a quota it cannot use for
- * its model.
+ * Per host, the quotas add up to at most its slots.
  */
 public final class FleetAllocation {
 
@@ -39,14 +43,15 @@ public final class FleetAllocation {
 	}
 
 	/**
-	 * @param hosts host id to slots, in configuration order
+	 * @param hosts the hosts, in configuration order
 	 * @param members the members' last states
 	 * @param weights the lane weights
-	 * @return member id to (host id to slots); every member of {@code members} is present
+	 * @return member id to (host id to slots, in host order); every member of
+	 * {@code members} is present
 	 */
-	public static Map<String, Map<String, Integer>> allocate(SequencedMap<String, Integer> hosts,
-			Collection<MemberState> members, LaneWeights weights) {
-		int total = hosts.values().stream().mapToInt(Integer::intValue).sum();
+	public static Map<String, Map<String, Integer>> allocate(List<FleetHost> hosts, Collection<MemberState> members,
+			LaneWeights weights) {
+		int total = hosts.stream().mapToInt(FleetHost::slots).sum();
 		List<MemberState> order = members.stream()
 			.sorted(Comparator
 				.comparingLong((MemberState m) -> m.waitingSinceMs() == 0 ? Long.MAX_VALUE : m.waitingSinceMs())
@@ -102,29 +107,50 @@ public final class FleetAllocation {
 	}
 
 	/**
-	 * Places each member's quota on hosts: where it runs first, then free slots in host
-	 * order.
+	 * Places each member's quota on hosts: where it runs, then free slots on hosts that
+	 * serve its models; then fills each host's free slots for members that still want
+	 * more, and spreads the surplus.
 	 */
-	private static Map<String, Map<String, Integer>> toHosts(SequencedMap<String, Integer> hosts,
-			List<MemberState> order, Map<String, Integer> quota) {
-		Map<String, Integer> free = new LinkedHashMap<>(hosts);
+	private static Map<String, Map<String, Integer>> toHosts(List<FleetHost> hosts, List<MemberState> order,
+			Map<String, Integer> quota) {
+		Map<String, Integer> free = new LinkedHashMap<>();
+		hosts.forEach(host -> free.put(host.id(), host.slots()));
 		Map<String, Integer> left = new LinkedHashMap<>(quota);
 		Map<String, Map<String, Integer>> placed = new LinkedHashMap<>();
 		List<MemberState> byId = order.stream().sorted(Comparator.comparing(MemberState::member)).toList();
 		for (MemberState member : byId) {
 			Map<String, Integer> onHosts = new LinkedHashMap<>();
-			hosts.keySet().forEach(host -> onHosts.put(host, 0));
+			hosts.forEach(host -> onHosts.put(host.id(), 0));
 			placed.put(member.member(), onHosts);
-			for (String host : hosts.keySet()) {
-				int keep = Math.min(member.runningOn(host),
-						Math.min(left.getOrDefault(member.member(), 0), free.getOrDefault(host, 0)));
-				place(member.member(), host, keep, onHosts, free, left);
+			for (FleetHost host : hosts) {
+				int keep = Math.min(member.runningOn(host.id()),
+						Math.min(left.getOrDefault(member.member(), 0), free.getOrDefault(host.id(), 0)));
+				place(member.member(), host.id(), keep, onHosts, free, left);
 			}
 		}
 		for (MemberState member : byId) {
-			for (String host : hosts.keySet()) {
-				int add = Math.min(left.getOrDefault(member.member(), 0), free.getOrDefault(host, 0));
-				place(member.member(), host, add, placed.getOrDefault(member.member(), Map.of()), free, left);
+			for (FleetHost host : hosts) {
+				if (host.servesAnyOf(member)) {
+					int add = Math.min(left.getOrDefault(member.member(), 0), free.getOrDefault(host.id(), 0));
+					place(member.member(), host.id(), add, placed.getOrDefault(member.member(), Map.of()), free, left);
+				}
+			}
+		}
+		for (FleetHost host : hosts) {
+			for (MemberState member : order) {
+				Map<String, Integer> onHosts = placed.getOrDefault(member.member(), Map.of());
+				int unmet = member.want() - onHosts.values().stream().mapToInt(Integer::intValue).sum();
+				if (unmet > 0 && host.servesAnyOf(member)) {
+					place(member.member(), host.id(), Math.min(unmet, free.getOrDefault(host.id(), 0)), onHosts, free,
+							left);
+				}
+			}
+		}
+		int next = 0;
+		for (FleetHost host : hosts) {
+			for (; free.getOrDefault(host.id(), 0) > 0 && !order.isEmpty(); next++) {
+				String id = order.get(next % order.size()).member();
+				place(id, host.id(), 1, placed.getOrDefault(id, Map.of()), free, left);
 			}
 		}
 		return placed;

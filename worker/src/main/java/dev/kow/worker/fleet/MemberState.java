@@ -1,6 +1,7 @@
 package dev.kow.worker.fleet;
 
 import java.util.Map;
+import java.util.Set;
 
 import dev.kow.worker.job.Lane;
 
@@ -14,15 +15,18 @@ import dev.kow.worker.job.Lane;
  * @param running attempts in flight, per host id and lane
  * @param waitingSinceMs when its longest-waiting job entered its lane, epoch ms of the
  * publisher's clock; 0 when none waits. A point in time, not an age, so that every worker
- * ranks the members alike however old its copy of a state is waits
+ * ranks the members alike however old its copy of a state is
+ * @param waitingModels the models its waiting jobs ask for (normalised names); empty when
+ * none waits, or from a worker that does not say (any host will do)
  */
 public record MemberState(String member, long publishedAtMs, Map<Lane, Integer> waiting,
-		Map<String, Map<Lane, Integer>> running, long waitingSinceMs) {
+		Map<String, Map<Lane, Integer>> running, long waitingSinceMs, Set<String> waitingModels) {
 
-	/** Copies the maps. */
+	/** Copies the maps; a missing {@code waitingModels} is empty. */
 	public MemberState {
 		waiting = Map.copyOf(waiting);
 		running = Map.copyOf(running);
+		waitingModels = (waitingModels == null) ? Set.of() : Set.copyOf(waitingModels);
 	}
 
 	/**
@@ -55,6 +59,17 @@ public record MemberState(String member, long publishedAtMs, Map<Lane, Integer> 
 	 */
 	int want(Lane lane) {
 		return running(lane) + waiting(lane);
+	}
+
+	/**
+	 * @return what the worker could use in every lane
+	 */
+	int want() {
+		int want = 0;
+		for (Lane lane : Lane.values()) {
+			want += want(lane);
+		}
+		return want;
 	}
 
 }

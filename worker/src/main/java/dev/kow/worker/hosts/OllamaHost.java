@@ -114,6 +114,13 @@ public final class OllamaHost {
 	}
 
 	/**
+	 * @return normalised names of the models it serves; empty means any
+	 */
+	public Set<String> models() {
+		return this.models;
+	}
+
+	/**
 	 * @param model a normalised model name
 	 * @return whether this host is configured to serve it
 	 */

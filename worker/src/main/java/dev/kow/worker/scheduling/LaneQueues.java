@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
@@ -29,6 +31,9 @@ final class LaneQueues {
 	private final Map<Lane, Double> stride = new EnumMap<>(Lane.class);
 
 	private final Map<Lane, Double> pass = new EnumMap<>(Lane.class);
+
+	/** Jobs waiting per model, over every lane. */
+	private final Map<String, Integer> perModel = new HashMap<>();
 
 	private final long agingNanos;
 
@@ -75,6 +80,12 @@ final class LaneQueues {
 		else {
 			queue.addLast(job);
 		}
+		this.perModel.merge(job.model(), 1, Integer::sum);
+	}
+
+	private Job removed(Job job) {
+		this.perModel.computeIfPresent(job.model(), (model, count) -> (count > 1) ? count - 1 : null);
+		return job;
 	}
 
 	/**
@@ -92,7 +103,7 @@ final class LaneQueues {
 	 * @return its first job
 	 */
 	Job drop(Lane lane) {
-		return queue(lane).removeFirst();
+		return removed(queue(lane).removeFirst());
 	}
 
 	/**
@@ -103,7 +114,7 @@ final class LaneQueues {
 	Job take(Lane lane) {
 		this.virtualTime = pass(lane);
 		this.pass.put(lane, pass(lane) + this.stride.getOrDefault(lane, 1.0));
-		return queue(lane).removeFirst();
+		return removed(queue(lane).removeFirst());
 	}
 
 	/**
@@ -141,7 +152,7 @@ final class LaneQueues {
 			queue.removeIf(job -> {
 				boolean match = job.source().partition().equals(partition);
 				if (match) {
-					removed.add(job);
+					removed.add(removed(job));
 				}
 				return match;
 			});
@@ -166,6 +177,13 @@ final class LaneQueues {
 			.filter(queue -> !queue.isEmpty())
 			.mapToLong(queue -> queue.getFirst().queuedSinceNanos())
 			.min();
+	}
+
+	/**
+	 * @return the models of the waiting jobs (normalised names)
+	 */
+	Set<String> models() {
+		return Set.copyOf(this.perModel.keySet());
 	}
 
 	/**

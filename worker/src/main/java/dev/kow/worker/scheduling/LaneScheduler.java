@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
@@ -135,6 +136,14 @@ public final class LaneScheduler {
 	 */
 	public synchronized int waiting(Lane lane) {
 		return this.queues.size(lane);
+	}
+
+	/**
+	 * @return the models the waiting jobs ask for (normalised names, as
+	 * {@code Job.model()}); empty when none waits
+	 */
+	public synchronized Set<String> waitingModels() {
+		return this.queues.models();
 	}
 
 	/**

@@ -1,9 +1,9 @@
 package dev.kow.worker.fleet;
 
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SequencedMap;
+import java.util.Set;
 
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
@@ -20,40 +20,38 @@ class FleetAllocationTest {
 	 */
 	private static final long NOW_MS = 1_000_000;
 
-	private static SequencedMap<String, Integer> hosts(int... slots) {
-		SequencedMap<String, Integer> hosts = new LinkedHashMap<>();
+	private static List<FleetHost> hosts(int... slots) {
+		List<FleetHost> hosts = new ArrayList<>();
 		for (int i = 0; i < slots.length; i++) {
-			hosts.put("h" + i, slots[i]);
+			hosts.add(new FleetHost("h" + i, slots[i], Set.of()));
 		}
 		return hosts;
 	}
 
 	private static MemberState waiting(String member, long oldestMs, int high, int normal, int batch) {
 		return new MemberState(member, 0, Map.of(Lane.HIGH, high, Lane.NORMAL, normal, Lane.BATCH, batch), Map.of(),
-				oldestMs == 0 ? 0 : NOW_MS - oldestMs);
+				oldestMs == 0 ? 0 : NOW_MS - oldestMs, Set.of());
 	}
 
 	private static MemberState running(String member, String host, Lane lane, int count, int waitingBatch) {
 		return new MemberState(member, 0, Map.of(Lane.BATCH, waitingBatch), Map.of(host, Map.of(lane, count)),
-				waitingBatch > 0 ? NOW_MS - 1 : 0);
+				waitingBatch > 0 ? NOW_MS - 1 : 0, Set.of());
 	}
 
 	private static int total(Map<String, Integer> onHosts) {
 		return onHosts.values().stream().mapToInt(Integer::intValue).sum();
 	}
 
-	private static void assertNoHostOverItsSlots(SequencedMap<String, Integer> hosts,
-			Map<String, Map<String, Integer>> allocation) {
-		hosts.forEach((host,
-				slots) -> assertThat(
-						allocation.values().stream().mapToInt(onHosts -> onHosts.getOrDefault(host, 0)).sum())
-					.as("quotas on " + host)
-					.isLessThanOrEqualTo(slots));
+	private static void assertNoHostOverItsSlots(List<FleetHost> hosts, Map<String, Map<String, Integer>> allocation) {
+		hosts.forEach(host -> assertThat(
+				allocation.values().stream().mapToInt(onHosts -> onHosts.getOrDefault(host.id(), 0)).sum())
+			.as("quotas on " + host.id())
+			.isLessThanOrEqualTo(host.slots()));
 	}
 
 	@Test
 	void aBacklogOnOneWorkerGetsEverySlotWhileTheOthersHaveNothingToRun() {
-		SequencedMap<String, Integer> hosts = hosts(4, 4);
+		List<FleetHost> hosts = hosts(4, 4);
 		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
 				List.of(waiting("w1", 5_000, 0, 0, 400), waiting("w2", 0, 0, 0, 0), waiting("w3", 0, 0, 0, 0)),
 				LaneWeights.DEFAULT);
@@ -65,7 +63,7 @@ class FleetAllocationTest {
 
 	@Test
 	void lanesShareTheFleetsSlotsByWeightWhicheverWorkerHoldsThem() {
-		SequencedMap<String, Integer> hosts = hosts(6, 6);
+		List<FleetHost> hosts = hosts(6, 6);
 		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
 				List.of(waiting("w1", 100, 300, 0, 0), waiting("w2", 100, 0, 300, 0), waiting("w3", 100, 0, 0, 300)),
 				LaneWeights.DEFAULT);
@@ -77,7 +75,7 @@ class FleetAllocationTest {
 
 	@Test
 	void aHighBurstOnOneWorkerTakesTheHighShareFromBatchRunningElsewhere() {
-		SequencedMap<String, Integer> hosts = hosts(4, 4);
+		List<FleetHost> hosts = hosts(4, 4);
 		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
 				List.of(running("w1", "h0", Lane.BATCH, 4, 100), running("w2", "h1", Lane.BATCH, 4, 100),
 						waiting("w3", 10, 300, 0, 0)),
@@ -89,7 +87,7 @@ class FleetAllocationTest {
 
 	@Test
 	void withMoreWorkersThanSlotsTheLongestWaitingGetThemAndNoneIsLeftOut() {
-		SequencedMap<String, Integer> hosts = hosts(4);
+		List<FleetHost> hosts = hosts(4);
 		List<MemberState> six = List.of(waiting("w1", 10, 0, 0, 5), waiting("w2", 60, 0, 0, 5),
 				waiting("w3", 20, 0, 0, 5), waiting("w4", 50, 0, 0, 5), waiting("w5", 40, 0, 0, 5),
 				waiting("w6", 30, 0, 0, 5));
@@ -102,7 +100,7 @@ class FleetAllocationTest {
 
 	@Test
 	void aWorkerKeepsTheHostItRunsOnAndQuotasNeverExceedAHost() {
-		SequencedMap<String, Integer> hosts = hosts(2, 2);
+		List<FleetHost> hosts = hosts(2, 2);
 		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
 				List.of(running("w1", "h1", Lane.BATCH, 2, 0), waiting("w2", 10, 0, 0, 10)), LaneWeights.DEFAULT);
 		assertThat(allocation.get("w1")).containsEntry("h1", 2).containsEntry("h0", 0);
@@ -112,11 +110,58 @@ class FleetAllocationTest {
 
 	@Test
 	void everyWorkerComputesTheSameAllocationWhateverOrderItReadTheStatesIn() {
-		SequencedMap<String, Integer> hosts = hosts(3, 5);
+		List<FleetHost> hosts = hosts(3, 5);
 		List<MemberState> states = List.of(waiting("a", 3, 2, 1, 9), running("b", "h0", Lane.NORMAL, 2, 4),
 				waiting("c", 7, 0, 4, 2));
 		assertThat(FleetAllocation.allocate(hosts, states.reversed(), LaneWeights.DEFAULT))
 			.isEqualTo(FleetAllocation.allocate(hosts, states, LaneWeights.DEFAULT));
+	}
+
+	@Test
+	void slotsNobodyWantsAreSpreadOverTheMembersSoANewJobNeedNotWaitForARecompute() {
+		List<FleetHost> hosts = hosts(4, 4);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts,
+				List.of(waiting("w1", 10, 0, 0, 2), waiting("w2", 0, 0, 0, 0), waiting("w3", 0, 0, 0, 0)),
+				LaneWeights.DEFAULT);
+		assertThat(total(allocation.get("w1"))).as("its 2 jobs and 2 of the 6 spare slots").isEqualTo(4);
+		assertThat(total(allocation.get("w2"))).isEqualTo(2);
+		assertThat(total(allocation.get("w3"))).isEqualTo(2);
+		assertThat(FleetAllocation.allocate(hosts, List.of(waiting("alone", 0, 0, 0, 0)), LaneWeights.DEFAULT))
+			.as("a worker alone may use every slot")
+			.containsEntry("alone", Map.of("h0", 4, "h1", 4));
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void aHostThatServesOnlyOtherModelsGoesToTheWorkerThatWaitsForItsModel() {
+		List<FleetHost> hosts = List.of(new FleetHost("embed", 4, Set.of("nomic-embed-text:latest")),
+				new FleetHost("chat", 4, Set.of("llama3.2:latest")));
+		MemberState chats = new MemberState("a", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 50,
+				Set.of("llama3.2:latest"));
+		MemberState embeds = new MemberState("b", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 10,
+				Set.of("nomic-embed-text:latest"));
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, List.of(chats, embeds),
+				LaneWeights.DEFAULT);
+		assertThat(allocation.get("a")).as("all of the chat host, none of the embedding host")
+			.containsEntry("chat", 4)
+			.containsEntry("embed", 0);
+		assertThat(allocation.get("b")).containsEntry("chat", 0).containsEntry("embed", 4);
+		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void aQuotaThatFitsNoHostOfItsModelGoesToWhoeverCanUseTheSlot() {
+		List<FleetHost> hosts = List.of(new FleetHost("chat", 4, Set.of("llama3.2:latest")),
+				new FleetHost("any", 2, Set.of()));
+		MemberState chats = new MemberState("a", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 50,
+				Set.of("llama3.2:latest"));
+		MemberState others = new MemberState("b", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 10,
+				Set.of("qwen3:latest"));
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, List.of(chats, others),
+				LaneWeights.DEFAULT);
+		assertThat(total(allocation.get("b"))).as("b can only use the host that serves any model").isEqualTo(2);
+		assertThat(allocation.get("a")).as("a gets the rest, none of it idle").containsEntry("chat", 4);
+		assertNoHostOverItsSlots(hosts, allocation);
 	}
 
 }

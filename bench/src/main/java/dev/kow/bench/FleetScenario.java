@@ -18,7 +18,6 @@ import dev.kow.worker.WorkerApplication;
 import dev.kow.worker.job.Lane;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.GroupState;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,9 +28,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code fleet}: fleets of workers sharing hosts, slots split by demand ({@code worker},
  * {@code slot-sharing.mode=demand}) against today's equal split ({@code worker-static},
- * {@code mode=group}). The workers of a fleet run in this JVM (separate Spring contexts),
- * since a 2-core machine cannot hold six worker processes, the broker and the hosts.
- * Cases:
+ * {@code mode=static}). The workers of a fleet run in this JVM (separate Spring
+ * contexts), since a 2-core machine cannot hold six worker processes, the broker and the
+ * hosts. Cases:
  * <ul>
  * <li>{@code skew}: 3 workers, 2 hosts x 4 slots, a batch backlog on one partition:
  * {@code throughput_ratio} of the hosts' ideal;</li>
@@ -264,20 +263,13 @@ final class FleetScenario implements Callable<Integer>, Scenario {
 		private final List<ConfigurableApplicationContext> workers = new ArrayList<>();
 
 		Fleet(Trial trial, List<OllamaSimulator> hosts, int slotsPerHost, int count) throws Exception {
-			String fleetTopic = trial.topics.group() + ".fleet";
 			try (Admin admin = Admin.create(Map.of("bootstrap.servers", trial.env.bootstrap))) {
-				admin
-					.createTopics(List
-						.of(new NewTopic(fleetTopic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
-					.all()
-					.get(30, TimeUnit.SECONDS);
 				for (int i = 0; i < count; i++) {
 					Map<String, Object> props = WorkerSystem.properties(trial.env, trial.topics, hosts, slotsPerHost,
 							"sim");
 					props.put("spring.main.web-application-type", "none");
 					props.put("worker.intake.worker-id", trial.system + "-" + i);
-					props.put("worker.topics.fleet-state", fleetTopic);
-					props.put("worker.ollama.slot-sharing.mode", trial.system.equals("worker") ? "demand" : "group");
+					props.put("worker.ollama.slot-sharing.mode", trial.system.equals("worker") ? "demand" : "static");
 					this.workers.add(new SpringApplicationBuilder(WorkerApplication.class).logStartupInfo(false)
 						.run(WorkerApplication.arguments(props)));
 				}

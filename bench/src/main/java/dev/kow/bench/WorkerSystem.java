@@ -40,6 +40,7 @@ final class WorkerSystem implements SystemUnderTest {
 		props.put("worker.topics.batch", topics.batch());
 		props.put("worker.topics.results", topics.results());
 		props.put("worker.topics.dead-letter", topics.deadLetter());
+		props.put("worker.topics.fleet-state", topics.group() + ".fleet");
 		props.put("worker.intake.group-id", topics.group());
 		for (int i = 0; i < hosts.size(); i++) {
 			props.put("worker.ollama.hosts[" + i + "].id", hostPrefix + "-" + i);

@@ -19,6 +19,7 @@ import dev.kow.worker.config.TopicsProperties;
 import dev.kow.worker.execution.ExecutionMetrics;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.fleet.DemandSharing;
+import dev.kow.worker.fleet.FleetStateProvisioning;
 import dev.kow.worker.health.HostPoolHealthIndicator;
 import dev.kow.worker.health.IntakeHealthIndicator;
 import dev.kow.worker.health.KafkaHealthIndicator;
@@ -208,12 +209,11 @@ public class WorkerConfiguration {
 	}
 
 	/**
-	 * Splits each host's slots among the consumer group's members
-	 * ({@code worker.ollama.slot-sharing.mode}, {@code group} by default); absent with
-	 * {@code none}, when every worker uses all slots.
+	 * Splits each host's slots equally among the consumer group's members
+	 * ({@code worker.ollama.slot-sharing.mode=static}).
 	 */
 	@Bean(destroyMethod = "close")
-	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "group", matchIfMissing = true)
+	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "static")
 	SlotSharing slotSharing(KafkaProperties kafka, IntakeProperties intake, OllamaProperties ollama,
 			IntakeLoop intakeLoop, HostPool pool, Scheduler workerTimer, LongSupplier nanoClock) {
 		return new SlotSharing(Admin.create(KafkaClientSettings.admin(kafka, intake)), intake.groupId(),
@@ -223,15 +223,19 @@ public class WorkerConfiguration {
 
 	/**
 	 * Splits each host's slots by demand across the fleet
-	 * ({@code worker.ollama.slot-sharing.mode=demand}), over
-	 * {@code worker.topics.fleet-state}.
+	 * ({@code worker.ollama.slot-sharing.mode}, {@code demand} by default), over
+	 * {@code worker.topics.fleet-state}; absent with {@code none}, when every worker uses
+	 * all slots.
 	 */
 	@Bean(destroyMethod = "close")
-	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "demand")
+	@ConditionalOnProperty(name = "worker.ollama.slot-sharing.mode", havingValue = "demand", matchIfMissing = true)
 	DemandSharing demandSharing(KafkaProperties kafka, IntakeProperties intake, TopicsProperties topics,
 			OllamaProperties ollama, SchedulingProperties scheduling, HostPool pool, LaneScheduler scheduler,
 			Preemption preemption, LongSupplier nanoClock, Clock workerClock) {
 		OllamaProperties.Sharing sharing = ollama.slotSharing();
+		try (Admin admin = Admin.create(KafkaClientSettings.admin(kafka, intake))) {
+			FleetStateProvisioning.ensureTopic(admin, topics.fleetState());
+		}
 		return new DemandSharing(new KafkaProducer<>(KafkaClientSettings.fleetStateProducer(kafka, intake)),
 				new KafkaConsumer<>(KafkaClientSettings.fleetStateConsumer(kafka, intake)), topics.fleetState(),
 				intake.workerId(), pool, scheduler, preemption, scheduling.weights(), sharing.refresh(),

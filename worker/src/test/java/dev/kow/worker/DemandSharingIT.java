@@ -22,10 +22,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fleet-wide slot sharing by demand ({@code worker.ollama.slot-sharing.mode=demand}) on a
- * real broker, with three workers sharing one host: a backlog that lands on one partition
- * is served by all of the host's slots, not by the third that an equal split gives its
- * worker.
+ * Fleet-wide slot sharing by demand ({@code worker.ollama.slot-sharing.mode=demand}, the
+ * default) on a real broker, with workers sharing one host: a backlog that lands on one
+ * partition is served by all of the host's slots, not by the third that an equal split
+ * gives its worker, and a high-priority burst on one worker takes slots from batch
+ * running on another.
  */
 @ExtendWith(SharedFixtures.class)
 class DemandSharingIT {
@@ -49,12 +50,13 @@ class DemandSharingIT {
 	}
 
 	@Test
-	void aBacklogOnOnePartitionGetsEverySlotOfTheFleetAndNoHostGoesOverItsSlots() {
+	void aBacklogOnOnePartitionGetsEverySlotOfTheFleetAndNoHostGoesOverItsSlots() throws Exception {
 		for (String worker : List.of("w1", "w2", "w3")) {
-			this.pipeline.startWorkerWith(SLOTS, this.host, "worker.ollama.slot-sharing.mode=demand",
-					"worker.intake.worker-id=" + worker);
+			this.pipeline.startWorkerWith(SLOTS, this.host, "worker.intake.worker-id=" + worker);
 		}
 		this.pipeline.awaitMembersHoldingPartitions(3);
+		assertThat(this.pipeline.fleetStateTopicShape()).as("the workers created the missing fleet-state topic")
+			.isEqualTo("1 partition(s), cleanup.policy=compact");
 		int total = 90;
 		for (int i = 0; i < total; i++) {
 			this.pipeline.send(this.pipeline.batch, 0,
@@ -77,8 +79,7 @@ class DemandSharingIT {
 	@Test
 	void aHighBurstOnOneWorkerTakesSlotsFromBatchRunningOnAnother() throws Exception {
 		for (String worker : List.of("w1", "w2")) {
-			this.pipeline.startWorkerWith(SLOTS, this.host, "worker.ollama.slot-sharing.mode=demand",
-					"worker.intake.worker-id=" + worker);
+			this.pipeline.startWorkerWith(SLOTS, this.host, "worker.intake.worker-id=" + worker);
 		}
 		this.pipeline.awaitMembersHoldingPartitions(2);
 		Map<String, List<TopicPartition>> held = this.pipeline.assignments();

@@ -32,11 +32,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Workers join mid-run, one leaves by SIGTERM (drain: stop reading, finish in-flight
  * calls, commit, leave the group), one is killed with {@code kill -9}; every request gets
  * its answer, and the only results published twice are those of the killed worker's
- * uncommitted work. Each worker names the shared simulated host differently ({@code w1},
- * {@code w2}, {@code w3}), so a result's {@code host} field says which worker produced
- * it. The workers split the host's slots by group membership (slot sharing, the default):
- * the host is over its slots only for moments after a rebalance, while calls already
- * running finish.
+ * uncommitted work. A result's {@code worker_id} says which worker ({@code w1},
+ * {@code w2}, {@code w3}) produced it; every worker names the shared host alike, as slot
+ * sharing by demand requires. The workers split the host's slots by demand (slot sharing,
+ * the default): the host is over its slots at most for the hand-over races the guard
+ * cannot see (two workers taking more at once from views a publish apart).
  */
 @ExtendWith(SharedFixtures.class)
 class FleetIT {
@@ -91,7 +91,7 @@ class FleetIT {
 	private Process startWorker(String name, File log) throws Exception {
 		assertThat(JAR).as("the worker jar is built by the package phase").exists();
 		Map<String, Object> props = this.pipeline.workerProperties(SLOTS, new OllamaSimulator[] { this.host },
-				"worker.ollama.hosts[0].id=" + name, "worker.intake.drain-timeout=20s", "logging.level.dev.kow=INFO",
+				"worker.intake.worker-id=" + name, "worker.intake.drain-timeout=20s", "logging.level.dev.kow=INFO",
 				// the group notices a killed member after its session timeout: the
 				// broker's minimum, not 45 s
 				"spring.kafka.consumer.properties.session.timeout.ms=6000");
@@ -124,7 +124,7 @@ class FleetIT {
 		return results.values()
 			.stream()
 			.flatMap(List::stream)
-			.collect(Collectors.groupingBy(result -> String.valueOf(result.getHost()), Collectors.counting()));
+			.collect(Collectors.groupingBy(result -> String.valueOf(result.getWorkerId()), Collectors.counting()));
 	}
 
 	/**
@@ -182,15 +182,16 @@ class FleetIT {
 		List<List<InferenceResult>> repeated = all.values().stream().filter(list -> list.size() > 1).toList();
 		int duplicates = repeated.stream().mapToInt(list -> list.size() - 1).sum();
 		long notFromTheKill = repeated.stream()
-			.filter(list -> list.stream().noneMatch(result -> "w3".equals(String.valueOf(result.getHost()))))
+			.filter(list -> list.stream().noneMatch(result -> "w3".equals(String.valueOf(result.getWorkerId()))))
 			.count();
-		int w3Share = SLOTS / 2; // its share once w2 has left
+		// by demand, the killed worker may have held every slot of the host
+		int w3Share = SLOTS;
 		List<dev.kow.sim.RequestLog.Entry> served = this.host.requestLog().entries();
 		long runMs = served.stream().mapToLong(e -> e.finishedAtMs()).max().orElse(0)
 				- served.stream().mapToLong(e -> e.arrivedAtMs()).min().orElse(0);
 		long overMs = this.host.requestLog().msAbove(SLOTS);
 		System.out.printf(
-				"fleet: %d requests, results by worker %s, %d duplicate result(s) (w3's share %d slots, commit"
+				"fleet: %d requests, results by worker %s, %d duplicate result(s) (w3's share at most %d slots, commit"
 						+ " interval 200 ms), %d not involving w3; host over its %d slots for %d of %d ms, peak %d%n",
 				TOTAL, byWorker(all), duplicates, w3Share, notFromTheKill, SLOTS, overMs, runMs,
 				this.host.requestLog().peakOverlap());
@@ -198,8 +199,8 @@ class FleetIT {
 		assertThat(duplicates)
 			.as("at most the killed worker's in-flight calls and those completed since its last commit")
 			.isLessThanOrEqualTo(2 * w3Share);
-		assertThat(overMs).as("the workers split the host's slots; only moments after a rebalance exceed them")
-			.isLessThan(runMs / 10);
+		assertThat(overMs).as("the workers split the host's slots; only hand-over races exceed them")
+			.isLessThan(runMs / 50);
 	}
 
 }

@@ -21,7 +21,6 @@ import dev.kow.sim.OllamaSimulator;
 import dev.kow.testkit.KafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -56,6 +56,7 @@ final class Pipeline implements AutoCloseable {
 
 	final String deadLetter = this.prefix + ".dlq";
 
+	/** Not created here: the first worker creates it (slot sharing by demand). */
 	final String fleetState = this.prefix + ".fleet";
 
 	final KafkaBroker broker;
@@ -79,16 +80,6 @@ final class Pipeline implements AutoCloseable {
 		this.registryUrl = registryUrl;
 		broker.createTopics(lanePartitions, this.high, this.normal, this.batch);
 		broker.createTopics(1, this.results, this.deadLetter);
-		try (Admin admin = Admin.create(broker.clientConfig())) {
-			admin
-				.createTopics(List.of(new NewTopic(this.fleetState, 1, (short) 1)
-					.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-				.all()
-				.get(30, TimeUnit.SECONDS);
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException("could not create " + this.fleetState, ex);
-		}
 		Map<String, Object> producerConfig = new HashMap<>(broker.clientConfig());
 		producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 		producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -127,6 +118,29 @@ final class Pipeline implements AutoCloseable {
 			description.members()
 				.forEach(member -> held.put(member.consumerId(), List.copyOf(member.assignment().topicPartitions())));
 			return held;
+		}
+	}
+
+	/**
+	 * @return the fleet-state topic's partitions and {@code cleanup.policy}, as the
+	 * workers created it
+	 */
+	String fleetStateTopicShape() throws Exception {
+		try (Admin admin = Admin.create(this.broker.clientConfig())) {
+			int partitions = admin.describeTopics(List.of(this.fleetState))
+				.allTopicNames()
+				.get(10, TimeUnit.SECONDS)
+				.get(this.fleetState)
+				.partitions()
+				.size();
+			ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, this.fleetState);
+			String policy = admin.describeConfigs(List.of(topic))
+				.all()
+				.get(10, TimeUnit.SECONDS)
+				.get(topic)
+				.get(TopicConfig.CLEANUP_POLICY_CONFIG)
+				.value();
+			return partitions + " partition(s), cleanup.policy=" + policy;
 		}
 	}
 

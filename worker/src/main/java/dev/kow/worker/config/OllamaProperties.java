@@ -77,35 +77,36 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 	/**
 	 * How a fleet shares each host's slots ({@code worker.ollama.slot-sharing.*}).
 	 *
-	 * @param mode {@code group} (the default): a host's {@code slots} is its
-	 * {@code OLLAMA_NUM_PARALLEL} for the whole fleet, split equally among the consumer
-	 * group's members that hold partitions, read from the broker (Kafka Admin
-	 * {@code describeConsumerGroups}); {@code demand}: split by demand, from what every
-	 * worker publishes to {@code worker.topics.fleet-state}; {@code none}: every worker
-	 * uses every host with all of its {@code slots}
-	 * @param interval {@code group}: how often the group's membership is read again (and
+	 * @param mode {@code demand} (the default): the fleet splits each host's slots by
+	 * demand, from what every worker publishes to {@code worker.topics.fleet-state}, so a
+	 * host's {@code slots} is its {@code OLLAMA_NUM_PARALLEL} for the whole fleet;
+	 * {@code static}: split equally among the consumer group's members that hold
+	 * partitions, read from the broker (Kafka Admin {@code describeConsumerGroups}), kept
+	 * for comparison; {@code none}: every worker uses every host with all of its
+	 * {@code slots}
+	 * @param interval {@code static}: how often the group's membership is read again (and
 	 * at once after a rebalance of this worker); default 2s
 	 * @param refresh {@code demand}: how often each worker publishes its state and
 	 * recomputes the allocation; default 250ms
 	 * @param staleAfter {@code demand}: a worker whose state is older than this (it died
 	 * or stalled) loses its slots; default 3s
 	 */
-	public record Sharing(@DefaultValue("group") Mode mode, @DefaultValue("2s") Duration interval,
+	public record Sharing(@DefaultValue("demand") Mode mode, @DefaultValue("2s") Duration interval,
 			@DefaultValue("250ms") Duration refresh, @DefaultValue("3s") Duration staleAfter) {
 
 		/** Slot sharing modes. */
 		public enum Mode {
 
 			/**
-			 * Split each host's slots equally among the group's members that hold
-			 * partitions.
-			 */
-			GROUP,
-			/**
 			 * Split each host's slots by demand, fleet-wide (see
 			 * {@code dev.kow.worker.fleet}).
 			 */
 			DEMAND,
+			/**
+			 * Split each host's slots equally among the group's members that hold
+			 * partitions.
+			 */
+			STATIC,
 			/** Each worker uses all slots of every host. */
 			NONE
 

@@ -14,9 +14,9 @@ import org.springframework.validation.annotation.Validated;
  * @param results where every outcome is published; default {@value #DEFAULT_RESULTS}
  * @param deadLetter where failed, expired and unreadable requests are copied byte for
  * byte; default {@value #DEFAULT_DEAD_LETTER}
- * @param fleetState with {@code slot-sharing.mode=demand}, the compacted topic where each
- * worker publishes its demand and holdings, keyed by worker id; default
- * {@value #DEFAULT_FLEET_STATE}
+ * @param fleetState with {@code slot-sharing.mode=demand} (the default), the compacted
+ * topic where each worker publishes its demand and holdings, keyed by worker id; created
+ * by the first worker when missing; default {@value #DEFAULT_FLEET_STATE}
  */
 @Validated
 @ConfigurationProperties("worker.topics")
@@ -46,9 +46,9 @@ public record TopicsProperties(@DefaultValue(DEFAULT_HIGH) @NotBlank String high
 
 	/** Checks that the five topics are distinct. */
 	public TopicsProperties {
-		if (java.util.stream.Stream.of(high, normal, batch, results, deadLetter).distinct().count() != 5) {
-			throw new IllegalArgumentException(
-					"worker.topics.high, .normal, .batch, .results and .dead-letter must be five different topics");
+		if (java.util.stream.Stream.of(high, normal, batch, results, deadLetter, fleetState).distinct().count() != 6) {
+			throw new IllegalArgumentException("worker.topics.high, .normal, .batch, .results, .dead-letter and "
+					+ ".fleet-state must be six different topics");
 		}
 	}
 }

@@ -69,6 +69,10 @@ class HelmChartTest {
 			.satisfies(host -> assertThat(host.slots()).isEqualTo(4));
 		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).high())
 			.isEqualTo("inference.requests.high");
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).fleetState())
+			.isEqualTo("inference.fleet-state");
+		assertThat(config.bindOrCreate("worker.ollama", OllamaProperties.class).slotSharing().mode())
+			.isEqualTo(OllamaProperties.Sharing.Mode.DEMAND);
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).preemption().lanes())
 			.containsExactly(Lane.HIGH);
 	}
@@ -151,6 +155,10 @@ class HelmChartTest {
 			.containsExactlyInAnyOrder(Lane.HIGH, Lane.NORMAL);
 		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).deadLetter())
 			.isEqualTo("llm.dead-letter");
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).fleetState())
+			.isEqualTo("llm.fleet-state");
+		assertThat(config.bindOrCreate("worker.ollama", OllamaProperties.class).slotSharing().mode())
+			.isEqualTo(OllamaProperties.Sharing.Mode.STATIC);
 		assertThat(config.bindOrCreate("worker.timeouts", TimeoutProperties.class).stallFloor())
 			.as("extraConfig is merged")
 			.isEqualTo(Duration.ofMillis(500));
@@ -166,6 +174,9 @@ class HelmChartTest {
 		assertThatThrownBy(
 				() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL").call())
 			.hasMessageContaining("securityProtocol");
+		assertThatThrownBy(
+				() -> new Helm(CHART).template().withName("kow").set("ollama.slotSharing.mode", "group").call())
+			.hasMessageContaining("slotSharing");
 	}
 
 	private static Manifests render(boolean production) {

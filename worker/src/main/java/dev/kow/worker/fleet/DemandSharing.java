@@ -29,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * id, and reads everyone's: the topic's partitions are assigned, not subscribed, so no
  * consumer group is involved. From the live states every worker computes the same
  * {@link FleetAllocation} and takes its own quota, with one guard for the hand-over: on
- * each host it uses at most what the others neither hold nor were given
- * ({@code slots - sum over the others of max(running, quota)}), so a slot moves only
- * after its previous holder has released it and reported so. The time a host can be over
- * its slots is bounded by one refresh plus the time to read it (a holder may start a call
- * just before it learns its smaller quota).
+ * each host it uses at most what the others neither run nor claim
+ * ({@code slots - sum over the others of max(running, share)}, where a worker's share is
+ * the one it published itself), so a slot moves only after its previous holder has read
+ * that it must give it up, lowered its share and released the slot, and published that.
+ * What the guard cannot see is two workers raising their shares into the same free slot
+ * from views one read apart; the extra call then runs to its end.
  *
  * <p>
  * A worker whose state is older than {@code stale-after} (it died or stalled) loses its
@@ -82,6 +83,9 @@ public final class DemandSharing implements AutoCloseable {
 	private volatile boolean running = true;
 
 	private boolean fallingBack;
+
+	/** The shares this worker allows itself now, by host id; published as its claim. */
+	private volatile Map<String, Integer> shares = Map.of();
 
 	private int lastMembers;
 
@@ -138,7 +142,8 @@ public final class DemandSharing implements AutoCloseable {
 				this.view.put(own, now);
 				if (published == null || now >= nextPublish || !own.waiting().equals(published.waiting())
 						|| !own.running().equals(published.running())
-						|| !own.waitingModels().equals(published.waitingModels())) {
+						|| !own.waitingModels().equals(published.waitingModels())
+						|| !own.shares().equals(published.shares())) {
 					this.state.publish(own);
 					published = own;
 					nextPublish = now + this.refreshNanos;
@@ -168,7 +173,7 @@ public final class DemandSharing implements AutoCloseable {
 			.findFirst()
 			.orElse(0);
 		return new MemberState(this.self, nowMs, waiting, this.preemption.runningByHost(), sinceMs,
-				this.scheduler.waitingModels());
+				this.scheduler.waitingModels(), this.shares);
 	}
 
 	private void share(MemberState own) {
@@ -187,21 +192,11 @@ public final class DemandSharing implements AutoCloseable {
 		List<MemberState> live = this.view.live(now, this.staleAfterNanos);
 		this.lastMembers = live.size();
 		warnOfUnknownHosts(live);
-		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(this.hosts, live, this.weights);
-		Map<String, Integer> shares = new LinkedHashMap<>();
-		for (OllamaHost host : this.pool.hosts()) {
-			int others = 0;
-			for (MemberState member : live) {
-				if (!member.member().equals(this.self)) {
-					int quota = allocation.getOrDefault(member.member(), Map.of()).getOrDefault(host.id(), 0);
-					others += Math.max(member.runningOn(host.id()), quota);
-				}
-			}
-			int mine = allocation.getOrDefault(this.self, Map.of()).getOrDefault(host.id(), 0);
-			shares.put(host.id(), Math.max(0, Math.min(mine, host.slots() - others)));
-		}
-		this.pool.assignShares(shares);
-		shed(own, live, shares);
+		Map<String, Integer> next = FleetAllocation.handOver(this.hosts, live, this.self,
+				FleetAllocation.allocate(this.hosts, live, this.weights));
+		this.shares = Map.copyOf(next);
+		this.pool.assignShares(next);
+		shed(own, live, next);
 	}
 
 	/**
@@ -250,11 +245,12 @@ public final class DemandSharing implements AutoCloseable {
 			log.warn("cannot read the fleet state for over {} ms; using an equal share among the {} member(s) "
 					+ "last seen", this.staleAfterNanos / 1_000_000, this.lastMembers);
 		}
-		Map<String, Integer> shares = new LinkedHashMap<>();
+		Map<String, Integer> equal = new LinkedHashMap<>();
 		for (OllamaHost host : this.pool.hosts()) {
-			shares.put(host.id(), this.lastMembers == 0 ? 1 : Math.max(1, host.slots() / this.lastMembers));
+			equal.put(host.id(), this.lastMembers == 0 ? 1 : Math.max(1, host.slots() / this.lastMembers));
 		}
-		this.pool.assignShares(shares);
+		this.shares = Map.copyOf(equal);
+		this.pool.assignShares(equal);
 	}
 
 	@Override

@@ -81,6 +81,34 @@ public final class FleetAllocation {
 		return toHosts(hosts, order, quota);
 	}
 
+	/**
+	 * The hand-over guard: what one member may use of its quota now. On each host it may
+	 * use at most what the others neither run nor claim (their published
+	 * {@link MemberState#shares()}, or their quota when they publish none), so a slot
+	 * moves to it only after its holder has given up its claim and released the slot.
+	 * @param hosts the hosts, in configuration order
+	 * @param live the members' last states, {@code self}'s included
+	 * @param self the member asking
+	 * @param allocation the allocation computed from {@code live}
+	 * @return host id to the slots {@code self} may use, in host order
+	 */
+	public static Map<String, Integer> handOver(List<FleetHost> hosts, Collection<MemberState> live, String self,
+			Map<String, Map<String, Integer>> allocation) {
+		Map<String, Integer> usable = new LinkedHashMap<>();
+		for (FleetHost host : hosts) {
+			int others = 0;
+			for (MemberState member : live) {
+				if (!member.member().equals(self)) {
+					int quota = allocation.getOrDefault(member.member(), Map.of()).getOrDefault(host.id(), 0);
+					others += Math.max(member.runningOn(host.id()), member.shares().getOrDefault(host.id(), quota));
+				}
+			}
+			int mine = allocation.getOrDefault(self, Map.of()).getOrDefault(host.id(), 0);
+			usable.put(host.id(), Math.max(0, Math.min(mine, host.slots() - others)));
+		}
+		return usable;
+	}
+
 	/** Weighted max-min fair split of the fleet's slots among the lanes with work. */
 	private static Map<Lane, Integer> laneSlots(int total, List<MemberState> members, LaneWeights weights) {
 		Map<Lane, Integer> want = new EnumMap<>(Lane.class);

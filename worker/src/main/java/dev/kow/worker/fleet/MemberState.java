@@ -18,15 +18,20 @@ import dev.kow.worker.job.Lane;
  * ranks the members alike however old its copy of a state is
  * @param waitingModels the models its waiting jobs ask for (normalised names); empty when
  * none waits, or from a worker that does not say (any host will do)
+ * @param shares per host id, the slots it allows itself now: its claim, which it lowers
+ * as soon as it reads that another worker needs the slot and raises only into slots
+ * nobody else runs or claims; empty from a worker that does not say
  */
 public record MemberState(String member, long publishedAtMs, Map<Lane, Integer> waiting,
-		Map<String, Map<Lane, Integer>> running, long waitingSinceMs, Set<String> waitingModels) {
+		Map<String, Map<Lane, Integer>> running, long waitingSinceMs, Set<String> waitingModels,
+		Map<String, Integer> shares) {
 
-	/** Copies the maps; a missing {@code waitingModels} is empty. */
+	/** Copies the maps; a missing {@code waitingModels} or {@code shares} is empty. */
 	public MemberState {
 		waiting = Map.copyOf(waiting);
 		running = Map.copyOf(running);
 		waitingModels = (waitingModels == null) ? Set.of() : Set.copyOf(waitingModels);
+		shares = (shares == null) ? Map.of() : Map.copyOf(shares);
 	}
 
 	/**

@@ -30,12 +30,12 @@ class FleetAllocationTest {
 
 	private static MemberState waiting(String member, long oldestMs, int high, int normal, int batch) {
 		return new MemberState(member, 0, Map.of(Lane.HIGH, high, Lane.NORMAL, normal, Lane.BATCH, batch), Map.of(),
-				oldestMs == 0 ? 0 : NOW_MS - oldestMs, Set.of());
+				oldestMs == 0 ? 0 : NOW_MS - oldestMs, Set.of(), Map.of());
 	}
 
 	private static MemberState running(String member, String host, Lane lane, int count, int waitingBatch) {
 		return new MemberState(member, 0, Map.of(Lane.BATCH, waitingBatch), Map.of(host, Map.of(lane, count)),
-				waitingBatch > 0 ? NOW_MS - 1 : 0, Set.of());
+				waitingBatch > 0 ? NOW_MS - 1 : 0, Set.of(), Map.of());
 	}
 
 	private static int total(Map<String, Integer> onHosts) {
@@ -137,9 +137,9 @@ class FleetAllocationTest {
 		List<FleetHost> hosts = List.of(new FleetHost("embed", 4, Set.of("nomic-embed-text:latest")),
 				new FleetHost("chat", 4, Set.of("llama3.2:latest")));
 		MemberState chats = new MemberState("a", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 50,
-				Set.of("llama3.2:latest"));
+				Set.of("llama3.2:latest"), Map.of());
 		MemberState embeds = new MemberState("b", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 10,
-				Set.of("nomic-embed-text:latest"));
+				Set.of("nomic-embed-text:latest"), Map.of());
 		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, List.of(chats, embeds),
 				LaneWeights.DEFAULT);
 		assertThat(allocation.get("a")).as("all of the chat host, none of the embedding host")
@@ -154,14 +154,56 @@ class FleetAllocationTest {
 		List<FleetHost> hosts = List.of(new FleetHost("chat", 4, Set.of("llama3.2:latest")),
 				new FleetHost("any", 2, Set.of()));
 		MemberState chats = new MemberState("a", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 50,
-				Set.of("llama3.2:latest"));
+				Set.of("llama3.2:latest"), Map.of());
 		MemberState others = new MemberState("b", 0, Map.of(Lane.BATCH, 100), Map.of(), NOW_MS - 10,
-				Set.of("qwen3:latest"));
+				Set.of("qwen3:latest"), Map.of());
 		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, List.of(chats, others),
 				LaneWeights.DEFAULT);
 		assertThat(total(allocation.get("b"))).as("b can only use the host that serves any model").isEqualTo(2);
 		assertThat(allocation.get("a")).as("a gets the rest, none of it idle").containsEntry("chat", 4);
 		assertNoHostOverItsSlots(hosts, allocation);
+	}
+
+	@Test
+	void aSlotMovesOnlyAfterItsHolderHasGivenUpItsClaimAndReleasedIt() {
+		List<FleetHost> hosts = hosts(4);
+		// a runs 4 batch and claims all 4; b has high-priority jobs waiting
+		MemberState holding = new MemberState("a", 0, Map.of(Lane.BATCH, 50), Map.of("h0", Map.of(Lane.BATCH, 4)),
+				NOW_MS - 100, Set.of(), Map.of("h0", 4));
+		MemberState waitingHigh = new MemberState("b", 0, Map.of(Lane.HIGH, 10), Map.of(), NOW_MS - 10, Set.of(),
+				Map.of("h0", 0));
+		List<MemberState> before = List.of(holding, waitingHigh);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, before, LaneWeights.DEFAULT);
+		assertThat(allocation.get("b")).as("the allocation gives b the high share").containsEntry("h0", 3);
+		assertThat(FleetAllocation.handOver(hosts, before, "b", allocation))
+			.as("but b takes nothing while a claims and runs every slot")
+			.containsEntry("h0", 0);
+
+		// a has read b's demand and lowered its claim, but still runs 4 until it sheds
+		MemberState lowered = new MemberState("a", 0, Map.of(Lane.BATCH, 50), Map.of("h0", Map.of(Lane.BATCH, 4)),
+				NOW_MS - 100, Set.of(), Map.of("h0", 1));
+		assertThat(FleetAllocation.handOver(hosts, List.of(lowered, waitingHigh), "b", allocation)).containsEntry("h0",
+				0);
+
+		// a has shed three attempts
+		MemberState released = new MemberState("a", 0, Map.of(Lane.BATCH, 53), Map.of("h0", Map.of(Lane.BATCH, 1)),
+				NOW_MS - 100, Set.of(), Map.of("h0", 1));
+		assertThat(FleetAllocation.handOver(hosts, List.of(released, waitingHigh), "b", allocation)).containsEntry("h0",
+				3);
+	}
+
+	@Test
+	void aWorkersOwnClaimCountsEvenWhereTheAllocationGivesItLess() {
+		List<FleetHost> hosts = hosts(4);
+		MemberState claiming = new MemberState("a", 0, Map.of(), Map.of(), 0, Set.of(), Map.of("h0", 2));
+		MemberState wanting = new MemberState("b", 0, Map.of(Lane.BATCH, 10), Map.of(), NOW_MS - 10, Set.of(),
+				Map.of());
+		List<MemberState> live = List.of(claiming, wanting);
+		Map<String, Map<String, Integer>> allocation = FleetAllocation.allocate(hosts, live, LaneWeights.DEFAULT);
+		assertThat(allocation.get("b")).containsEntry("h0", 4);
+		assertThat(FleetAllocation.handOver(hosts, live, "b", allocation))
+			.as("a's spare-slot claim stands until a reads b's demand")
+			.containsEntry("h0", 2);
 	}
 
 }

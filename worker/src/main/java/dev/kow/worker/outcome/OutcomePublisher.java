@@ -190,7 +190,9 @@ public final class OutcomePublisher {
 			.setStartedAt(job.readAt())
 			.setFinishedAt(now)
 			.setWorkerId(this.workerId)
-			.setMetadata(request.getMetadata());
+			.setMetadata(request.getMetadata())
+			.setBatchId(request.getBatchId())
+			.setCustomId(request.getCustomId());
 	}
 
 	private ProducerRecord<byte[], byte[]> resultRecord(InferenceResult result) {

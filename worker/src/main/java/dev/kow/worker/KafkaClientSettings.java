@@ -3,6 +3,7 @@ package dev.kow.worker;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.kow.worker.config.BatchesProperties;
 import dev.kow.worker.config.IntakeProperties;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
 /**
@@ -82,6 +84,25 @@ final class KafkaClientSettings {
 		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
 		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
 		config.put(ConsumerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-fleet-state");
+		return config;
+	}
+
+	/**
+	 * The batch aggregation (Kafka Streams): the cluster settings of {@code spring.kafka}
+	 * (bootstrap servers, security), application id {@code <group-id>-batches}, state
+	 * under the temporary directory per worker id, {@code commit.interval.ms} from
+	 * {@code worker.batches.commit-interval}.
+	 */
+	static Map<String, Object> streams(KafkaProperties kafka, IntakeProperties intake, BatchesProperties batches) {
+		Map<String, Object> config = new HashMap<>(kafka.buildAdminProperties());
+		config.remove(AdminClientConfig.CLIENT_ID_CONFIG);
+		config.put(StreamsConfig.APPLICATION_ID_CONFIG, intake.groupId() + "-batches");
+		config.put(StreamsConfig.CLIENT_ID_CONFIG, intake.workerId() + "-batches");
+		config.put(StreamsConfig.STATE_DIR_CONFIG,
+				java.nio.file.Path.of(System.getProperty("java.io.tmpdir", "/tmp"), "kow-streams", intake.workerId())
+					.toString());
+		config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, batches.commitInterval().toMillis());
+		config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
 		return config;
 	}
 

@@ -19,7 +19,6 @@ import dev.kow.worker.config.TopicsProperties;
 import dev.kow.worker.execution.ExecutionMetrics;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.fleet.DemandSharing;
-import dev.kow.worker.fleet.FleetStateProvisioning;
 import dev.kow.worker.health.HostPoolHealthIndicator;
 import dev.kow.worker.health.IntakeHealthIndicator;
 import dev.kow.worker.health.KafkaHealthIndicator;
@@ -40,6 +39,7 @@ import dev.kow.worker.scheduling.LaneScheduler;
 import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.scheduling.SchedulerMetrics;
 import dev.kow.worker.timeouts.TimeoutEstimator;
+import dev.kow.worker.topics.CompactedTopics;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -234,7 +234,7 @@ public class WorkerConfiguration {
 			Preemption preemption, LongSupplier nanoClock, Clock workerClock) {
 		OllamaProperties.Sharing sharing = ollama.slotSharing();
 		try (Admin admin = Admin.create(KafkaClientSettings.admin(kafka, intake))) {
-			FleetStateProvisioning.ensureTopic(admin, topics.fleetState());
+			CompactedTopics.ensure(admin, topics.fleetState(), "worker.topics.fleet-state", 1);
 		}
 		return new DemandSharing(new KafkaProducer<>(KafkaClientSettings.fleetStateProducer(kafka, intake)),
 				new KafkaConsumer<>(KafkaClientSettings.fleetStateConsumer(kafka, intake)), topics.fleetState(),

@@ -195,6 +195,8 @@ final class Pipeline implements AutoCloseable {
 		props.put("worker.topics.fleet-state", this.fleetState);
 		props.put("worker.intake.group-id", this.prefix + "-workers");
 		props.put("worker.intake.commit-interval", "200ms");
+		// the batch counts have their own test (BatchWorkflowIT in producer-demo)
+		props.put("worker.batches.enabled", "false");
 		props.put("worker.intake.drain-timeout", "5s");
 		props.put("worker.schema-registry.url", this.registryUrl);
 		props.put("worker.ollama.retry.initial-backoff", "50ms");

@@ -1,4 +1,4 @@
-package dev.kow.worker.fleet;
+package dev.kow.worker.topics;
 
 import java.util.List;
 import java.util.Map;
@@ -20,57 +20,62 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes sure the fleet-state topic ({@code worker.topics.fleet-state}) exists before a
- * worker reads it, as Kafka Streams does for its internal topics: when it is missing the
- * worker creates it with {@link #TOPIC_CONFIGS} (one partition, compacted, 10-minute
- * segments so that compaction keeps what a new worker reads at start small), with the
+ * Makes sure a compacted topic the worker keeps state in (the fleet state, the batch
+ * counts) exists before it is used, as Kafka Streams does for its internal topics: when
+ * it is missing the worker creates it with {@link #TOPIC_CONFIGS} (compacted, 10-minute
+ * segments so that compaction keeps what a reader reads from the start small), with the
  * broker's default replication factor. Several workers starting at once may race; the
  * losers find it created.
  */
-public final class FleetStateProvisioning {
+public final class CompactedTopics {
 
-	/** The topic configuration a created fleet-state topic gets. */
+	/** The topic configuration a created topic gets. */
 	public static final Map<String, String> TOPIC_CONFIGS = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
 			TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.SEGMENT_MS_CONFIG, "600000");
 
-	private static final Logger log = LoggerFactory.getLogger(FleetStateProvisioning.class);
+	private static final Logger log = LoggerFactory.getLogger(CompactedTopics.class);
 
 	private static final long TIMEOUT_SECONDS = 30;
 
-	private FleetStateProvisioning() {
+	private CompactedTopics() {
 	}
 
 	/**
 	 * Creates the topic when it does not exist; warns when an existing one is not
 	 * compacted (and its configuration is readable).
 	 * @param admin an admin client of the worker's cluster
-	 * @param topic {@code worker.topics.fleet-state}
-	 * @throws IllegalStateException naming {@code worker.topics.fleet-state} when the
-	 * topic is missing and cannot be created (for example no CREATE permission), or the
-	 * broker does not answer within 30 s
+	 * @param topic the topic
+	 * @param property the property that names it, for messages (for example
+	 * {@code worker.topics.fleet-state})
+	 * @param partitions partitions of a created topic
+	 * @throws IllegalStateException naming {@code property} when the topic is missing and
+	 * cannot be created (for example no CREATE permission), or the broker does not answer
+	 * within 30 s
 	 */
-	public static void ensureTopic(Admin admin, String topic) {
+	public static void ensure(Admin admin, String topic, String property, int partitions) {
 		try {
 			if (exists(admin, topic)) {
-				warnUnlessCompacted(admin, topic);
+				warnUnlessCompacted(admin, topic, property);
 				return;
 			}
-			admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(TOPIC_CONFIGS)))
+			admin
+				.createTopics(
+						List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(TOPIC_CONFIGS)))
 				.all()
 				.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-			log.info("created the fleet-state topic '{}' (worker.topics.fleet-state): {}", topic, TOPIC_CONFIGS);
+			log.info("created the topic '{}' ({}): {} partition(s), {}", topic, property, partitions, TOPIC_CONFIGS);
 		}
 		catch (ExecutionException ex) {
 			if (!(ex.getCause() instanceof TopicExistsException)) {
-				throw missing(topic, (ex.getCause() != null) ? ex.getCause() : ex);
+				throw missing(topic, property, (ex.getCause() != null) ? ex.getCause() : ex);
 			}
 		}
 		catch (TimeoutException ex) {
-			throw missing(topic, ex);
+			throw missing(topic, property, ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw missing(topic, ex);
+			throw missing(topic, property, ex);
 		}
 	}
 
@@ -88,7 +93,8 @@ public final class FleetStateProvisioning {
 		}
 	}
 
-	private static void warnUnlessCompacted(Admin admin, String topic) throws InterruptedException, TimeoutException {
+	private static void warnUnlessCompacted(Admin admin, String topic, String property)
+			throws InterruptedException, TimeoutException {
 		ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
 		try {
 			Config config = admin.describeConfigs(List.of(resource))
@@ -108,12 +114,12 @@ public final class FleetStateProvisioning {
 		}
 	}
 
-	private static IllegalStateException missing(String topic, Throwable cause) {
+	private static IllegalStateException missing(String topic, String property, Throwable cause) {
 		String hint = (cause instanceof AuthorizationException)
-				? "this worker may not create it: create it compacted with one partition, or grant CREATE on it"
+				? "this worker may not create it: create it compacted (cleanup.policy=compact), or grant CREATE on it"
 				: "could not create it: " + cause;
-		return new IllegalStateException(
-				"the fleet-state topic '" + topic + "' (worker.topics.fleet-state) does not exist and " + hint, cause);
+		return new IllegalStateException("the topic '" + topic + "' (" + property + ") does not exist and " + hint,
+				cause);
 	}
 
 }

@@ -1,0 +1,53 @@
+package dev.kow.worker;
+
+import dev.kow.avro.InferenceResult;
+import dev.kow.serde.KafkaAvroDeserializer;
+import dev.kow.worker.batches.BatchAggregation;
+import dev.kow.worker.config.BatchesProperties;
+import dev.kow.worker.config.IntakeProperties;
+import dev.kow.worker.config.RegistryProperties;
+import dev.kow.worker.config.TopicsProperties;
+import dev.kow.worker.topics.CompactedTopics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The batch counts that {@code batch status} reads ({@code worker.batches.*}).
+ */
+@Configuration(proxyBeanMethods = false)
+class BatchesConfiguration {
+
+	/**
+	 * This worker's part of the Kafka Streams application that publishes every batch's
+	 * counts ({@code worker.batches.enabled}, on by default). Creates the compacted
+	 * {@code worker.topics.batch-counts} topic when it is missing (3 partitions).
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnProperty(name = "worker.batches.enabled", havingValue = "true", matchIfMissing = true)
+	BatchAggregation batchAggregation(KafkaProperties kafka, IntakeProperties intake, TopicsProperties topics,
+			RegistryProperties registry, BatchesProperties batches) {
+		try (Admin admin = Admin.create(KafkaClientSettings.admin(kafka, intake))) {
+			CompactedTopics.ensure(admin, topics.batchCounts(), "worker.topics.batch-counts", 3);
+		}
+		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
+		deserializer.configure(registry.serdeConfig(), false);
+		Serde<InferenceResult> results = Serdes.serdeFrom((topic, result) -> {
+			throw new UnsupportedOperationException("the batch aggregation only reads results");
+		}, (topic, bytes) -> {
+			Object value = deserializer.deserialize(topic, bytes);
+			if (value != null && !(value instanceof InferenceResult)) {
+				throw new SerializationException("not an InferenceResult on " + topic);
+			}
+			return (InferenceResult) value;
+		});
+		return new BatchAggregation(KafkaClientSettings.streams(kafka, intake, batches),
+				BatchAggregation.topology(topics.results(), topics.batchCounts(), results));
+	}
+
+}

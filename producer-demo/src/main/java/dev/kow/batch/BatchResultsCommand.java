@@ -1,0 +1,150 @@
+package dev.kow.batch;
+
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import dev.kow.avro.InferenceResult;
+import dev.kow.avro.Status;
+import dev.kow.serde.KafkaAvroDeserializer;
+import dev.kow.worker.batches.BatchRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code batch results ID --output FILE --errors FILE [--partial]}: the batch's output
+ * and error files in the OpenAI Batch output format, one line per input line that has an
+ * outcome (a result published twice after a crash is written once), read from the results
+ * topic from the offsets recorded when the batch was submitted, not from its start. While
+ * the batch runs it refuses unless {@code --partial}; the summary it prints says whether
+ * the files are partial.
+ */
+@Command(name = "results", mixinStandardHelpOptions = true,
+		description = "Write a batch's output and error files (OpenAI Batch output format).")
+public final class BatchResultsCommand implements Callable<Integer> {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	@Mixin
+	ClusterOptions cluster = new ClusterOptions();
+
+	@Mixin
+	BatchTopicOptions topics = new BatchTopicOptions();
+
+	@Parameters(index = "0", paramLabel = "ID", description = "The batch id.")
+	String id = "";
+
+	@Option(names = "--output", required = true, paramLabel = "FILE", description = "Where answered lines go.")
+	Path output = Path.of("output.jsonl");
+
+	@Option(names = "--errors", required = true, paramLabel = "FILE",
+			description = "Where failed, expired and cancelled lines go.")
+	Path errors = Path.of("errors.jsonl");
+
+	@Option(names = "--partial", description = "Write what there is while the batch still runs.")
+	boolean partial;
+
+	@Override
+	public Integer call() throws Exception {
+		try (KafkaConsumer<String, byte[]> reader = this.cluster.reader()) {
+			Optional<BatchView> view = BatchRecords.view(reader, this.topics, this.id);
+			if (view.isEmpty()) {
+				System.err.println("no batch " + this.id + " on " + this.topics.batches);
+				return 1;
+			}
+			BatchRecord batch = view.get().batch();
+			Map<String, InferenceResult> lines = read(reader, batch);
+			boolean complete = lines.size() >= batch.total();
+			if (!complete && !this.partial) {
+				System.err.printf("batch %s is %s: %d of %d line(s) have an outcome; --partial writes them%n", this.id,
+						view.get().status(java.time.Instant.now().getEpochSecond()), lines.size(), batch.total());
+				return 3;
+			}
+			int written = 0;
+			int failed = 0;
+			try (BufferedWriter out = Files.newBufferedWriter(this.output, StandardCharsets.UTF_8);
+					BufferedWriter err = Files.newBufferedWriter(this.errors, StandardCharsets.UTF_8)) {
+				for (InferenceResult result : lines.values()) {
+					BufferedWriter target = (result.getStatus() == Status.SUCCEEDED) ? out : err;
+					target.write(JSON.writeValueAsString(OutputLines.of(result)));
+					target.newLine();
+					if (target == out) {
+						written++;
+					}
+					else {
+						failed++;
+					}
+				}
+			}
+			Map<String, Object> summary = new LinkedHashMap<>();
+			summary.put("batch_id", this.id);
+			summary.put("partial", !complete);
+			summary.put("total", batch.total());
+			summary.put("output_lines", written);
+			summary.put("error_lines", failed);
+			summary.put("output", this.output.toString());
+			summary.put("errors", this.errors.toString());
+			System.out.println(JSON.writeValueAsString(summary));
+			return 0;
+		}
+	}
+
+	/**
+	 * @return the batch's results by custom id, the first of duplicates kept, in the
+	 * order read
+	 */
+	private Map<String, InferenceResult> read(KafkaConsumer<String, byte[]> reader, BatchRecord batch) {
+		KafkaAvroDeserializer deserializer = this.cluster.deserializer();
+		Map<String, InferenceResult> lines = new LinkedHashMap<>();
+		List<PartitionInfo> infos = reader.partitionsFor(this.topics.results, Duration.ofSeconds(30));
+		List<TopicPartition> partitions = new ArrayList<>();
+		infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+		Map<TopicPartition, Long> end = reader.endOffsets(partitions, Duration.ofSeconds(30));
+		for (TopicPartition tp : partitions) {
+			long from = batch.resultsFrom().getOrDefault(tp.partition(), 0L);
+			long to = end.getOrDefault(tp, 0L);
+			if (from >= to) {
+				continue;
+			}
+			reader.assign(List.of(tp));
+			reader.seek(tp, from);
+			while (reader.position(tp) < to) {
+				for (ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(500))) {
+					// the key is the request id: other batches' results are skipped
+					// unread
+					if (record.offset() >= to || record.key() == null
+							|| !record.key().startsWith(batch.requestIdPrefix())) {
+						continue;
+					}
+					try {
+						if (deserializer.deserialize(tp.topic(), record.value()) instanceof InferenceResult result
+								&& this.id.equals(String.valueOf(result.getBatchId()))) {
+							lines.putIfAbsent(String.valueOf(result.getCustomId()), result);
+						}
+					}
+					catch (KafkaException ex) {
+						// not a result this command can read: not one of this batch's
+					}
+				}
+			}
+		}
+		return lines;
+	}
+
+}

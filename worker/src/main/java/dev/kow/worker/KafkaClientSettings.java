@@ -73,17 +73,20 @@ final class KafkaClientSettings {
 	}
 
 	/**
-	 * The fleet-state reader: no consumer group (its partitions are assigned), nothing
-	 * committed.
+	 * A reader of a state topic (the fleet state, the batch records): no consumer group
+	 * (its partitions are assigned), nothing committed.
+	 * @param name the client id's suffix
 	 */
-	static Map<String, Object> fleetStateConsumer(KafkaProperties kafka, IntakeProperties intake) {
+	static Map<String, Object> stateConsumer(KafkaProperties kafka, IntakeProperties intake, String name) {
 		Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
 		config.remove(ConsumerConfig.GROUP_ID_CONFIG);
 		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
 		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
 		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-		config.put(ConsumerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-fleet-state");
+		config.put(ConsumerConfig.CLIENT_ID_CONFIG, intake.workerId() + "-" + name);
+		// a missing state topic is created compacted, never auto-created by a fetch
+		config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
 		return config;
 	}
 

@@ -1,17 +1,17 @@
 package dev.kow.worker.fleet;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+
+import dev.kow.worker.topics.CompactedTopics;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,14 +57,7 @@ final class FleetStateTopic implements AutoCloseable {
 		this.self = self;
 		this.nanoClock = nanoClock;
 		this.lastReadNanos = nanoClock.getAsLong();
-		List<TopicPartition> partitions = new ArrayList<>();
-		for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-			partitions.add(new TopicPartition(info.topic(), info.partition()));
-		}
-		if (partitions.isEmpty()) {
-			throw new IllegalStateException("the fleet-state topic '" + topic
-					+ "' (worker.topics.fleet-state) does not exist; create it compacted");
-		}
+		List<TopicPartition> partitions = CompactedTopics.partitions(consumer, topic, "worker.topics.fleet-state");
 		consumer.assign(partitions);
 		consumer.seekToBeginning(partitions);
 	}

@@ -1,5 +1,6 @@
 package dev.kow.worker.topics;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -77,6 +81,34 @@ public final class CompactedTopics {
 			Thread.currentThread().interrupt();
 			throw missing(topic, property, ex);
 		}
+	}
+
+	/**
+	 * The topic's partitions as a consumer sees them, waiting (up to 30 s, every 100 ms)
+	 * for a topic created a moment ago to reach the consumer's metadata.
+	 * @param consumer a consumer of the cluster
+	 * @param topic the topic
+	 * @param property the property that names it, for the message
+	 * @return its partitions
+	 * @throws IllegalStateException naming {@code property} when the consumer sees no
+	 * partition within 30 s
+	 */
+	public static List<TopicPartition> partitions(Consumer<?, ?> consumer, String topic, String property) {
+		for (int attempt = 0; attempt < 300; attempt++) {
+			List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+			if (infos != null && !infos.isEmpty()) {
+				return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
+			}
+			try {
+				Thread.sleep(100);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		throw new IllegalStateException("the topic '" + topic + "' (" + property
+				+ ") does not exist; create it compacted (cleanup.policy=compact)");
 	}
 
 	private static boolean exists(Admin admin, String topic)

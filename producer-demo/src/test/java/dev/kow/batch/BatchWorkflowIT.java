@@ -19,6 +19,13 @@ import dev.kow.testkit.ApicurioRegistry;
 import dev.kow.testkit.KafkaBroker;
 import dev.kow.testkit.SharedFixtures;
 import dev.kow.worker.WorkerApplication;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +71,7 @@ class BatchWorkflowIT {
 		this.registry = registry;
 		broker.createTopics(3, topic("high"), topic("normal"), topic("batch"), topic("results"));
 		broker.createTopics(1, topic("dlq"));
-		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.05).withNumParallel(4));
+		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.5).withNumParallel(4));
 		Map<String, Object> props = new HashMap<>();
 		props.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
 		props.put("server.port", "0");
@@ -210,6 +217,134 @@ class BatchWorkflowIT {
 			.findFirst()
 			.orElseThrow();
 		assertThat(text.path("response").path("body").path("object").asString()).isEqualTo("text_completion");
+
+		// a worker that crashed before committing publishes a result again: counted and
+		// written once
+		long countsBefore = endOffsets(topic("counts"));
+		republishOneResult();
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.alias("the aggregation has seen the duplicate")
+			.until(() -> endOffsets(topic("counts")) > countsBefore);
+		assertThat(batch("status", id).json().path("request_counts").path("completed").asInt()).isEqualTo(6);
+		assertThat(batch("results", id, "--output", output.toString(), "--errors", errors.toString()).code()).isZero();
+		assertThat(Files.readAllLines(output)).hasSize(6);
+	}
+
+	private long endOffsets(String topic) {
+		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
+			List<TopicPartition> partitions = consumer.partitionsFor(topic)
+				.stream()
+				.map(info -> new TopicPartition(topic, info.partition()))
+				.toList();
+			return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+		}
+	}
+
+	private void republishOneResult() {
+		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer();
+				KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(this.broker.clientConfig(),
+						new ByteArraySerializer(), new ByteArraySerializer())) {
+			List<TopicPartition> partitions = consumer.partitionsFor(topic("results"))
+				.stream()
+				.map(info -> new TopicPartition(topic("results"), info.partition()))
+				.toList();
+			consumer.assign(partitions);
+			consumer.seekToBeginning(partitions);
+			ConsumerRecord<byte[], byte[]> first = null;
+			while (first == null) {
+				for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+					first = record;
+					break;
+				}
+			}
+			producer.send(new ProducerRecord<>(first.topic(), first.partition(), first.key(), first.value()));
+			producer.flush();
+		}
+	}
+
+	private KafkaConsumer<byte[], byte[]> rawConsumer() {
+		return new KafkaConsumer<>(this.broker.clientConfig(), new ByteArrayDeserializer(),
+				new ByteArrayDeserializer());
+	}
+
+	private Path chatLines(int count, int maxTokens) throws IOException {
+		List<String> lines = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			lines.add("{\"custom_id\":\"c" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+					+ "\"body\":{\"model\":\"llama3.2:3b\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell "
+					+ "a story " + i + "\"}],\"max_tokens\":" + maxTokens + "}}");
+		}
+		Path file = this.dir.resolve("chat-" + count + "-" + maxTokens + ".jsonl");
+		Files.write(file, lines);
+		return file;
+	}
+
+	private JsonNode awaitStatus(String id, String status) {
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(120))
+			.pollInterval(Duration.ofMillis(300))
+			.until(() -> batch("status", id).json().path("status").asString().equals(status));
+		return batch("status", id).json();
+	}
+
+	private List<JsonNode> jsonLines(Path file) throws IOException {
+		return Files.readAllLines(file).stream().map(JSON::readTree).toList();
+	}
+
+	@Test
+	void aCancelStopsQueuedAndRunningLinesAndKeepsFinishedOnes() throws IOException {
+		String id = batch("submit", "--input", chatLines(40, 300).toString()).json().path("id").asString();
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(120))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> batch("status", id).json().path("request_counts").path("completed").asInt() >= 4);
+		Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> this.host.requestLog().inFlight() > 0);
+
+		JsonNode cancelling = batch("cancel", id).json();
+		assertThat(cancelling.path("status").asString()).isIn("cancelling", "cancelled");
+		assertThat(cancelling.path("cancelling_at").isNumber()).isTrue();
+
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
+			.alias("the running attempts stop, as preemption stops them")
+			.until(() -> this.host.requestLog().inFlight() == 0);
+		JsonNode cancelled = awaitStatus(id, "cancelled");
+		int completed = cancelled.path("request_counts").path("completed").asInt();
+		int stopped = cancelled.path("request_counts").path("cancelled").asInt();
+		assertThat(completed).isGreaterThanOrEqualTo(4);
+		assertThat(stopped).as("most of the batch never ran").isGreaterThan(20);
+		assertThat(completed + stopped).isEqualTo(40);
+
+		Path output = this.dir.resolve("cancel-out.jsonl");
+		Path errors = this.dir.resolve("cancel-err.jsonl");
+		assertThat(batch("results", id, "--output", output.toString(), "--errors", errors.toString()).code()).isZero();
+		assertThat(jsonLines(output)).hasSize(completed);
+		assertThat(jsonLines(errors)).hasSize(stopped)
+			.allSatisfy(line -> assertThat(line.path("error").path("code").asString()).isEqualTo("batch_cancelled"));
+	}
+
+	@Test
+	void aPassedCompletionWindowExpiresTheRestAndKeepsWhatFinished() throws IOException {
+		String id = batch("submit", "--input", chatLines(40, 300).toString(), "--completion-window", "4s").json()
+			.path("id")
+			.asString();
+
+		JsonNode expired = awaitStatus(id, "expired");
+		int completed = expired.path("request_counts").path("completed").asInt();
+		int late = expired.path("request_counts").path("expired").asInt();
+		assertThat(completed).as("lines finished in the window are kept").isPositive();
+		assertThat(late).isPositive();
+		assertThat(completed + late).isEqualTo(40);
+		assertThat(expired.path("expired_at").isNumber()).isTrue();
+
+		Path output = this.dir.resolve("expiry-out.jsonl");
+		Path errors = this.dir.resolve("expiry-err.jsonl");
+		batch("results", id, "--output", output.toString(), "--errors", errors.toString());
+		assertThat(jsonLines(output)).hasSize(completed)
+			.allSatisfy(line -> assertThat(line.path("response").path("status_code").asInt()).isEqualTo(200));
+		assertThat(jsonLines(errors)).hasSize(late)
+			.allSatisfy(line -> assertThat(line.path("error").path("code").asString()).isEqualTo("batch_expired"));
 	}
 
 }

@@ -1,14 +1,19 @@
 package dev.kow.worker;
 
+import java.time.Clock;
+
 import dev.kow.avro.InferenceResult;
 import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.worker.batches.BatchAggregation;
+import dev.kow.worker.batches.BatchCancels;
 import dev.kow.worker.config.BatchesProperties;
 import dev.kow.worker.config.IntakeProperties;
 import dev.kow.worker.config.RegistryProperties;
 import dev.kow.worker.config.TopicsProperties;
+import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.topics.CompactedTopics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -18,10 +23,27 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The batch counts that {@code batch status} reads ({@code worker.batches.*}).
+ * Batches ({@code worker.batches.*}): the counts that {@code batch status} reads, and the
+ * cancels that {@code batch cancel} writes.
  */
 @Configuration(proxyBeanMethods = false)
 class BatchesConfiguration {
+
+	/**
+	 * Reads every {@code batch cancel} ({@code worker.batches.enabled}, on by default).
+	 * Creates the compacted {@code worker.topics.batches} topic when it is missing (3
+	 * partitions).
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnProperty(name = "worker.batches.enabled", havingValue = "true", matchIfMissing = true)
+	BatchCancels batchCancels(KafkaProperties kafka, IntakeProperties intake, TopicsProperties topics,
+			CancelledBatches cancelled, Clock workerClock) {
+		try (Admin admin = Admin.create(KafkaClientSettings.admin(kafka, intake))) {
+			CompactedTopics.ensure(admin, topics.batches(), "worker.topics.batches", 3);
+		}
+		return new BatchCancels(new KafkaConsumer<>(KafkaClientSettings.stateConsumer(kafka, intake, "batch-cancels")),
+				topics.batches(), cancelled, workerClock);
+	}
 
 	/**
 	 * This worker's part of the Kafka Streams application that publishes every batch's

@@ -29,6 +29,7 @@ import dev.kow.worker.hosts.SlotSharing;
 import dev.kow.worker.intake.IntakeLoop;
 import dev.kow.worker.intake.IntakeMetrics;
 import dev.kow.worker.intake.RequestValidator;
+import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.ollama.HostAccesses;
 import dev.kow.worker.ollama.ModelNames;
@@ -158,11 +159,22 @@ public class WorkerConfiguration {
 				new Random(), new ExecutionMetrics(meters), preemption);
 	}
 
+	/** The cancelled batches; filled by {@code BatchesConfiguration}'s reader. */
 	@Bean
-	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, Preemption preemption,
+	CancelledBatches cancelledBatches() {
+		return new CancelledBatches();
+	}
+
+	@Bean
+	LaneScheduler laneScheduler(HostPool pool, JobExecutor executor, CancelledBatches cancelled, Preemption preemption,
 			SchedulingProperties scheduling, LongSupplier nanoClock, Clock workerClock) {
-		return new LaneScheduler(pool, executor, executor, preemption, scheduling.weights(), scheduling.aging(),
-				nanoClock, workerClock);
+		LaneScheduler scheduler = new LaneScheduler(pool, executor, executor, cancelled, preemption,
+				scheduling.weights(), scheduling.aging(), nanoClock, workerClock);
+		cancelled.onCancel(() -> {
+			preemption.stopWhere(cancelled::covers);
+			scheduler.pump();
+		});
+		return scheduler;
 	}
 
 	@Bean
@@ -237,9 +249,9 @@ public class WorkerConfiguration {
 			CompactedTopics.ensure(admin, topics.fleetState(), "worker.topics.fleet-state", 1);
 		}
 		return new DemandSharing(new KafkaProducer<>(KafkaClientSettings.fleetStateProducer(kafka, intake)),
-				new KafkaConsumer<>(KafkaClientSettings.fleetStateConsumer(kafka, intake)), topics.fleetState(),
-				intake.workerId(), pool, scheduler, preemption, scheduling.weights(), sharing.refresh(),
-				sharing.staleAfter(), nanoClock, workerClock);
+				new KafkaConsumer<>(KafkaClientSettings.stateConsumer(kafka, intake, "fleet-state")),
+				topics.fleetState(), intake.workerId(), pool, scheduler, preemption, scheduling.weights(),
+				sharing.refresh(), sharing.staleAfter(), nanoClock, workerClock);
 	}
 
 	/** Actuator {@code kafka}: in the readiness group (application.yml). */

@@ -162,6 +162,11 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	}
 
 	@Override
+	public void batchCancelled(Job job) {
+		this.outcomes.cancelled(job, "batch " + job.request().getBatchId() + " was cancelled");
+	}
+
+	@Override
 	public void unroutable(Job job) {
 		this.outcomes.failed(job, ErrorCategory.UNKNOWN_MODEL,
 				"no configured host serves model '" + job.request().getModel() + "'");

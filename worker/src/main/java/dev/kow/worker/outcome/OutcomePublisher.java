@@ -148,6 +148,20 @@ public final class OutcomePublisher {
 	}
 
 	/**
+	 * A request of a cancelled batch: a FAILED result with category CANCELLED and no dead
+	 * letter (nothing went wrong with it).
+	 * @param job the job
+	 * @param message detail
+	 */
+	public void cancelled(Job job, String message) {
+		InferenceResult result = base(job, Status.FAILED).setHost(job.lastHost())
+			.setError(ErrorInfo.newBuilder().setCategory(ErrorCategory.CANCELLED).setMessage(message).build())
+			.build();
+		publish(job.source(), List.of(resultRecord(result)));
+		this.metrics.result(job.lane(), Status.FAILED);
+	}
+
+	/**
 	 * A record that cannot be read as a request: a dead letter only (there is no request
 	 * id to answer).
 	 * @param record the raw record

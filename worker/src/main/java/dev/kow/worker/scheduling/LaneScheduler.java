@@ -13,6 +13,7 @@ import java.util.function.LongSupplier;
 
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.SlotLease;
+import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
@@ -65,6 +66,8 @@ public final class LaneScheduler {
 
 	private final UndispatchableHandler undispatchable;
 
+	private final CancelledBatches cancelled;
+
 	private final Preemption preemption;
 
 	private final LongSupplier nanoClock;
@@ -79,7 +82,8 @@ public final class LaneScheduler {
 	/**
 	 * @param pool the hosts
 	 * @param dispatcher runs a job on a slot
-	 * @param undispatchable receives expired and unroutable jobs
+	 * @param undispatchable receives expired, unroutable and cancelled jobs
+	 * @param cancelled the cancelled batches, whose jobs are not dispatched
 	 * @param preemption frees a slot for a high-priority job when none is free, or never
 	 * @param weights weight per lane
 	 * @param aging wait after which a job goes next regardless of weights
@@ -87,8 +91,10 @@ public final class LaneScheduler {
 	 * @param clock wall clock, for deadlines
 	 */
 	public LaneScheduler(HostPool pool, JobDispatcher dispatcher, UndispatchableHandler undispatchable,
-			Preemption preemption, LaneWeights weights, Duration aging, LongSupplier nanoClock, Clock clock) {
+			CancelledBatches cancelled, Preemption preemption, LaneWeights weights, Duration aging,
+			LongSupplier nanoClock, Clock clock) {
 		this.pool = pool;
+		this.cancelled = cancelled;
 		this.dispatcher = dispatcher;
 		this.undispatchable = undispatchable;
 		this.preemption = preemption;
@@ -188,6 +194,7 @@ public final class LaneScheduler {
 		while (true) {
 			List<Job> expired = new ArrayList<>(0);
 			List<Job> unroutable = new ArrayList<>(0);
+			List<Job> withdrawn = new ArrayList<>(0);
 			Job job = null;
 			Job candidate = null;
 			Map<Lane, Integer> waiting = Map.of();
@@ -201,6 +208,9 @@ public final class LaneScheduler {
 					}
 					else if (expired(head)) {
 						expired.add(this.queues.drop(lane));
+					}
+					else if (this.cancelled.covers(head)) {
+						withdrawn.add(this.queues.drop(lane));
 					}
 					else if (!this.pool.anyServes(head.model())) {
 						unroutable.add(this.queues.drop(lane));
@@ -221,6 +231,7 @@ public final class LaneScheduler {
 			}
 			expired.forEach(this.undispatchable::expired);
 			unroutable.forEach(this.undispatchable::unroutable);
+			withdrawn.forEach(this.undispatchable::batchCancelled);
 			if (job == null) {
 				if (candidate == null || !this.preemption.preemptFor(candidate, waiting)) {
 					return mayPreempt;

@@ -209,6 +209,17 @@ public final class Preemption {
 	}
 
 	/**
+	 * Stops every running attempt of the jobs that match, whatever the victim rules
+	 * (their batch was cancelled): each goes back to its lane, where the scheduler ends
+	 * it.
+	 * @param jobs which jobs
+	 * @return how many attempts were stopped
+	 */
+	public int stopWhere(java.util.function.Predicate<Job> jobs) {
+		return (int) this.running.keySet().stream().filter(jobs).filter(Job::preempt).count();
+	}
+
+	/**
 	 * Each lane's share of the usable slots, among the lanes with work, by weight; by
 	 * ordinal.
 	 */

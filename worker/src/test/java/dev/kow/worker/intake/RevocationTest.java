@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.kow.worker.hosts.HostPool;
+import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
@@ -52,7 +53,12 @@ class RevocationTest {
 				@Override
 				public void unroutable(Job job) {
 				}
-			}, new Preemption(this.pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, System::nanoTime),
+
+				@Override
+				public void batchCancelled(Job job) {
+				}
+			}, new CancelledBatches(),
+			new Preemption(this.pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, System::nanoTime),
 			LaneWeights.DEFAULT, Duration.ofHours(1), System::nanoTime, Clock.systemUTC());
 
 	private Revocation revocation(Duration grace) {

@@ -16,6 +16,7 @@ import dev.kow.avro.Mode;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.hosts.SlotLease;
+import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.offsets.PartitionOffsets;
 import dev.kow.worker.offsets.SourceRecord;
@@ -41,6 +42,10 @@ class LaneSchedulerTest {
 
 	private final List<Job> expired = new ArrayList<>();
 
+	private final List<Job> withdrawn = new ArrayList<>();
+
+	private final CancelledBatches cancelled = new CancelledBatches();
+
 	private HostPool pool(int... slots) {
 		OllamaHost[] hosts = new OllamaHost[slots.length];
 		for (int i = 0; i < slots.length; i++) {
@@ -62,8 +67,13 @@ class LaneSchedulerTest {
 			@Override
 			public void unroutable(Job job) {
 			}
-		}, new Preemption(pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get), LaneWeights.DEFAULT,
-				aging, this.nanos::get, this.clock);
+
+			@Override
+			public void batchCancelled(Job job) {
+				LaneSchedulerTest.this.withdrawn.add(job);
+			}
+		}, this.cancelled, new Preemption(pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get),
+				LaneWeights.DEFAULT, aging, this.nanos::get, this.clock);
 	}
 
 	private Job job(Lane lane, int n, Instant deadline) {
@@ -200,13 +210,34 @@ class LaneSchedulerTest {
 			@Override
 			public void unroutable(Job job) {
 			}
-		}, new Preemption(pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get), LaneWeights.DEFAULT,
-				Duration.ofHours(1), this.nanos::get, this.clock);
+
+			@Override
+			public void batchCancelled(Job job) {
+			}
+		}, new CancelledBatches(),
+				new Preemption(pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get),
+				LaneWeights.DEFAULT, Duration.ofHours(1), this.nanos::get, this.clock);
 
 		scheduler.submit(job(Lane.BATCH, 0, null));
 		scheduler.submit(job(Lane.BATCH, 1, null));
 
 		assertThat(dispatched).as("the next job still goes to the free slot").hasSize(2);
+	}
+
+	@Test
+	void theJobsOfACancelledBatchAreNotDispatchedButHandedBackAsCancelled() {
+		HostPool pool = pool(1);
+		LaneScheduler scheduler = scheduler(pool, Duration.ofHours(1));
+		scheduler.submit(Fixtures.job(Lane.BATCH, 0, null, this.nanos.get(), "batch_a"));
+		scheduler.submit(Fixtures.job(Lane.BATCH, 1, null, this.nanos.get(), "batch_a"));
+		scheduler.submit(Fixtures.job(Lane.BATCH, 2, null, this.nanos.get(), "batch_b"));
+		assertThat(this.dispatched).hasSize(1);
+
+		this.cancelled.cancel("batch_a", Long.MAX_VALUE);
+		pool.release(this.leases.get(0), Fixtures.DONE);
+
+		assertThat(this.withdrawn).extracting(job -> job.request().getId()).containsExactly("BATCH-1");
+		assertThat(this.dispatched).extracting(job -> job.request().getId()).containsExactly("BATCH-0", "BATCH-2");
 	}
 
 }

@@ -18,6 +18,7 @@ import dev.kow.worker.execution.ExecutionMetrics;
 import dev.kow.worker.execution.JobExecutor;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
+import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.job.LaneWeights;
@@ -81,7 +82,8 @@ class PreemptionTest {
 				requeue.resubmit(queued);
 			});
 			this.calls.put(job, this.ollama.calls().getLast());
-		}, executor, this.preemption, LaneWeights.DEFAULT, Duration.ofHours(1), this.nanos::get, this.clock);
+		}, executor, new CancelledBatches(), this.preemption, LaneWeights.DEFAULT, Duration.ofHours(1), this.nanos::get,
+				this.clock);
 	}
 
 	private Job job(Lane lane, int n) {

@@ -134,6 +134,15 @@ public final class Fixtures {
 	 * topic
 	 */
 	public static Job job(Lane lane, int n, @Nullable Instant deadline, long queuedSinceNanos) {
+		return job(lane, n, deadline, queuedSinceNanos, null);
+	}
+
+	/**
+	 * A job of a batch.
+	 * @param batchId its batch, or null
+	 */
+	public static Job job(Lane lane, int n, @Nullable Instant deadline, long queuedSinceNanos,
+			@Nullable String batchId) {
 		InferenceRequest request = InferenceRequest.newBuilder()
 			.setId(lane + "-" + n)
 			.setModel("m")
@@ -141,6 +150,7 @@ public final class Fixtures {
 			.setPrompt("p")
 			.setDeadline(deadline)
 			.setCreatedAt(Instant.EPOCH)
+			.setBatchId(batchId)
 			.build();
 		TopicPartition partition = new TopicPartition(lane.key(), 0);
 		return new Job(

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
 		subcommands = { SaturationScenario.class, PriorityScenario.class, OverheadScenario.class, BacklogScenario.class,
-				FaultsScenario.class, ScaleScenario.class, FleetScenario.class },
+				FaultsScenario.class, ScaleScenario.class, FleetScenario.class, BatchesScenario.class },
 		description = "End-to-end benchmarks of the worker against peers, side by side in one run.")
 public final class BenchMain {
 

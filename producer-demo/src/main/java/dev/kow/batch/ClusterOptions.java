@@ -128,6 +128,10 @@ public final class ClusterOptions {
 		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
 		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
 		config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+		// a reader that has caught up must not wait out the broker's default 500 ms per
+		// fetch:
+		// status would take a second instead of tens of ms
+		config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
 		// looking up a missing topic must not create it (uncompacted)
 		config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
 		return new KafkaConsumer<>(config);

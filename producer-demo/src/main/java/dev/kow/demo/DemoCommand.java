@@ -39,8 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code demo}: the whole pipeline in one JVM on embedded defaults: a real in-JVM KRaft
  * broker, the {@code mock://} registry, the worker, and the Ollama at
- * {@code http://localhost:11434} if one answers, else simulated hosts. Ends with a
- * summary table and, optionally, a JSON file.
+ * {@code http://localhost:11434} if one answers (or the hosts of {@code --ollama-url}),
+ * else simulated hosts. Ends with a summary table and, optionally, a JSON file. Exits 1
+ * when a request got no outcome, 2 when some failed or expired, 0 otherwise.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
 		description = "Run prompts through Kafka, the worker and Ollama (or the simulator) in one JVM.")
@@ -73,6 +74,11 @@ final class DemoCommand implements Callable<Integer> {
 	@Option(names = "--sim-time-scale", defaultValue = "0.02",
 			description = "Simulator time scale; 1.0 = real-time speeds of the default profile (default ${DEFAULT-VALUE}).")
 	double simTimeScale;
+
+	@Option(names = "--ollama-url", paramLabel = "URL",
+			description = "An Ollama host to use instead of the probe and the simulator (repeatable), each with "
+					+ "--slots slots.")
+	List<String> ollamaUrls = new ArrayList<>();
 
 	@Option(names = "--no-ollama-probe",
 			description = "Use the simulator even if an Ollama answers at " + LOCAL_OLLAMA + ".")
@@ -107,8 +113,19 @@ final class DemoCommand implements Callable<Integer> {
 			String registry = "mock://demo-" + UUID.randomUUID();
 			Map<String, Object> worker = new HashMap<>();
 			String ollama;
-			String ollamaVersion = this.noProbe ? null : probeOllama();
-			if (ollamaVersion != null) {
+			String ollamaVersion = (this.noProbe || !this.ollamaUrls.isEmpty()) ? null : probeOllama(LOCAL_OLLAMA);
+			if (!this.ollamaUrls.isEmpty()) {
+				ollama = "real";
+				for (int i = 0; i < this.ollamaUrls.size(); i++) {
+					String url = this.ollamaUrls.get(i);
+					String version = probeOllama(url);
+					System.out.printf("Using the Ollama at %s (%s), model %s, %d slot(s).%n", url,
+							(version == null) ? "not answering now" : "version " + version, this.model, this.slots);
+					worker.put("worker.ollama.hosts[" + i + "].url", url);
+					worker.put("worker.ollama.hosts[" + i + "].slots", Integer.toString(this.slots));
+				}
+			}
+			else if (ollamaVersion != null) {
 				ollama = "real";
 				System.out.printf("Using the Ollama at %s (version %s), model %s, %d slot(s).%n", LOCAL_OLLAMA,
 						ollamaVersion, this.model, this.slots);
@@ -164,7 +181,12 @@ final class DemoCommand implements Callable<Integer> {
 						JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
 				System.out.println("Summary written to " + this.summaryJson);
 			}
-			return ((int) summary.get("lost")) == 0 ? 0 : 1;
+			int failed = (int) summary.get("failed") + (int) summary.get("expired");
+			if (failed > 0) {
+				System.out.printf("%d request(s) failed or expired; the dead letters say why (for example an "
+						+ "unknown model: `ollama pull %s` on the host)%n", failed, this.model);
+			}
+			return ((int) summary.get("lost")) > 0 ? 1 : (failed > 0) ? 2 : 0;
 		}
 		finally {
 			for (AutoCloseable resource : resources) {
@@ -208,13 +230,13 @@ final class DemoCommand implements Callable<Integer> {
 		return tally;
 	}
 
-	private static String probeOllama() {
+	private static String probeOllama(String baseUrl) {
 		try {
 			HttpResponse<String> answer = HttpClient.newBuilder()
 				.version(HttpClient.Version.HTTP_1_1)
 				.connectTimeout(Duration.ofSeconds(1))
 				.build()
-				.send(HttpRequest.newBuilder(URI.create(LOCAL_OLLAMA + "/api/version"))
+				.send(HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "") + "/api/version"))
 					.timeout(Duration.ofSeconds(2))
 					.build(), HttpResponse.BodyHandlers.ofString());
 			if (answer.statusCode() != 200) {

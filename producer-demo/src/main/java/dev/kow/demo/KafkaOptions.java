@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.serde.KafkaAvroSerializer;
 
-/** Connection options shared by submit and collect. */
+/** The demo's connection to its in-JVM broker and registry. */
 final class KafkaOptions {
 
 	@Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",

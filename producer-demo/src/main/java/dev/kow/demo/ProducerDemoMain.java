@@ -5,11 +5,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar producer-demo.jar (batch | submit | collect | demo) ...}. Durations
- * are written 30s, 5m or ISO-8601.
+ * {@code java -jar producer-demo.jar (batch | demo) ...}. Durations are written 30s, 5m
+ * or ISO-8601.
  */
 @Command(name = "producer-demo", mixinStandardHelpOptions = true,
-		subcommands = { BatchCommand.class, SubmitCommand.class, CollectCommand.class, DemoCommand.class },
+		subcommands = { BatchCommand.class, DemoCommand.class },
 		description = "Produce prompt jobs, collect results, or run the whole pipeline in one JVM.")
 public final class ProducerDemoMain {
 

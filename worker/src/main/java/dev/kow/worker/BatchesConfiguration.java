@@ -2,8 +2,6 @@ package dev.kow.worker;
 
 import java.time.Clock;
 
-import dev.kow.avro.InferenceResult;
-import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.worker.batches.BatchAggregation;
 import dev.kow.worker.batches.BatchCancels;
 import dev.kow.worker.config.BatchesProperties;
@@ -14,9 +12,6 @@ import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.topics.CompactedTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -57,19 +52,8 @@ class BatchesConfiguration {
 		try (Admin admin = Admin.create(KafkaClientSettings.admin(kafka, intake))) {
 			CompactedTopics.ensure(admin, topics.batchCounts(), "worker.topics.batch-counts", 3);
 		}
-		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
-		deserializer.configure(registry.serdeConfig(), false);
-		Serde<InferenceResult> results = Serdes.serdeFrom((topic, result) -> {
-			throw new UnsupportedOperationException("the batch aggregation only reads results");
-		}, (topic, bytes) -> {
-			Object value = deserializer.deserialize(topic, bytes);
-			if (value != null && !(value instanceof InferenceResult)) {
-				throw new SerializationException("not an InferenceResult on " + topic);
-			}
-			return (InferenceResult) value;
-		});
-		return new BatchAggregation(KafkaClientSettings.streams(kafka, intake, batches),
-				BatchAggregation.topology(topics.results(), topics.batchCounts(), results));
+		return new BatchAggregation(KafkaClientSettings.streams(kafka, intake, batches), BatchAggregation
+			.topology(topics.results(), topics.batchCounts(), BatchAggregation.resultsSerde(registry.serdeConfig())));
 	}
 
 }

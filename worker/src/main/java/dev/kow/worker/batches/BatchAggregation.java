@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Properties;
 
 import dev.kow.avro.InferenceResult;
+import dev.kow.serde.KafkaAvroDeserializer;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -83,6 +85,26 @@ public final class BatchAggregation implements AutoCloseable {
 			.toStream()
 			.to(countsTopic, Produced.with(Serdes.String(), counts));
 		return builder.build();
+	}
+
+	/**
+	 * @param serdeConfig the registry serde settings (Confluent's keys)
+	 * @return a serde that reads results (Confluent wire format) and refuses to write
+	 * @throws SerializationException from the deserializer, for a value that is not an
+	 * {@code InferenceResult}
+	 */
+	public static Serde<InferenceResult> resultsSerde(Map<String, Object> serdeConfig) {
+		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
+		deserializer.configure(serdeConfig, false);
+		return Serdes.serdeFrom((topic, result) -> {
+			throw new UnsupportedOperationException("the batch aggregation only reads results");
+		}, (topic, bytes) -> {
+			Object value = deserializer.deserialize(topic, bytes);
+			if (value != null && !(value instanceof InferenceResult)) {
+				throw new SerializationException("not an InferenceResult on " + topic);
+			}
+			return (InferenceResult) value;
+		});
 	}
 
 	private static BatchCounts named(BatchCounts total, String batchId) {

@@ -113,7 +113,7 @@ final class BatchesScenario implements Callable<Integer> {
 				Map<Integer, Long> resultsFrom = endOffsets(env, results);
 				long now = Instant.now().getEpochSecond();
 				BatchRecord record = new BatchRecord(id, "/v1/chat/completions", "bench.jsonl", "24h", now,
-						now + 86_400, this.lines, "bench", id + "/", resultsFrom, Map.of(), null, null, null);
+						now + 86_400, this.lines, "bench", id + "/", resultsFrom, Map.of(), Map.of(), null, null, null);
 				producer
 					.send(new ProducerRecord<>(batches, id,
 							new JsonSerde<>(BatchRecord.class).serializer().serialize(batches, record)))

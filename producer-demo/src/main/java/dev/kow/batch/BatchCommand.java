@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "batch", mixinStandardHelpOptions = true,
 		subcommands = { BatchSubmitCommand.class, BatchStatusCommand.class, BatchResultsCommand.class,
-				BatchListCommand.class, BatchCancelCommand.class },
+				BatchListCommand.class, BatchCancelCommand.class, BatchRetryCommand.class },
 		description = "Submit batch files, watch them and collect their results.")
 public final class BatchCommand {
 

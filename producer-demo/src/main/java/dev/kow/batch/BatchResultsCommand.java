@@ -4,10 +4,7 @@ import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -16,11 +13,8 @@ import dev.kow.avro.InferenceResult;
 import dev.kow.avro.Status;
 import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.worker.batches.BatchRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,7 +63,7 @@ public final class BatchResultsCommand implements Callable<Integer> {
 				return 1;
 			}
 			BatchRecord batch = view.get().batch();
-			Map<String, InferenceResult> lines = read(reader, batch);
+			Map<String, InferenceResult> lines = read(reader, this.cluster.deserializer(), this.topics.results, batch);
 			boolean complete = lines.size() >= batch.total();
 			if (!complete && !this.partial) {
 				System.err.printf("batch %s is %s: %d of %d line(s) have an outcome; --partial writes them%n", this.id,
@@ -109,41 +103,20 @@ public final class BatchResultsCommand implements Callable<Integer> {
 	 * @return the batch's results by custom id, the first of duplicates kept, in the
 	 * order read
 	 */
-	private Map<String, InferenceResult> read(KafkaConsumer<String, byte[]> reader, BatchRecord batch) {
-		KafkaAvroDeserializer deserializer = this.cluster.deserializer();
+	static Map<String, InferenceResult> read(KafkaConsumer<String, byte[]> reader, KafkaAvroDeserializer deserializer,
+			String topic, BatchRecord batch) {
 		Map<String, InferenceResult> lines = new LinkedHashMap<>();
-		List<PartitionInfo> infos = reader.partitionsFor(this.topics.results, Duration.ofSeconds(30));
-		List<TopicPartition> partitions = new ArrayList<>();
-		infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
-		Map<TopicPartition, Long> end = reader.endOffsets(partitions, Duration.ofSeconds(30));
-		for (TopicPartition tp : partitions) {
-			long from = batch.resultsFrom().getOrDefault(tp.partition(), 0L);
-			long to = end.getOrDefault(tp, 0L);
-			if (from >= to) {
-				continue;
-			}
-			reader.assign(List.of(tp));
-			reader.seek(tp, from);
-			while (reader.position(tp) < to) {
-				for (ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(500))) {
-					// the key is the request id: other batches' results are skipped
-					// unread
-					if (record.offset() >= to || record.key() == null
-							|| !record.key().startsWith(batch.requestIdPrefix())) {
-						continue;
-					}
-					try {
-						if (deserializer.deserialize(tp.topic(), record.value()) instanceof InferenceResult result
-								&& this.id.equals(String.valueOf(result.getBatchId()))) {
-							lines.putIfAbsent(String.valueOf(result.getCustomId()), result);
-						}
-					}
-					catch (KafkaException ex) {
-						// not a result this command can read: not one of this batch's
-					}
+		OutcomeTopics.read(reader, topic, batch.resultsFrom(), batch.requestIdPrefix(), record -> {
+			try {
+				if (deserializer.deserialize(topic, record.value()) instanceof InferenceResult result
+						&& batch.id().equals(String.valueOf(result.getBatchId()))) {
+					lines.putIfAbsent(String.valueOf(result.getCustomId()), result);
 				}
 			}
-		}
+			catch (KafkaException ex) {
+				// not a result this command can read: not one of this batch's
+			}
+		});
 		return lines;
 	}
 

@@ -101,8 +101,9 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 				KafkaProducer<String, byte[]> producer = this.cluster.producer()) {
 			CompactedTopics.ensure(admin, this.topics.batches, "--batches-topic", 3);
 			BatchRecord record = new BatchRecord(id, endpoint, inputFile, format(this.completionWindow), now,
-					now + this.completionWindow.toSeconds(), lines.size(), lane, id + "/", resultsEnd(reader),
-					this.metadata, this.parent, null, null);
+					now + this.completionWindow.toSeconds(), lines.size(), lane, id + "/",
+					endOffsets(reader, this.topics.results), endOffsets(reader, this.topics.deadLetter), this.metadata,
+					this.parent, null, null);
 			BatchRecords.write(producer, this.topics.batches, record);
 			List<String> failures = new ArrayList<>();
 			for (BatchLine line : lines) {
@@ -158,14 +159,15 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 	}
 
 	/**
-	 * Per results partition, its end offset now: none of this batch's results come
-	 * before.
+	 * Per partition of an outcome topic, its end offset now: none of this batch's
+	 * outcomes come before.
+	 * @throws IllegalStateException when the topic does not exist
 	 */
-	private Map<Integer, Long> resultsEnd(KafkaConsumer<String, byte[]> reader) {
+	private static Map<Integer, Long> endOffsets(KafkaConsumer<String, byte[]> reader, String topic) {
 		List<TopicPartition> partitions = new ArrayList<>();
-		List<PartitionInfo> infos = reader.partitionsFor(this.topics.results, Duration.ofSeconds(30));
+		List<PartitionInfo> infos = reader.partitionsFor(topic, Duration.ofSeconds(30));
 		if (infos == null || infos.isEmpty()) {
-			throw new IllegalStateException("the results topic '" + this.topics.results + "' does not exist");
+			throw new IllegalStateException("the topic '" + topic + "' does not exist");
 		}
 		infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
 		Map<Integer, Long> end = new HashMap<>();

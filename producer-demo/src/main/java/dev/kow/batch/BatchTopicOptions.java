@@ -19,6 +19,10 @@ public final class BatchTopicOptions {
 			description = "The workers' results topic (default ${DEFAULT-VALUE}).")
 	String results = TopicsProperties.DEFAULT_RESULTS;
 
+	@Option(names = "--dead-letter-topic", defaultValue = TopicsProperties.DEFAULT_DEAD_LETTER,
+			description = "The workers' dead-letter topic (default ${DEFAULT-VALUE}).")
+	String deadLetter = TopicsProperties.DEFAULT_DEAD_LETTER;
+
 	@Option(names = "--batches-topic", defaultValue = TopicsProperties.DEFAULT_BATCHES,
 			description = "The compacted topic of batch records (default ${DEFAULT-VALUE}).")
 	String batches = TopicsProperties.DEFAULT_BATCHES;

@@ -106,9 +106,9 @@ class BatchWorkflowIT {
 	private Run batch(String... args) {
 		List<String> all = new ArrayList<>(List.of(args));
 		all.addAll(List.of("--bootstrap-server", this.broker.bootstrapServers(), "--schema-registry-url",
-				this.registry.confluentUrl(), "--results-topic", topic("results"), "--batches-topic", topic("batches"),
-				"--batch-counts-topic", topic("counts")));
-		if (args[0].equals("submit")) {
+				this.registry.confluentUrl(), "--results-topic", topic("results"), "--dead-letter-topic", topic("dlq"),
+				"--batches-topic", topic("batches"), "--batch-counts-topic", topic("counts")));
+		if ((args[0].equals("submit") || args[0].equals("retry")) && !all.contains("--batch-topic")) {
 			all.addAll(List.of("--high-topic", topic("high"), "--normal-topic", topic("normal"), "--batch-topic",
 					topic("batch")));
 		}
@@ -345,6 +345,35 @@ class BatchWorkflowIT {
 			.allSatisfy(line -> assertThat(line.path("response").path("status_code").asInt()).isEqualTo(200));
 		assertThat(jsonLines(errors)).hasSize(late)
 			.allSatisfy(line -> assertThat(line.path("error").path("code").asString()).isEqualTo("batch_expired"));
+
+		Run retried = batch("retry", id, "--completion-window", "10m");
+		assertThat(retried.code()).isZero();
+		JsonNode child = retried.json();
+		assertThat(child.path("parent_batch_id").asString()).isEqualTo(id);
+		assertThat(child.path("request_counts").path("total").asInt()).as("only the expired lines").isEqualTo(late);
+		JsonNode done = awaitStatus(child.path("id").asString(), "completed");
+		assertThat(done.path("request_counts").path("completed").asInt()).isEqualTo(late);
+		Path retriedOutput = this.dir.resolve("retry-out.jsonl");
+		batch("results", child.path("id").asString(), "--output", retriedOutput.toString(), "--errors",
+				this.dir.resolve("retry-err.jsonl").toString());
+		assertThat(jsonLines(retriedOutput)).extracting(line -> line.path("custom_id").asString())
+			.as("the retried lines keep their custom ids, and none of the finished ones is run again")
+			.doesNotContainAnyElementsOf(jsonLines(output).stream().map(l -> l.path("custom_id").asString()).toList())
+			.hasSize(late);
+	}
+
+	@Test
+	void aLineThatIsNotAcknowledgedMakesSubmitFailAndSayWhich() throws IOException {
+		Path config = this.dir.resolve("client.properties");
+		Files.writeString(config, "max.block.ms=1000\n");
+		Run run = batch("submit", "--input", chatLines(3, 10).toString(), "--batch-topic", topic("no-such-topic"),
+				"--command-config", config.toString());
+
+		assertThat(run.code()).as("not every line was sent").isEqualTo(1);
+		JsonNode batch = run.json();
+		assertThat(batch.path("status").asString()).isEqualTo("failed");
+		assertThat(batch.path("request_counts").path("total").asInt()).as("the lines actually sent").isZero();
+		assertThat(batch("status", batch.path("id").asString()).json().path("status").asString()).isEqualTo("failed");
 	}
 
 }

@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * @param requestIdPrefix every line's request id is this prefix and its line number
  * @param resultsFrom per results partition, the end offset when the batch was submitted:
  * none of its results can come before
+ * @param deadLettersFrom the same for the dead-letter topic; empty from an older
+ * {@code batch submit}
  * @param metadata the user's {@code --metadata}
  * @param parentId the batch this one retries, or null
  * @param failedAt when submitting failed (some lines were not sent), epoch s, or null
@@ -28,11 +30,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record BatchRecord(String id, String endpoint, String inputFile, String completionWindow, long createdAt,
 		long expiresAt, int total, String topic, String requestIdPrefix, Map<Integer, Long> resultsFrom,
-		Map<String, String> metadata, @Nullable String parentId, @Nullable Long failedAt, @Nullable Long cancelledAt) {
+		Map<Integer, Long> deadLettersFrom, Map<String, String> metadata, @Nullable String parentId,
+		@Nullable Long failedAt, @Nullable Long cancelledAt) {
 
 	/** Copies the maps. */
 	public BatchRecord {
 		resultsFrom = Map.copyOf(resultsFrom);
+		deadLettersFrom = (deadLettersFrom == null) ? Map.of() : Map.copyOf(deadLettersFrom);
 		metadata = Map.copyOf(metadata);
 	}
 
@@ -42,8 +46,8 @@ public record BatchRecord(String id, String endpoint, String inputFile, String c
 	 */
 	public BatchRecord cancelled(long at) {
 		return new BatchRecord(this.id, this.endpoint, this.inputFile, this.completionWindow, this.createdAt,
-				this.expiresAt, this.total, this.topic, this.requestIdPrefix, this.resultsFrom, this.metadata,
-				this.parentId, this.failedAt, (this.cancelledAt != null) ? this.cancelledAt : at);
+				this.expiresAt, this.total, this.topic, this.requestIdPrefix, this.resultsFrom, this.deadLettersFrom,
+				this.metadata, this.parentId, this.failedAt, (this.cancelledAt != null) ? this.cancelledAt : at);
 	}
 
 	/**
@@ -53,8 +57,8 @@ public record BatchRecord(String id, String endpoint, String inputFile, String c
 	 */
 	public BatchRecord failed(long at, int sent) {
 		return new BatchRecord(this.id, this.endpoint, this.inputFile, this.completionWindow, this.createdAt,
-				this.expiresAt, sent, this.topic, this.requestIdPrefix, this.resultsFrom, this.metadata, this.parentId,
-				at, this.cancelledAt);
+				this.expiresAt, sent, this.topic, this.requestIdPrefix, this.resultsFrom, this.deadLettersFrom,
+				this.metadata, this.parentId, at, this.cancelledAt);
 	}
 
 }

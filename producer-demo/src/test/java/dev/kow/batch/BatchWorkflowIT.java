@@ -104,6 +104,15 @@ class BatchWorkflowIT {
 
 	/** Runs {@code batch ...} and returns its exit code and standard output. */
 	private Run batch(String... args) {
+		return cli(new BatchCommand(), args);
+	}
+
+	/** Runs {@code dead-letters ...} and returns its exit code and standard output. */
+	private Run deadLetters(String... args) {
+		return cli(new DeadLettersCommand(), args);
+	}
+
+	private Run cli(Object command, String... args) {
 		List<String> all = new ArrayList<>(List.of(args));
 		all.addAll(List.of("--bootstrap-server", this.broker.bootstrapServers(), "--schema-registry-url",
 				this.registry.confluentUrl(), "--results-topic", topic("results"), "--dead-letter-topic", topic("dlq"),
@@ -116,7 +125,7 @@ class BatchWorkflowIT {
 		PrintStream original = System.out;
 		System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
 		try {
-			int code = new CommandLine(new BatchCommand())
+			int code = new CommandLine(command)
 				.registerConverter(Duration.class, org.springframework.boot.convert.DurationStyle::detectAndParse)
 				.execute(all.toArray(String[]::new));
 			return new Run(code, out.toString(StandardCharsets.UTF_8));
@@ -128,9 +137,12 @@ class BatchWorkflowIT {
 
 	private record Run(int code, String out) {
 
+		/**
+		 * The last JSON line (the worker in this JVM logs to the same standard output).
+		 */
 		JsonNode json() {
-			String[] lines = this.out.strip().split("\n");
-			return JSON.readTree(lines[lines.length - 1]);
+			List<String> lines = this.out.lines().filter(line -> line.startsWith("{")).toList();
+			return JSON.readTree(lines.get(lines.size() - 1));
 		}
 
 	}
@@ -374,6 +386,60 @@ class BatchWorkflowIT {
 		assertThat(batch.path("status").asString()).isEqualTo("failed");
 		assertThat(batch.path("request_counts").path("total").asInt()).as("the lines actually sent").isZero();
 		assertThat(batch("status", batch.path("id").asString()).json().path("status").asString()).isEqualTo("failed");
+	}
+
+	@Test
+	void deadLettersAreListedByReasonAndReplayedFromTheirOriginalBytes() throws Exception {
+		this.broker.createTopics(1, topic("replayed"));
+		byte[] poison = { 1, 2, 3, 4, 5 };
+		try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(this.broker.clientConfig(),
+				new ByteArraySerializer(), new ByteArraySerializer())) {
+			ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic("high"), 0,
+					"poison-1".getBytes(StandardCharsets.UTF_8), poison);
+			record.headers().add("trace", "abc".getBytes(StandardCharsets.UTF_8));
+			producer.send(record).get();
+		}
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(300))
+			.until(() -> deadLetters("list").out().contains("MALFORMED_RECORD"));
+
+		// the worker in this JVM logs to the same standard output: keep the JSON lines
+		List<JsonNode> listed = deadLetters("list", "--details").out()
+			.lines()
+			.filter(line -> line.startsWith("{"))
+			.map(JSON::readTree)
+			.toList();
+		assertThat(listed.get(0).path("reason").asString()).isEqualTo("MALFORMED_RECORD");
+		assertThat(listed.get(0).path("original_topic").asString()).isEqualTo(topic("high"));
+		assertThat(listed.get(0).path("count").asInt()).isEqualTo(1);
+		assertThat(listed.get(1).path("key").asString()).isEqualTo("poison-1");
+		assertThat(listed.get(1).path("original_offset").asLong()).isZero();
+
+		Run dry = deadLetters("replay", "--reason", "MALFORMED_RECORD", "--to-topic", topic("replayed"));
+		assertThat(dry.code()).isZero();
+		assertThat(dry.json().path("would_send_to").asString()).isEqualTo(topic("replayed"));
+		assertThat(endOffsets(topic("replayed"))).as("a dry run sends nothing").isZero();
+
+		Run sent = deadLetters("replay", "--reason", "MALFORMED_RECORD", "--to-topic", topic("replayed"), "--execute");
+		assertThat(sent.code()).isZero();
+		assertThat(sent.json().path("replayed").asInt()).isEqualTo(1);
+		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
+			TopicPartition replayed = new TopicPartition(topic("replayed"), 0);
+			consumer.assign(List.of(replayed));
+			consumer.seekToBeginning(List.of(replayed));
+			List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+			Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+				consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+				return !records.isEmpty();
+			});
+			ConsumerRecord<byte[], byte[]> copy = records.get(0);
+			assertThat(new String(copy.key(), StandardCharsets.UTF_8)).isEqualTo("poison-1");
+			assertThat(copy.value()).as("the original bytes").isEqualTo(poison);
+			assertThat(copy.headers().toArray()).as("the original headers, not the worker's")
+				.extracting(header -> header.key())
+				.containsExactly("trace");
+		}
 	}
 
 }

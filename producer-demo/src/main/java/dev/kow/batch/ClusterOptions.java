@@ -57,6 +57,17 @@ public final class ClusterOptions {
 			description = "Registry bearer token (Confluent bearer.auth.token; env SCHEMA_REGISTRY_BEARER_TOKEN).")
 	@Nullable String registryBearerToken;
 
+	@Option(names = "--schema-registry-truststore", defaultValue = "${env:SCHEMA_REGISTRY_TRUSTSTORE}",
+			paramLabel = "FILE",
+			description = "The registry's CA, a PKCS12 (.p12) or JKS trust store (Confluent "
+					+ "schema.registry.ssl.truststore.location; env SCHEMA_REGISTRY_TRUSTSTORE).")
+	@Nullable Path registryTrustStore;
+
+	@Option(names = "--schema-registry-truststore-password",
+			defaultValue = "${env:SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD}",
+			description = "Its password (env SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD).")
+	@Nullable String registryTrustStorePassword;
+
 	private Map<String, Object> commandConfig() {
 		Map<String, Object> config = new HashMap<>();
 		if (this.commandConfig != null) {
@@ -99,6 +110,15 @@ public final class ClusterOptions {
 		if (this.registryBearerToken != null && !this.registryBearerToken.isBlank()) {
 			config.put("bearer.auth.credentials.source", "STATIC_TOKEN");
 			config.put("bearer.auth.token", this.registryBearerToken);
+		}
+		if (this.registryTrustStore != null) {
+			String name = this.registryTrustStore.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+			config.put("schema.registry.ssl.truststore.location", this.registryTrustStore.toString());
+			config.put("schema.registry.ssl.truststore.type",
+					(name.endsWith(".p12") || name.endsWith(".pfx")) ? "PKCS12" : "JKS");
+			if (this.registryTrustStorePassword != null) {
+				config.put("schema.registry.ssl.truststore.password", this.registryTrustStorePassword);
+			}
 		}
 		config.put("specific.avro.reader", "true");
 		return config;

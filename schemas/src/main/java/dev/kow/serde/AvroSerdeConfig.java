@@ -8,6 +8,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
+import javax.net.ssl.SSLContext;
+
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -64,6 +66,13 @@ import org.apache.kafka.common.config.ConfigException;
  * <td>STATIC_TOKEN to send {@code bearer.auth.token}</td>
  * </tr>
  * <tr>
+ * <td>{@code schema.registry.ssl.truststore.location}, {@code .password},
+ * {@code .type}</td>
+ * <td>none</td>
+ * <td>the registry's CA for an https URL; {@code schema.registry.ssl.keystore.*} and
+ * {@code schema.registry.ssl.key.password} add a client certificate</td>
+ * </tr>
+ * <tr>
  * <td>{@code schema.registry.request.timeout.ms}</td>
  * <td>10000</td>
  * <td>timeout of one registry call, ms (our own key)</td>
@@ -79,9 +88,12 @@ import org.apache.kafka.common.config.ConfigException;
  * @param authorization the Authorization header value, or null; never printed by
  * {@link #toString()}
  * @param requestTimeout timeout of one registry call
+ * @param sslContext TLS to the registry from {@code schema.registry.ssl.*}, or null for
+ * the JVM's defaults
  */
 public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegister, boolean useLatestVersion,
-		SubjectNameStrategy subjectStrategy, boolean specificReader, String authorization, Duration requestTimeout) {
+		SubjectNameStrategy subjectStrategy, boolean specificReader, String authorization, Duration requestTimeout,
+		SSLContext sslContext) {
 
 	/** {@value}: comma-separated registry URLs or {@code mock://scope}. */
 	public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -151,7 +163,8 @@ public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegi
 				SubjectNameStrategy.parse(strategyKey, configs.get(strategyKey), isKey),
 				bool(configs, SPECIFIC_AVRO_READER, false), authorization(configs, userInfoFromUrl),
 				Duration.ofMillis(Long.parseLong(String
-					.valueOf(configs.get(REQUEST_TIMEOUT_MS) == null ? "10000" : configs.get(REQUEST_TIMEOUT_MS)))));
+					.valueOf(configs.get(REQUEST_TIMEOUT_MS) == null ? "10000" : configs.get(REQUEST_TIMEOUT_MS)))),
+				RegistryTls.from(configs));
 	}
 
 	/**
@@ -159,7 +172,7 @@ public record AvroSerdeConfig(List<URI> urls, String mockScope, boolean autoRegi
 	 */
 	public SchemaRegistryClient newClient() {
 		return this.mockScope != null ? MockSchemaRegistryClient.forScope(this.mockScope)
-				: new RestSchemaRegistryClient(this.urls, this.authorization, this.requestTimeout);
+				: new RestSchemaRegistryClient(this.urls, this.authorization, this.requestTimeout, this.sslContext);
 	}
 
 	@Override

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import javax.net.ssl.SSLContext;
+
 import org.apache.avro.Schema;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -52,13 +54,31 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 	 * @param requestTimeout timeout of one HTTP call
 	 */
 	public RestSchemaRegistryClient(List<URI> baseUris, String authorization, Duration requestTimeout) {
+		this(baseUris, authorization, requestTimeout, null);
+	}
+
+	/**
+	 * @param baseUris registry base URLs; a trailing slash is ignored
+	 * @param authorization the full {@code Authorization} header value, or null for none
+	 * @param requestTimeout timeout of one HTTP call
+	 * @param sslContext TLS for https URLs (a private CA, a client certificate), or null
+	 * for the JVM's defaults
+	 */
+	public RestSchemaRegistryClient(List<URI> baseUris, String authorization, Duration requestTimeout,
+			SSLContext sslContext) {
 		if (baseUris.isEmpty()) {
 			throw new IllegalArgumentException("schema.registry.url must name at least one URL");
 		}
 		this.baseUris = baseUris.stream().map(RestSchemaRegistryClient::withoutTrailingSlash).toList();
 		this.authorization = authorization;
 		this.requestTimeout = requestTimeout;
-		this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(requestTimeout).build();
+		HttpClient.Builder http = HttpClient.newBuilder()
+			.version(HttpClient.Version.HTTP_1_1)
+			.connectTimeout(requestTimeout);
+		if (sslContext != null) {
+			http.sslContext(sslContext);
+		}
+		this.http = http.build();
 	}
 
 	@Override

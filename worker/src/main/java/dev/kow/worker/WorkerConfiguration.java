@@ -172,7 +172,7 @@ public class WorkerConfiguration {
 				scheduling.weights(), scheduling.aging(), nanoClock, workerClock);
 		cancelled.onCancel(() -> {
 			preemption.stopWhere(cancelled::covers);
-			scheduler.pump();
+			scheduler.withdrawCancelled();
 		});
 		return scheduler;
 	}

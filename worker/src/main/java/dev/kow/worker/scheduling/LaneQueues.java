@@ -147,10 +147,18 @@ final class LaneQueues {
 	 * @return its queued jobs, now removed
 	 */
 	List<Job> removePartition(TopicPartition partition) {
+		return removeIf(job -> job.source().partition().equals(partition));
+	}
+
+	/**
+	 * @param which the jobs to remove
+	 * @return the queued jobs that matched, now removed
+	 */
+	List<Job> removeIf(java.util.function.Predicate<Job> which) {
 		List<Job> removed = new ArrayList<>();
 		for (ArrayDeque<Job> queue : this.queues.values()) {
 			queue.removeIf(job -> {
-				boolean match = job.source().partition().equals(partition);
+				boolean match = which.test(job);
 				if (match) {
 					removed.add(removed(job));
 				}

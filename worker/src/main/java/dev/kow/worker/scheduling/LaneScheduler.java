@@ -137,6 +137,20 @@ public final class LaneScheduler {
 	}
 
 	/**
+	 * Ends every queued job of a cancelled batch at once, wherever it waits in its lane
+	 * (jobs that come back later, from a stopped attempt or a retry, are ended when they
+	 * reach the head).
+	 */
+	public void withdrawCancelled() {
+		List<Job> withdrawn;
+		synchronized (this) {
+			withdrawn = this.queues.removeIf(this.cancelled::covers);
+		}
+		withdrawn.forEach(this.undispatchable::batchCancelled);
+		pump();
+	}
+
+	/**
 	 * @param lane a lane
 	 * @return jobs waiting in it
 	 */

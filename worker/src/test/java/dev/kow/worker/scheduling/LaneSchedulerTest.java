@@ -229,15 +229,22 @@ class LaneSchedulerTest {
 		HostPool pool = pool(1);
 		LaneScheduler scheduler = scheduler(pool, Duration.ofHours(1));
 		scheduler.submit(Fixtures.job(Lane.BATCH, 0, null, this.nanos.get(), "batch_a"));
-		scheduler.submit(Fixtures.job(Lane.BATCH, 1, null, this.nanos.get(), "batch_a"));
-		scheduler.submit(Fixtures.job(Lane.BATCH, 2, null, this.nanos.get(), "batch_b"));
+		scheduler.submit(Fixtures.job(Lane.BATCH, 1, null, this.nanos.get(), "batch_b"));
+		scheduler.submit(Fixtures.job(Lane.BATCH, 2, null, this.nanos.get(), "batch_a"));
 		assertThat(this.dispatched).hasSize(1);
 
 		this.cancelled.cancel("batch_a", Long.MAX_VALUE);
-		pool.release(this.leases.get(0), Fixtures.DONE);
+		scheduler.withdrawCancelled();
+		assertThat(this.withdrawn).as("ended at once, though a job of another batch waits ahead of it")
+			.extracting(job -> job.request().getId())
+			.containsExactly("BATCH-2");
 
-		assertThat(this.withdrawn).extracting(job -> job.request().getId()).containsExactly("BATCH-1");
-		assertThat(this.dispatched).extracting(job -> job.request().getId()).containsExactly("BATCH-0", "BATCH-2");
+		scheduler.submit(Fixtures.job(Lane.BATCH, 3, null, this.nanos.get(), "batch_a"));
+		pool.release(this.leases.get(0), Fixtures.DONE);
+		assertThat(this.withdrawn).as("one read later is ended when it reaches the head")
+			.extracting(job -> job.request().getId())
+			.containsExactly("BATCH-2", "BATCH-3");
+		assertThat(this.dispatched).extracting(job -> job.request().getId()).containsExactly("BATCH-0", "BATCH-1");
 	}
 
 }

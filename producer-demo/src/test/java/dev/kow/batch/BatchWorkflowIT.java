@@ -65,6 +65,8 @@ class BatchWorkflowIT {
 
 	private final List<ConfigurableApplicationContext> workers = new ArrayList<>();
 
+	private final List<Process> processes = new ArrayList<>();
+
 	@BeforeEach
 	void start(KafkaBroker broker, ApicurioRegistry registry) {
 		this.broker = broker;
@@ -72,6 +74,11 @@ class BatchWorkflowIT {
 		broker.createTopics(3, topic("high"), topic("normal"), topic("batch"), topic("results"));
 		broker.createTopics(1, topic("dlq"));
 		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.5).withNumParallel(4));
+		this.workers.add(new SpringApplicationBuilder(WorkerApplication.class)
+			.run(WorkerApplication.arguments(workerProperties())));
+	}
+
+	private Map<String, Object> workerProperties() {
 		Map<String, Object> props = new HashMap<>();
 		props.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
 		props.put("server.port", "0");
@@ -89,11 +96,12 @@ class BatchWorkflowIT {
 		props.put("worker.schema-registry.url", registry.confluentUrl());
 		props.put("worker.ollama.hosts[0].url", this.host.baseUrl());
 		props.put("worker.ollama.hosts[0].slots", "4");
-		this.workers.add(new SpringApplicationBuilder(WorkerApplication.class).run(WorkerApplication.arguments(props)));
+		return props;
 	}
 
 	@AfterEach
 	void stop() {
+		this.processes.forEach(Process::destroyForcibly);
 		this.workers.forEach(ConfigurableApplicationContext::close);
 		this.host.close();
 	}
@@ -440,6 +448,105 @@ class BatchWorkflowIT {
 				.extracting(header -> header.key())
 				.containsExactly("trace");
 		}
+	}
+
+	@Test
+	void aWorkerKilledMidBatchCostsDuplicatesNeverLinesAndTheFilesHaveOneLineEach() throws Exception {
+		// a packaged worker process shares the batch with the worker in this JVM, and
+		// dies
+		// by kill -9 mid-batch; partial results are written while it runs
+		Path jar = Path.of("..", "worker", "target", "worker.jar");
+		assertThat(jar).as("the worker module's package phase built it").exists();
+		Map<String, Object> props = workerProperties();
+		props.put("worker.intake.worker-id", "victim");
+		// commits rarely, so its finished lines are redone after the kill
+		props.put("worker.intake.commit-interval", "5s");
+		props.put("spring.kafka.consumer.properties.session.timeout.ms", "6000");
+		List<String> command = new ArrayList<>(
+				List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-jar", jar.toString()));
+		command.addAll(List.of(WorkerApplication.arguments(props)));
+		Process victim = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(this.dir.resolve("victim.log").toFile())
+			.start();
+		this.processes.add(victim);
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(120))
+			.pollInterval(Duration.ofMillis(500))
+			.until(() -> groupMembers() == 2);
+
+		String id = batch("submit", "--input", chatLines(60, 60).toString()).json().path("id").asString();
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(120))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> resultsBy("victim") >= 5);
+		Path early = this.dir.resolve("early-out.jsonl");
+		Path earlyErrors = this.dir.resolve("early-err.jsonl");
+		assertThat(batch("results", id, "--output", early.toString(), "--errors", earlyErrors.toString()).code())
+			.as("refused while the batch runs")
+			.isEqualTo(3);
+		Run partial = batch("results", id, "--output", early.toString(), "--errors", earlyErrors.toString(),
+				"--partial");
+		assertThat(partial.code()).isZero();
+		assertThat(partial.json().path("partial").asBoolean()).as("the files are marked partial").isTrue();
+		assertThat(jsonLines(early)).hasSizeBetween(1, 59);
+		victim.destroyForcibly();
+		assertThat(victim.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+		JsonNode done = awaitStatus(id, "completed");
+		assertThat(done.path("request_counts").path("completed").asInt()).as("each line counted once").isEqualTo(60);
+		Path output = this.dir.resolve("killed-out.jsonl");
+		batch("results", id, "--output", output.toString(), "--errors",
+				this.dir.resolve("killed-err.jsonl").toString());
+		List<String> customIds = jsonLines(output).stream().map(line -> line.path("custom_id").asString()).toList();
+		assertThat(customIds).as("one line per input line").hasSize(60).doesNotHaveDuplicates();
+		System.out.printf("batch with a killed worker: %d result record(s) for 60 lines%n", resultRecords(id));
+	}
+
+	private int groupMembers() throws Exception {
+		try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin
+			.create(this.broker.clientConfig())) {
+			String group = this.prefix + "-workers";
+			return admin.describeConsumerGroups(List.of(group))
+				.describedGroups()
+				.get(group)
+				.get(10, java.util.concurrent.TimeUnit.SECONDS)
+				.members()
+				.size();
+		}
+	}
+
+	/** Results on the topic published by a worker, duplicates included. */
+	private long resultsBy(String worker) {
+		return results().stream().filter(result -> worker.equals(String.valueOf(result.getWorkerId()))).count();
+	}
+
+	private long resultRecords(String batchId) {
+		return results().stream().filter(result -> batchId.equals(String.valueOf(result.getBatchId()))).count();
+	}
+
+	private List<dev.kow.avro.InferenceResult> results() {
+		dev.kow.serde.KafkaAvroDeserializer deserializer = new dev.kow.serde.KafkaAvroDeserializer();
+		deserializer.configure(
+				Map.of("schema.registry.url", this.registry.confluentUrl(), "specific.avro.reader", "true"), false);
+		List<dev.kow.avro.InferenceResult> results = new ArrayList<>();
+		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
+			List<TopicPartition> partitions = consumer.partitionsFor(topic("results"))
+				.stream()
+				.map(info -> new TopicPartition(topic("results"), info.partition()))
+				.toList();
+			Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+			consumer.assign(partitions);
+			consumer.seekToBeginning(partitions);
+			while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+				for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+					if (deserializer.deserialize(record.topic(),
+							record.value()) instanceof dev.kow.avro.InferenceResult r) {
+						results.add(r);
+					}
+				}
+			}
+		}
+		return results;
 	}
 
 }

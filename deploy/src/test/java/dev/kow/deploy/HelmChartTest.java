@@ -10,6 +10,7 @@ import java.util.Objects;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.kow.worker.config.BatchesProperties;
 import dev.kow.worker.config.HostProperties;
 import dev.kow.worker.config.IntakeProperties;
 import dev.kow.worker.config.OllamaProperties;
@@ -71,6 +72,9 @@ class HelmChartTest {
 			.isEqualTo("inference.requests.high");
 		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).fleetState())
 			.isEqualTo("inference.fleet-state");
+		assertThat(config.bindOrCreate("worker.topics", TopicsProperties.class).batchCounts())
+			.isEqualTo("inference.batch-counts");
+		assertThat(config.bindOrCreate("worker.batches", BatchesProperties.class).enabled()).isTrue();
 		assertThat(config.bindOrCreate("worker.ollama", OllamaProperties.class).slotSharing().mode())
 			.isEqualTo(OllamaProperties.Sharing.Mode.DEMAND);
 		assertThat(config.bindOrCreate("worker.scheduling", SchedulingProperties.class).preemption().lanes())

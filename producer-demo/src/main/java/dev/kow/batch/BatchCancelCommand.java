@@ -33,9 +33,8 @@ public final class BatchCancelCommand implements Callable<Integer> {
 	public Integer call() {
 		try (KafkaConsumer<String, byte[]> reader = this.cluster.reader();
 				KafkaProducer<String, byte[]> producer = this.cluster.producer()) {
-			Optional<BatchView> view = BatchRecords.view(reader, this.topics, this.id);
+			Optional<BatchView> view = BatchRecords.find(reader, this.topics, this.id);
 			if (view.isEmpty()) {
-				System.err.println("no batch " + this.id + " on " + this.topics.batches);
 				return 1;
 			}
 			String status = view.get().status(Instant.now().getEpochSecond());

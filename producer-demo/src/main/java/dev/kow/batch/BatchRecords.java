@@ -62,6 +62,18 @@ final class BatchRecords {
 		return Optional.of(new BatchView(batch, counts));
 	}
 
+	/**
+	 * @return the batch and its counts, or empty (and says so on standard error) when
+	 * there is no such batch
+	 */
+	static Optional<BatchView> find(KafkaConsumer<String, byte[]> reader, BatchTopicOptions topics, String id) {
+		Optional<BatchView> view = view(reader, topics, id);
+		if (view.isEmpty()) {
+			System.err.println("no batch " + id + " on " + topics.batches);
+		}
+		return view;
+	}
+
 	static BatchRecord record(byte[] bytes) {
 		return RECORDS.deserializer().deserialize("", bytes);
 	}

@@ -57,9 +57,8 @@ public final class BatchResultsCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		try (KafkaConsumer<String, byte[]> reader = this.cluster.reader()) {
-			Optional<BatchView> view = BatchRecords.view(reader, this.topics, this.id);
+			Optional<BatchView> view = BatchRecords.find(reader, this.topics, this.id);
 			if (view.isEmpty()) {
-				System.err.println("no batch " + this.id + " on " + this.topics.batches);
 				return 1;
 			}
 			BatchRecord batch = view.get().batch();
@@ -106,7 +105,7 @@ public final class BatchResultsCommand implements Callable<Integer> {
 	static Map<String, InferenceResult> read(KafkaConsumer<String, byte[]> reader, KafkaAvroDeserializer deserializer,
 			String topic, BatchRecord batch) {
 		Map<String, InferenceResult> lines = new LinkedHashMap<>();
-		OutcomeTopics.read(reader, topic, batch.resultsFrom(), batch.requestIdPrefix(), record -> {
+		TopicReads.batch(reader, topic, batch.resultsFrom(), batch.requestIdPrefix(), record -> {
 			try {
 				if (deserializer.deserialize(topic, record.value()) instanceof InferenceResult result
 						&& batch.id().equals(String.valueOf(result.getBatchId()))) {

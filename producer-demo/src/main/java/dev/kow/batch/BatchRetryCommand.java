@@ -53,9 +53,8 @@ public final class BatchRetryCommand implements Callable<Integer> {
 		BatchRecord batch;
 		List<BatchLine> lines = new ArrayList<>();
 		try (KafkaConsumer<String, byte[]> reader = this.cluster.reader()) {
-			Optional<BatchView> view = BatchRecords.view(reader, this.topics, this.id);
+			Optional<BatchView> view = BatchRecords.find(reader, this.topics, this.id);
 			if (view.isEmpty()) {
-				System.err.println("no batch " + this.id + " on " + this.topics.batches);
 				return 1;
 			}
 			String status = view.get().status(Instant.now().getEpochSecond());
@@ -73,7 +72,7 @@ public final class BatchRetryCommand implements Callable<Integer> {
 				.map(String::valueOf)
 				.collect(Collectors.toSet());
 			Map<String, BatchLine> failed = new LinkedHashMap<>();
-			OutcomeTopics.read(reader, this.topics.deadLetter, batch.deadLettersFrom(), batch.requestIdPrefix(),
+			TopicReads.batch(reader, this.topics.deadLetter, batch.deadLettersFrom(), batch.requestIdPrefix(),
 					record -> {
 						try {
 							if (deserializer.deserialize(record.topic(),

@@ -38,9 +38,8 @@ public final class BatchStatusCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		try (KafkaConsumer<String, byte[]> reader = this.cluster.reader()) {
-			Optional<BatchView> view = BatchRecords.view(reader, this.topics, this.id);
+			Optional<BatchView> view = BatchRecords.find(reader, this.topics, this.id);
 			if (view.isEmpty()) {
-				System.err.println("no batch " + this.id + " on " + this.topics.batches);
 				return 1;
 			}
 			if (this.watch) {

@@ -21,8 +21,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,8 +100,8 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 			CompactedTopics.ensure(admin, this.topics.batches, "--batches-topic", 3);
 			BatchRecord record = new BatchRecord(id, endpoint, inputFile, format(this.completionWindow), now,
 					now + this.completionWindow.toSeconds(), lines.size(), lane, id + "/",
-					endOffsets(reader, this.topics.results), endOffsets(reader, this.topics.deadLetter), this.metadata,
-					this.parent, null, null);
+					TopicReads.endOffsets(reader, this.topics.results),
+					TopicReads.endOffsets(reader, this.topics.deadLetter), this.metadata, this.parent, null, null);
 			BatchRecords.write(producer, this.topics.batches, record);
 			List<String> failures = new ArrayList<>();
 			for (BatchLine line : lines) {
@@ -156,23 +154,6 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 			.setMetadata(metadata)
 			.setCreatedAt(Instant.ofEpochSecond(batch.createdAt()))
 			.build();
-	}
-
-	/**
-	 * Per partition of an outcome topic, its end offset now: none of this batch's
-	 * outcomes come before.
-	 * @throws IllegalStateException when the topic does not exist
-	 */
-	private static Map<Integer, Long> endOffsets(KafkaConsumer<String, byte[]> reader, String topic) {
-		List<TopicPartition> partitions = new ArrayList<>();
-		List<PartitionInfo> infos = reader.partitionsFor(topic, Duration.ofSeconds(30));
-		if (infos == null || infos.isEmpty()) {
-			throw new IllegalStateException("the topic '" + topic + "' does not exist");
-		}
-		infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
-		Map<Integer, Long> end = new HashMap<>();
-		reader.endOffsets(partitions, Duration.ofSeconds(30)).forEach((tp, offset) -> end.put(tp.partition(), offset));
-		return end;
 	}
 
 	private static byte[] randomBytes() {

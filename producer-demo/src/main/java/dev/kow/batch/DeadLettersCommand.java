@@ -13,13 +13,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,21 +63,13 @@ public final class DeadLettersCommand {
 	static List<DeadLetter> read(ClusterOptions cluster, String topic, Selection selection) {
 		List<DeadLetter> letters = new ArrayList<>();
 		try (KafkaConsumer<String, byte[]> reader = cluster.reader()) {
-			List<PartitionInfo> infos = reader.partitionsFor(topic, Duration.ofSeconds(30));
-			if (infos == null || infos.isEmpty()) {
-				throw new IllegalStateException("topic '" + topic + "' does not exist");
-			}
-			for (PartitionInfo info : infos) {
-				TopicPartition tp = new TopicPartition(topic, info.partition());
-				long begin = reader.beginningOffsets(List.of(tp)).getOrDefault(tp, 0L);
-				long end = reader.endOffsets(List.of(tp)).getOrDefault(tp, 0L);
-				for (ConsumerRecord<String, byte[]> record : StateTopics.read(reader, tp, begin, end)) {
-					DeadLetter letter = new DeadLetter(record);
-					if (selection.matches(letter)) {
-						letters.add(letter);
-					}
+			TopicReads.existing(reader, topic);
+			TopicReads.each(reader, topic, null, record -> {
+				DeadLetter letter = new DeadLetter(record);
+				if (selection.matches(letter)) {
+					letters.add(letter);
 				}
-			}
+			});
 		}
 		return letters;
 	}

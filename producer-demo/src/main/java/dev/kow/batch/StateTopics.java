@@ -1,17 +1,13 @@
 package dev.kow.batch;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
@@ -37,13 +33,9 @@ final class StateTopics {
 	 * @throws IllegalStateException when the topic does not exist
 	 */
 	static Optional<byte[]> latest(KafkaConsumer<String, byte[]> reader, String topic, String key) {
-		List<PartitionInfo> partitions = reader.partitionsFor(topic, Duration.ofSeconds(30));
-		if (partitions == null || partitions.isEmpty()) {
-			throw new IllegalStateException("topic '" + topic + "' does not exist");
-		}
-		int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions.size();
+		int partitions = TopicReads.existing(reader, topic).size();
+		int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
 		TopicPartition tp = new TopicPartition(topic, partition);
-		reader.assign(List.of(tp));
 		long begin = reader.beginningOffsets(List.of(tp)).getOrDefault(tp, 0L);
 		long end = reader.endOffsets(List.of(tp)).getOrDefault(tp, 0L);
 		long tailStart = Math.max(begin, end - TAIL);
@@ -58,26 +50,17 @@ final class StateTopics {
 	/**
 	 * @param reader a consumer without a group
 	 * @param topic a compacted topic
-	 * @return every key's latest value, tombstones left out, in the order last written
+	 * @return every key's latest value, tombstones left out, in the order last written;
+	 * empty when the topic does not exist
 	 */
 	static Map<String, byte[]> all(KafkaConsumer<String, byte[]> reader, String topic) {
-		List<PartitionInfo> partitions = reader.partitionsFor(topic, Duration.ofSeconds(30));
 		Map<String, byte[]> latest = new LinkedHashMap<>();
-		if (partitions == null) {
-			return latest;
-		}
-		for (PartitionInfo info : partitions) {
-			TopicPartition tp = new TopicPartition(topic, info.partition());
-			reader.assign(List.of(tp));
-			long begin = reader.beginningOffsets(List.of(tp)).getOrDefault(tp, 0L);
-			long end = reader.endOffsets(List.of(tp)).getOrDefault(tp, 0L);
-			for (ConsumerRecord<String, byte[]> record : read(reader, tp, begin, end)) {
-				latest.remove(record.key());
-				if (record.value() != null) {
-					latest.put(record.key(), record.value());
-				}
+		TopicReads.each(reader, topic, null, record -> {
+			latest.remove(record.key());
+			if (record.value() != null) {
+				latest.put(record.key(), record.value());
 			}
-		}
+		});
 		return latest;
 	}
 
@@ -87,10 +70,10 @@ final class StateTopics {
 	 */
 	private static boolean scan(KafkaConsumer<String, byte[]> reader, TopicPartition tp, long from, long to, String key,
 			Map<String, byte[]> found) {
-		boolean seen = false;
-		for (ConsumerRecord<String, byte[]> record : read(reader, tp, from, to)) {
+		boolean[] seen = { false };
+		TopicReads.range(reader, tp, from, to, record -> {
 			if (key.equals(record.key())) {
-				seen = true;
+				seen[0] = true;
 				if (record.value() == null) {
 					found.remove(key);
 				}
@@ -98,27 +81,8 @@ final class StateTopics {
 					found.put(key, record.value());
 				}
 			}
-		}
-		return seen;
-	}
-
-	/** The records of one partition from {@code from} (inclusive) to {@code to}. */
-	static List<ConsumerRecord<String, byte[]>> read(KafkaConsumer<String, byte[]> reader, TopicPartition tp, long from,
-			long to) {
-		List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-		if (from >= to) {
-			return records;
-		}
-		reader.assign(List.of(tp));
-		reader.seek(tp, from);
-		while (reader.position(tp) < to) {
-			for (ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(500))) {
-				if (record.offset() < to) {
-					records.add(record);
-				}
-			}
-		}
-		return records;
+		});
+		return seen[0];
 	}
 
 }

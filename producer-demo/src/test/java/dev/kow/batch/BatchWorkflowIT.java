@@ -183,7 +183,8 @@ class BatchWorkflowIT {
 
 		Run refused = batch("submit", "--input", file.toString());
 		assertThat(refused.code()).as("invalid lines: nothing is submitted").isEqualTo(2);
-		assertThat(batch("list").out()).as("no batch was recorded").isBlank();
+		assertThat(batch("list").out().lines().filter(line -> line.startsWith("{"))).as("no batch was recorded")
+			.isEmpty();
 
 		Run submitted = batch("submit", "--input", file.toString(), "--skip-invalid", "--metadata", "team=ml");
 		assertThat(submitted.code()).isZero();

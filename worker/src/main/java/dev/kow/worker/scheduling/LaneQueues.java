@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import dev.kow.worker.job.Job;
 import dev.kow.worker.job.Lane;
@@ -154,7 +155,7 @@ final class LaneQueues {
 	 * @param which the jobs to remove
 	 * @return the queued jobs that matched, now removed
 	 */
-	List<Job> removeIf(java.util.function.Predicate<Job> which) {
+	List<Job> removeIf(Predicate<Job> which) {
 		List<Job> removed = new ArrayList<>();
 		for (ArrayDeque<Job> queue : this.queues.values()) {
 			queue.removeIf(job -> {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import dev.kow.avro.Mode;
 import dev.kow.worker.hosts.HostPool;
@@ -215,7 +216,7 @@ public final class Preemption {
 	 * @param jobs which jobs
 	 * @return how many attempts were stopped
 	 */
-	public int stopWhere(java.util.function.Predicate<Job> jobs) {
+	public int stopWhere(Predicate<Job> jobs) {
 		return (int) this.running.keySet().stream().filter(jobs).filter(Job::preempt).count();
 	}
 

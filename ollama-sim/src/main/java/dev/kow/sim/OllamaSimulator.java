@@ -281,6 +281,10 @@ public final class OllamaSimulator implements AutoCloseable {
 
 	private Mono<Void> handle(HttpServerRequest req, HttpServerResponse res, Endpoint endpoint) {
 		long arrival = this.nanoClock.getAsLong();
+		String traceparent = req.requestHeaders().get("traceparent");
+		if (traceparent != null) {
+			this.log.traceparent(traceparent);
+		}
 		return req.receive()
 			.aggregate()
 			.asString(StandardCharsets.UTF_8)

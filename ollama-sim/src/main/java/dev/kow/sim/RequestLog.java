@@ -49,6 +49,8 @@ public final class RequestLog {
 
 	private final List<Entry> entries = new ArrayList<>();
 
+	private final List<String> traceparents = new ArrayList<>();
+
 	private int inFlight;
 
 	private int peakInFlight;
@@ -139,6 +141,20 @@ public final class RequestLog {
 		// ms resolution cannot order an end and an arrival in the same millisecond
 		events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
 		return events;
+	}
+
+	synchronized void traceparent(String header) {
+		this.traceparents.add(header);
+	}
+
+	/**
+	 * Ollama ignores W3C trace context; the simulator records it so tests can follow a
+	 * trace into the host.
+	 * @return the {@code traceparent} headers of the inference requests received, in
+	 * order of arrival
+	 */
+	public synchronized List<String> traceparents() {
+		return List.copyOf(this.traceparents);
 	}
 
 	/**

@@ -1,7 +1,6 @@
 package dev.kow.worker;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -12,6 +11,7 @@ import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.worker.config.IntakeProperties;
 import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.config.OutcomeProperties;
 import dev.kow.worker.config.RegistryProperties;
 import dev.kow.worker.config.SchedulingProperties;
 import dev.kow.worker.config.TimeoutProperties;
@@ -33,12 +33,14 @@ import dev.kow.worker.job.CancelledBatches;
 import dev.kow.worker.job.Lane;
 import dev.kow.worker.ollama.HostAccesses;
 import dev.kow.worker.ollama.ModelNames;
+import dev.kow.worker.ollama.ConnectionSettings;
 import dev.kow.worker.ollama.OllamaClient;
 import dev.kow.worker.outcome.OutcomeMetrics;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.LaneScheduler;
 import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.scheduling.SchedulerMetrics;
+import dev.kow.worker.telemetry.JobTracing;
 import dev.kow.worker.timeouts.TimeoutEstimator;
 import dev.kow.worker.topics.CompactedTopics;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -87,7 +89,10 @@ public class WorkerConfiguration {
 	@Bean(destroyMethod = "close")
 	OllamaClient ollamaClient(Scheduler workerTimer, LongSupplier nanoClock, OllamaProperties ollama,
 			SslBundles sslBundles) {
-		return new OllamaClient(workerTimer, nanoClock, HostAccesses.of(ollama.hosts(), sslBundles));
+		OllamaProperties.Http http = ollama.http();
+		return new OllamaClient(workerTimer, nanoClock, HostAccesses.of(ollama.hosts(), sslBundles),
+				new ConnectionSettings(http.maxConnections(), http.maxIdleTime(), http.connectTimeout(),
+						http.eventLoopThreads()));
 	}
 
 	@Bean
@@ -126,12 +131,13 @@ public class WorkerConfiguration {
 
 	@Bean
 	OutcomePublisher outcomePublisher(KafkaProducer<byte[], byte[]> outcomeProducer, RegistryProperties registry,
-			TopicsProperties topics, IntakeProperties intake, IntakeCompletions completions, Clock workerClock,
-			Scheduler workerTimer, MeterRegistry meters) {
+			TopicsProperties topics, IntakeProperties intake, OutcomeProperties outcome, IntakeCompletions completions,
+			Clock workerClock, Scheduler workerTimer, MeterRegistry meters, JobTracing jobTracing) {
 		KafkaAvroSerializer serializer = new KafkaAvroSerializer();
 		serializer.configure(registry.serdeConfig(), false);
 		return new OutcomePublisher(outcomeProducer, serializer, topics.results(), topics.deadLetter(),
-				intake.groupId(), intake.workerId(), completions, workerClock, workerTimer, new OutcomeMetrics(meters));
+				intake.groupId(), intake.workerId(), completions, workerClock, workerTimer, new OutcomeMetrics(meters),
+				outcome.sendRetryDelay(), jobTracing);
 	}
 
 	@Bean
@@ -154,9 +160,9 @@ public class WorkerConfiguration {
 	@Bean
 	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
 			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock,
-			MeterRegistry meters, Preemption preemption) {
+			MeterRegistry meters, Preemption preemption, JobTracing jobTracing) {
 		return new JobExecutor(client, pool, outcomes, ollama, timeoutEstimator, workerTimer, workerClock, nanoClock,
-				new Random(), new ExecutionMetrics(meters), preemption);
+				new Random(), new ExecutionMetrics(meters), preemption, jobTracing);
 	}
 
 	/** The cancelled batches; filled by {@code BatchesConfiguration}'s reader. */
@@ -186,7 +192,7 @@ public class WorkerConfiguration {
 	IntakeLoop intakeLoop(KafkaProperties kafka, IntakeProperties intake, TopicsProperties topics,
 			RegistryProperties registry, OllamaProperties ollama, SchedulingProperties scheduling,
 			LaneScheduler scheduler, OutcomePublisher outcomes, IntakeCompletions completions, Clock workerClock,
-			LongSupplier nanoClock, MeterRegistry meters) {
+			LongSupplier nanoClock, MeterRegistry meters, JobTracing jobTracing) {
 		KafkaAvroDeserializer deserializer = new KafkaAvroDeserializer();
 		deserializer.configure(registry.serdeConfig(), false);
 		Map<String, Lane> lanes = Map.of(topics.high(), Lane.HIGH, topics.normal(), Lane.NORMAL, topics.batch(),
@@ -196,7 +202,7 @@ public class WorkerConfiguration {
 		// fetch and commit rates)
 		new KafkaClientMetrics(consumer).bindTo(meters);
 		IntakeLoop loop = new IntakeLoop(consumer, lanes, deserializer, new RequestValidator(ollama.maxPromptChars()),
-				scheduler, outcomes, intake, scheduling, workerClock, nanoClock);
+				scheduler, outcomes, intake, scheduling, workerClock, nanoClock, jobTracing);
 		completions.target(loop);
 		return loop;
 	}
@@ -216,8 +222,8 @@ public class WorkerConfiguration {
 	 * Actuator {@code intake}: in the liveness and readiness groups (application.yml).
 	 */
 	@Bean
-	IntakeHealthIndicator intakeHealthIndicator(IntakeLoop intakeLoop) {
-		return new IntakeHealthIndicator(intakeLoop, Duration.ofSeconds(60));
+	IntakeHealthIndicator intakeHealthIndicator(IntakeLoop intakeLoop, IntakeProperties intake) {
+		return new IntakeHealthIndicator(intakeLoop, intake.livenessTimeout());
 	}
 
 	/**

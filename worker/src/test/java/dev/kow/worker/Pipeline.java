@@ -35,6 +35,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -172,6 +173,19 @@ final class Pipeline implements AutoCloseable {
 		return startWorker(slots, new OllamaSimulator[] { host }, extra);
 	}
 
+	/**
+	 * Starts a worker with extra {@code key=value} properties and beans registered before
+	 * the context refreshes (a test's span exporter).
+	 */
+	ConfigurableApplicationContext startWorkerWith(int slots, OllamaSimulator host,
+			ApplicationContextInitializer<ConfigurableApplicationContext> beans, String... extra) {
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
+			.initializers(beans)
+			.run(WorkerApplication.arguments(workerProperties(slots, new OllamaSimulator[] { host }, extra)));
+		this.workers.add(context);
+		return context;
+	}
+
 	private ConfigurableApplicationContext startWorker(int slots, OllamaSimulator[] hosts, String[] extra) {
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
 			.run(WorkerApplication.arguments(workerProperties(slots, hosts, extra)));
@@ -249,6 +263,19 @@ final class Pipeline implements AutoCloseable {
 		return value;
 	}
 
+	/** Produces a request with record headers (a producer's {@code traceparent}). */
+	void send(String topic, int partition, InferenceRequest request, Map<String, String> headers) {
+		ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
+				request.getId().getBytes(StandardCharsets.UTF_8), this.serializer.serialize(topic, request));
+		headers.forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
+		try {
+			this.producer.send(record).get();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	void sendRaw(String topic, int partition, byte[] key, byte[] value) {
 		try {
 			this.producer.send(new ProducerRecord<>(topic, partition, key, value)).get();
@@ -259,6 +286,16 @@ final class Pipeline implements AutoCloseable {
 	}
 
 	private final Map<String, List<InferenceResult>> byId = new HashMap<>();
+
+	private final Map<String, List<ConsumerRecord<byte[], byte[]>>> recordsById = new HashMap<>();
+
+	/**
+	 * @param id a request id
+	 * @return the result records read so far for it, with their headers
+	 */
+	List<ConsumerRecord<byte[], byte[]>> resultRecords(String id) {
+		return this.recordsById.getOrDefault(id, List.of());
+	}
 
 	/**
 	 * Reads results until {@code count} distinct request ids arrived in total or the
@@ -271,6 +308,7 @@ final class Pipeline implements AutoCloseable {
 			for (ConsumerRecord<byte[], byte[]> record : this.resultReader.poll(Duration.ofMillis(200))) {
 				InferenceResult result = (InferenceResult) this.deserializer.deserialize(this.results, record.value());
 				this.byId.computeIfAbsent(result.getRequestId(), k -> new ArrayList<>()).add(result);
+				this.recordsById.computeIfAbsent(result.getRequestId(), k -> new ArrayList<>()).add(record);
 			}
 		}
 		return new HashMap<>(this.byId);

@@ -85,7 +85,7 @@ class PipelineIT {
 				.contains("kow_lane_backlog{lane=\"batch\"} 0.0"));
 		assertThat(get(port, "/actuator/prometheus")).contains("kow_lane_queue_wait_seconds_bucket{lane=\"high\"",
 				"kow_host_ttft_seconds_bucket{host=\"sim0\"",
-				"kow_host_call_duration_seconds_count{host=\"sim0\",outcome=\"ok\"} 30",
+				"kow_host_call_duration_seconds_count{host=\"sim0\",outcome=\"succeeded\"} 30",
 				"kow_host_tokens_per_second_count{host=\"sim0\"}", "kow_lane_in_flight{lane=\"normal\"} 0.0",
 				"kow_results_total", "kafka_consumer_");
 	}

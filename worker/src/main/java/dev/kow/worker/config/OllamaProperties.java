@@ -33,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
  * @param breaker per-host circuit breaker
  * @param slotSharing how the workers of a consumer group split each host's slots
  * @param routing how a host is chosen among those with a free slot
+ * @param http the HTTP client's connection pool and timeouts
  */
 @Validated
 @ConfigurationProperties("worker.ollama")
@@ -40,7 +41,25 @@ public record OllamaProperties(@DefaultValue @NotEmpty List<@Valid HostPropertie
 		@DefaultValue("30m") String keepAlive, @DefaultValue("200000") @Min(1) int maxPromptChars,
 		@DefaultValue("false") boolean truncatePrompts, @DefaultValue("10s") Duration healthInterval,
 		@DefaultValue @Valid Retry retry, @DefaultValue @Valid Breaker breaker,
-		@DefaultValue @Valid Sharing slotSharing, @DefaultValue @Valid Routing routing) {
+		@DefaultValue @Valid Sharing slotSharing, @DefaultValue @Valid Routing routing,
+		@DefaultValue @Valid Http http) {
+
+	/**
+	 * The Reactor Netty client that calls the hosts ({@code worker.ollama.http.*}). One
+	 * connection pool per host; a call holds one connection for its whole stream.
+	 *
+	 * @param maxConnections connections per host; default 256, well above any host's
+	 * slots, so a call never waits for a connection
+	 * @param maxIdleTime an idle connection is closed after this; default 30s (Ollama
+	 * keeps HTTP/1.1 connections open)
+	 * @param connectTimeout TCP connect timeout (a host that is down fails fast and is
+	 * retried elsewhere); default 5s
+	 * @param eventLoopThreads Netty event-loop threads for all hosts (they only frame
+	 * NDJSON lines); default 2
+	 */
+	public record Http(@DefaultValue("256") @Min(1) int maxConnections, @DefaultValue("30s") Duration maxIdleTime,
+			@DefaultValue("5s") Duration connectTimeout, @DefaultValue("2") @Min(1) @Max(64) int eventLoopThreads) {
+	}
 
 	/**
 	 * Host choice ({@code worker.ollama.routing.*}). Among hosts with a free slot (warm

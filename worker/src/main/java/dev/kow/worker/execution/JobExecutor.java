@@ -16,6 +16,7 @@ import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.hosts.SlotLease;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.ollama.OllamaAnswer;
+import dev.kow.worker.ollama.OllamaCall;
 import dev.kow.worker.ollama.OllamaCallException;
 import dev.kow.worker.ollama.OllamaCalls;
 import dev.kow.worker.ollama.OllamaFailures;
@@ -24,9 +25,11 @@ import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.JobDispatcher;
 import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.scheduling.UndispatchableHandler;
+import dev.kow.worker.telemetry.JobTracing;
 import dev.kow.worker.timeouts.CallSample;
 import dev.kow.worker.timeouts.TimeoutEstimator;
 import io.github.resilience4j.core.IntervalFunction;
+import io.micrometer.tracing.Span;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
@@ -86,6 +89,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 	private final Preemption preemption;
 
+	private final JobTracing tracing;
+
 	/**
 	 * @param client runs the Ollama calls
 	 * @param pool host pool
@@ -99,10 +104,11 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 	 * @param metrics lane, host and retry meters
 	 * @param preemption told which attempts run, so it can pick victims for high-priority
 	 * jobs
+	 * @param tracing the attempt spans and the trace headers of the Ollama call
 	 */
 	public JobExecutor(OllamaCalls client, HostPool pool, OutcomePublisher outcomes, OllamaProperties properties,
 			TimeoutEstimator timeouts, Scheduler timer, Clock clock, LongSupplier nanoClock, RandomGenerator jitter,
-			ExecutionMetrics metrics, Preemption preemption) {
+			ExecutionMetrics metrics, Preemption preemption, JobTracing tracing) {
 		this.client = client;
 		this.pool = pool;
 		this.outcomes = outcomes;
@@ -118,6 +124,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		this.jitter = jitter;
 		this.metrics = metrics;
 		this.preemption = preemption;
+		this.tracing = tracing;
 	}
 
 	@Override
@@ -129,16 +136,19 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		long start = this.nanoClock.getAsLong();
 		this.preemption.started(job, host);
 		AtomicInteger lines = new AtomicInteger();
-		Run attempt = new Run(job, lease, requeue, start, lines);
+		OllamaCall request = OllamaRequests.toCall(job.request(), this.properties.keepAlive(),
+				this.properties.truncatePrompts());
+		Span span = this.tracing.attemptStarted(job.span(), job.request(), request.model(), host.id(), host.url(),
+				job.attempts());
+		Run attempt = new Run(job, lease, requeue, start, lines, span);
 		Disposable call;
 		try {
-			call = this.client
-				.call(host.id(), host.url(), OllamaRequests.toCall(job.request(), this.properties.keepAlive(),
-						this.properties.truncatePrompts()), this.budgets.of(job, host, now), () -> {
-							if (lines.getAndIncrement() == 0) {
-								this.preemption.streamed(job);
-							}
-						})
+			call = this.client.call(host.id(), host.url(), request.withHeaders(this.tracing.headers(span)),
+					this.budgets.of(job, host, now), () -> {
+						if (lines.getAndIncrement() == 0) {
+							this.preemption.streamed(job);
+						}
+					})
 				.doFinally(signal -> this.preemption.ended(job))
 				.doOnCancel(() -> attempt.ended(new CallResult.Stopped(job.takePreempted())))
 				.subscribe(answer -> attempt.ended(new CallResult.Answered(answer)), error -> attempt
@@ -187,7 +197,10 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 
 		private final AtomicBoolean ended = new AtomicBoolean();
 
-		Run(Job job, SlotLease lease, Requeue requeue, long startNanos, AtomicInteger lines) {
+		private final Span span;
+
+		Run(Job job, SlotLease lease, Requeue requeue, long startNanos, AtomicInteger lines, Span span) {
+			this.span = span;
 			this.job = job;
 			this.lease = lease;
 			this.requeue = requeue;
@@ -203,7 +216,8 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			JobExecutor.this.pool.release(this.lease, AttemptClassifier.forHost(result, this.job.model()));
 			if (result instanceof CallResult.Errored errored) {
 				OllamaCallException failure = errored.failure();
-				JobExecutor.this.metrics.failed(this.job.lane(), failure.host(), took, failure.kind());
+				JobExecutor.this.metrics.failed(this.job, this.lease.host(), took, failure.kind());
+				JobExecutor.this.tracing.attemptEnded(this.span, ExecutionMetrics.label(failure.kind()), failure);
 				this.job
 					.failed(record(failure.kind().name(), failure.getMessage(), took, failure.chunksBeforeFailure()));
 			}
@@ -237,6 +251,7 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				case AttemptOutcome.Expired expired -> JobExecutor.this.outcomes.expired(this.job, expired.reason());
 				case AttemptOutcome.Preempted preempted -> {
 					JobExecutor.this.metrics.preempted(this.job.lane(), took);
+					JobExecutor.this.tracing.attemptEnded(this.span, "preempted", null);
 					this.job.failed(record(PREEMPTED, "slot given to a higher-priority job", took, this.lines.get()));
 					this.requeue.resubmit(this.job);
 				}
@@ -244,13 +259,18 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 					if (result instanceof CallResult.Stopped) {
 						JobExecutor.this.metrics.cancelled(this.job.lane());
 					}
+					if (!(result instanceof CallResult.Errored)) {
+						JobExecutor.this.tracing.attemptEnded(this.span, "cancelled", null);
+					}
 				}
 			}
 		}
 
 		private void succeeded(OllamaAnswer answer, long took) {
 			String host = this.lease.host().id();
-			JobExecutor.this.metrics.succeeded(this.job.lane(), host, took, answer);
+			JobExecutor.this.metrics.succeeded(this.job, this.lease.host(), took, answer);
+			JobExecutor.this.tracing.attemptAnswered(this.span, answer.promptEvalCount(), answer.evalCount(),
+					answer.doneReason(), answer.timeToFirstChunkNanos());
 			JobExecutor.this.timeouts.observe(host, this.job.model(),
 					new CallSample(answer.promptEvalCount(), answer.promptEvalDurationNanos(), answer.evalCount(),
 							answer.evalDurationNanos(), answer.loadDurationNanos(), answer.meanChunkGapNanos(),

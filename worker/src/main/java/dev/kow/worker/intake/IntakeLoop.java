@@ -19,6 +19,7 @@ import dev.kow.worker.offsets.PartitionOffsets;
 import dev.kow.worker.offsets.SourceRecord;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.telemetry.JobTracing;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -93,10 +94,11 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 	 * @param limits buffer bounds
 	 * @param clock wall clock
 	 * @param nanoClock monotonic clock, ns
+	 * @param tracing starts each job's span from its record's trace context
 	 */
 	public IntakeLoop(Consumer<byte[], byte[]> consumer, Map<String, Lane> lanes, KafkaAvroDeserializer deserializer,
 			RequestValidator validator, LaneScheduler scheduler, OutcomePublisher outcomes, IntakeProperties intake,
-			SchedulingProperties limits, Clock clock, LongSupplier nanoClock) {
+			SchedulingProperties limits, Clock clock, LongSupplier nanoClock, JobTracing tracing) {
 		this.consumer = consumer;
 		this.topics = Set.copyOf(lanes.keySet());
 		this.intake = intake;
@@ -104,7 +106,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		this.nanoClock = nanoClock;
 		this.registry = new PartitionRegistry(lanes);
 		this.admission = new RecordAdmission(this.registry, new RecordDecoder(deserializer), validator, scheduler,
-				outcomes, clock, nanoClock);
+				outcomes, clock, nanoClock, tracing);
 		this.backpressure = new Backpressure(limits.maxBufferedPerPartition(), limits.maxBufferedPerLane());
 		this.revocation = new Revocation(consumer, this.registry, scheduler, this.backpressure, intake.revokeGrace(),
 				nanoClock);

@@ -5,18 +5,21 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 import dev.kow.worker.job.Job;
+import dev.kow.worker.job.Lane;
 import dev.kow.worker.offsets.PartitionOffsets;
 import dev.kow.worker.offsets.SourceRecord;
 import dev.kow.worker.ollama.ModelNames;
 import dev.kow.worker.outcome.OutcomePublisher;
 import dev.kow.worker.scheduling.LaneScheduler;
+import dev.kow.worker.telemetry.JobTracing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What a record read becomes: tracked for its partition's commit, then a poison record's
  * dead letter, an invalid request's FAILED result and dead letter, or a job in its lane
- * (its model normalised here, once). A schema registry outage is nobody's outcome: the
- * record is not tracked and the caller reads it again later. Intake thread only.
+ * (its model normalised here, once, and its trace span started). A schema registry outage
+ * is nobody's outcome: the record is not tracked and the caller reads it again later.
+ * Intake thread only.
  */
 final class RecordAdmission {
 
@@ -34,8 +37,12 @@ final class RecordAdmission {
 
 	private final LongSupplier nanoClock;
 
+	private final JobTracing tracing;
+
 	RecordAdmission(PartitionRegistry registry, RecordDecoder decoder, RequestValidator validator,
-			LaneScheduler scheduler, OutcomePublisher outcomes, Clock clock, LongSupplier nanoClock) {
+			LaneScheduler scheduler, OutcomePublisher outcomes, Clock clock, LongSupplier nanoClock,
+			JobTracing tracing) {
+		this.tracing = tracing;
 		this.registry = registry;
 		this.decoder = decoder;
 		this.validator = validator;
@@ -60,9 +67,10 @@ final class RecordAdmission {
 					this.registry.track(tracker, record.offset()), poison.category(), poison.message());
 			case RecordDecoder.Request readable -> {
 				SourceRecord source = this.registry.track(tracker, record.offset());
-				Job job = new Job(source, this.registry.lane(record.topic()), record, readable.request(),
+				Lane lane = this.registry.lane(record.topic());
+				Job job = new Job(source, lane, record, readable.request(),
 						ModelNames.normalize(readable.request().getModel()), this.clock.instant(),
-						this.nanoClock.getAsLong());
+						this.nanoClock.getAsLong(), this.tracing.jobStarted(record, readable.request(), lane.key()));
 				this.registry.add(job);
 				this.validator.check(readable.request())
 					.ifPresentOrElse(rejection -> this.outcomes.failed(job, rejection.category(), rejection.message()),

@@ -8,6 +8,7 @@ import dev.kow.avro.Attempt;
 import dev.kow.avro.InferenceRequest;
 import dev.kow.worker.offsets.SourceRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import io.micrometer.tracing.Span;
 import reactor.core.Disposable;
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +31,8 @@ public final class Job {
 	private final String model;
 
 	private final Instant readAt;
+
+	private final Span span;
 
 	private final List<Attempt> failedAttempts = new ArrayList<>();
 
@@ -61,6 +64,23 @@ public final class Job {
 	 */
 	public Job(SourceRecord source, Lane lane, ConsumerRecord<byte[], byte[]> record, InferenceRequest request,
 			String model, Instant readAt, long queuedSinceNanos) {
+		this(source, lane, record, request, model, readAt, queuedSinceNanos, Span.NOOP);
+	}
+
+	/**
+	 * @param source partition, offset and assignment epoch
+	 * @param lane the priority lane (from the topic)
+	 * @param record the raw record as read
+	 * @param request the decoded request
+	 * @param model the request's model name, normalised once at intake
+	 * ({@code ModelNames})
+	 * @param readAt when the worker read it
+	 * @param queuedSinceNanos nano-clock time it entered its lane
+	 * @param span the job's trace span, started at intake
+	 */
+	public Job(SourceRecord source, Lane lane, ConsumerRecord<byte[], byte[]> record, InferenceRequest request,
+			String model, Instant readAt, long queuedSinceNanos, Span span) {
+		this.span = span;
 		this.source = source;
 		this.lane = lane;
 		this.record = record;
@@ -82,6 +102,14 @@ public final class Job {
 	 */
 	public Lane lane() {
 		return this.lane;
+	}
+
+	/**
+	 * @return the job's trace span: the parent of its attempts' spans, ended when its
+	 * outcome is published or its partition is revoked
+	 */
+	public Span span() {
+		return this.span;
 	}
 
 	/**
@@ -210,6 +238,8 @@ public final class Job {
 			this.cancelled = true;
 			call = this.inFlight;
 		}
+		// the partition's next owner reads the record again and continues the trace
+		this.span.tag("kow.outcome", "revoked").end();
 		if (call != null) {
 			call.dispose();
 		}

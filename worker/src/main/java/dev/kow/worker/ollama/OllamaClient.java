@@ -57,7 +57,9 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 	 * Own event loops: Spring's web server may dispose Reactor Netty's global ones on
 	 * shutdown.
 	 */
-	private final LoopResources loops = LoopResources.create("ollama-client", 2, true);
+	private final LoopResources loops;
+
+	private final ConnectionSettings connections;
 
 	/**
 	 * By host id, the {@code Authorization} header and TLS context (Ollama behind a
@@ -82,9 +84,24 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 	 * {@link HostAccess#NONE}
 	 */
 	public OllamaClient(Scheduler timer, LongSupplier nanoClock, Map<String, HostAccess> access) {
+		this(timer, nanoClock, access, ConnectionSettings.DEFAULTS);
+	}
+
+	/**
+	 * @param timer scheduler for the budgets
+	 * @param nanoClock monotonic clock for the chunk timings reported in answers, ns
+	 * @param access by host id, the {@code Authorization} header and TLS context of hosts
+	 * behind a reverse proxy that requires them; hosts not in the map get
+	 * {@link HostAccess#NONE}
+	 * @param connections pool size, idle and connect timeouts, event-loop threads
+	 */
+	public OllamaClient(Scheduler timer, LongSupplier nanoClock, Map<String, HostAccess> access,
+			ConnectionSettings connections) {
 		this.timer = timer;
 		this.nanoClock = nanoClock;
 		this.access = Map.copyOf(access);
+		this.connections = connections;
+		this.loops = LoopResources.create("ollama-client", connections.eventLoopThreads(), true);
 	}
 
 	/**
@@ -119,7 +136,11 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 			CallWatchdog watchdog = new CallWatchdog(host, budget, runner, this.timer, this.nanoClock);
 			NdjsonFramer framer = new NdjsonFramer();
 			String body = JSON.writeValueAsString(call.body());
-			Mono<OllamaAnswer> response = client(host, baseUrl).post()
+			HttpClient client = client(host, baseUrl);
+			if (!call.headers().isEmpty()) {
+				client = client.headers(h -> call.headers().forEach(h::set));
+			}
+			Mono<OllamaAnswer> response = client.post()
 				.uri(call.path())
 				.send(ByteBufMono.fromString(Mono.just(body)))
 				.responseConnection((head, connection) -> {
@@ -207,9 +228,9 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 	private HttpClient client(String host, URI baseUrl) {
 		return this.clients.computeIfAbsent(host, id -> {
 			ConnectionProvider provider = ConnectionProvider.builder("ollama-" + id)
-				.maxConnections(256)
+				.maxConnections(this.connections.maxConnections())
 				.pendingAcquireMaxCount(-1)
-				.maxIdleTime(Duration.ofSeconds(30))
+				.maxIdleTime(this.connections.maxIdleTime())
 				.build();
 			this.providers.put(id, provider);
 			HostAccess access = this.access.getOrDefault(id, HostAccess.NONE);
@@ -217,7 +238,7 @@ public final class OllamaClient implements OllamaCalls, AutoCloseable {
 				.runOn(this.loops)
 				.baseUrl(baseUrl.toString())
 				.protocol(HttpProtocol.HTTP11)
-				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) this.connections.connectTimeout().toMillis())
 				.headers(h -> {
 					h.set("Content-Type", "application/json").set("Accept", "application/x-ndjson");
 					if (access.authorization() != null) {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +22,8 @@ import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.offsets.CompletionSink;
 import dev.kow.worker.offsets.SourceRecord;
+import dev.kow.worker.telemetry.JobTracing;
+import io.micrometer.tracing.Span;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -64,7 +67,9 @@ public final class OutcomePublisher {
 
 	private final OutcomeMetrics metrics;
 
-	private final Duration retryDelay = Duration.ofSeconds(1);
+	private final Duration retryDelay;
+
+	private final JobTracing tracing;
 
 	/**
 	 * @param producer byte-array producer, idempotent with {@code acks=all}
@@ -77,10 +82,15 @@ public final class OutcomePublisher {
 	 * @param clock wall clock
 	 * @param timer for publish retries
 	 * @param metrics outcome counters
+	 * @param retryDelay wait before a failed send is tried again
+	 * ({@code worker.outcome.send-retry-delay})
+	 * @param tracing ends each job's span and puts its trace context on the records
 	 */
 	public OutcomePublisher(Producer<byte[], byte[]> producer, KafkaAvroSerializer resultSerializer,
 			String resultsTopic, String deadLetterTopic, String groupId, String workerId, CompletionSink completions,
-			Clock clock, Scheduler timer, OutcomeMetrics metrics) {
+			Clock clock, Scheduler timer, OutcomeMetrics metrics, Duration retryDelay, JobTracing tracing) {
+		this.retryDelay = retryDelay;
+		this.tracing = tracing;
 		this.producer = producer;
 		this.resultSerializer = resultSerializer;
 		this.resultsTopic = resultsTopic;
@@ -124,8 +134,8 @@ public final class OutcomePublisher {
 				result.setEmbeddings(vectors);
 			}
 		}
-		publish(job.source(), List.of(resultRecord(result.build())));
-		this.metrics.result(job.lane(), Status.SUCCEEDED);
+		publish(job.source(), List.of(resultRecord(job, result.build())));
+		ended(job, Status.SUCCEEDED, null);
 	}
 
 	/**
@@ -157,8 +167,9 @@ public final class OutcomePublisher {
 		InferenceResult result = base(job, Status.FAILED).setHost(job.lastHost())
 			.setError(ErrorInfo.newBuilder().setCategory(ErrorCategory.CANCELLED).setMessage(message).build())
 			.build();
-		publish(job.source(), List.of(resultRecord(result)));
-		this.metrics.result(job.lane(), Status.FAILED);
+		publish(job.source(), List.of(resultRecord(job, result)));
+		this.tracing.jobEnded(job.span(), "cancelled", "cancelled");
+		this.metrics.result(job.lane(), Status.FAILED, endToEnd(job));
 	}
 
 	/**
@@ -172,7 +183,7 @@ public final class OutcomePublisher {
 	public void unreadable(ConsumerRecord<byte[], byte[]> record, SourceRecord source, ErrorCategory category,
 			String message) {
 		log.warn("dead-lettering unreadable record {}: {} {}", source, category, message);
-		publish(source, List.of(deadLetter(record, category, message, 0, null)));
+		publish(source, List.of(deadLetter(record, category, message, 0, null, Span.NOOP)));
 		this.metrics.deadLetter(category);
 	}
 
@@ -181,9 +192,9 @@ public final class OutcomePublisher {
 		InferenceResult result = base(job, status).setHost(job.lastHost())
 			.setError(ErrorInfo.newBuilder().setCategory(category).setMessage(message).build())
 			.build();
-		publish(job.source(), List.of(resultRecord(result),
-				deadLetter(job.record(), category, message, job.attempts(), job.lastHost())));
-		this.metrics.result(job.lane(), status);
+		publish(job.source(), List.of(resultRecord(job, result),
+				deadLetter(job.record(), category, message, job.attempts(), job.lastHost(), job.span())));
+		ended(job, status, category);
 		this.metrics.deadLetter(category);
 	}
 
@@ -209,17 +220,37 @@ public final class OutcomePublisher {
 			.setCustomId(request.getCustomId());
 	}
 
-	private ProducerRecord<byte[], byte[]> resultRecord(InferenceResult result) {
-		return new ProducerRecord<>(this.resultsTopic, null, result.getRequestId().getBytes(StandardCharsets.UTF_8),
-				this.resultSerializer.serialize(this.resultsTopic, result));
+	private void ended(Job job, Status status, @Nullable ErrorCategory category) {
+		String outcome = status.name().toLowerCase(Locale.ROOT);
+		this.tracing.jobEnded(job.span(), outcome, category == null ? null : category.name().toLowerCase(Locale.ROOT));
+		this.metrics.result(job.lane(), status, endToEnd(job));
+	}
+
+	/**
+	 * From the request's {@code created_at} to now; zero when the producer's clock is
+	 * ahead.
+	 */
+	private Duration endToEnd(Job job) {
+		Duration latency = Duration.between(job.request().getCreatedAt(), this.clock.instant());
+		return latency.isNegative() ? Duration.ZERO : latency;
+	}
+
+	private ProducerRecord<byte[], byte[]> resultRecord(Job job, InferenceResult result) {
+		return new ProducerRecord<>(this.resultsTopic, null, null,
+				result.getRequestId().getBytes(StandardCharsets.UTF_8),
+				this.resultSerializer.serialize(this.resultsTopic, result),
+				this.tracing.inject(job.span(), new RecordHeaders()));
 	}
 
 	private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> original, ErrorCategory category,
-			String message, int attempts, @Nullable String host) {
+			String message, int attempts, @Nullable String host, Span span) {
 		RecordHeaders headers = new RecordHeaders();
 		for (Header header : original.headers()) {
 			headers.add(header);
 		}
+		// the worker's job span replaces the producer's traceparent: same trace, one hop
+		// on
+		this.tracing.inject(span, headers);
 		headers.add(DeadLetterHeaders.ORIGINAL_TOPIC, utf8(original.topic()));
 		headers.add(DeadLetterHeaders.ORIGINAL_PARTITION, ByteBuffer.allocate(4).putInt(original.partition()).array());
 		headers.add(DeadLetterHeaders.ORIGINAL_OFFSET, ByteBuffer.allocate(8).putLong(original.offset()).array());

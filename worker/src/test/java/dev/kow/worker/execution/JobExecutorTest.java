@@ -27,6 +27,7 @@ import dev.kow.worker.ollama.OllamaFailures;
 import dev.kow.worker.outcome.DeadLetterHeaders;
 import dev.kow.worker.scheduling.Preemption;
 import dev.kow.worker.testing.Fixtures;
+import dev.kow.worker.telemetry.JobTracing;
 import dev.kow.worker.testing.ScriptedOllama;
 import dev.kow.worker.timeouts.TimeoutEstimator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -71,7 +72,8 @@ class JobExecutorTest {
 					Map.of("worker.ollama.retry.max-attempts", "2", "worker.ollama.retry.initial-backoff", "1s")),
 			new TimeoutEstimator(Fixtures.bind("worker.timeouts", TimeoutProperties.class, Map.of())), this.timer,
 			this.clock, this.nanos::get, new Random(7), new ExecutionMetrics(new SimpleMeterRegistry()),
-			new Preemption(this.pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get));
+			new Preemption(this.pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get),
+			JobTracing.NOOP);
 
 	private Job dispatch(Job job) {
 		SlotLease lease = this.pool.tryAcquire(job.model(), job.lastHost()).orElseThrow();

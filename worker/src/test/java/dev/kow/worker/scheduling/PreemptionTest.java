@@ -16,6 +16,7 @@ import dev.kow.worker.config.OllamaProperties;
 import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.execution.ExecutionMetrics;
 import dev.kow.worker.execution.JobExecutor;
+import dev.kow.worker.telemetry.JobTracing;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.job.CancelledBatches;
@@ -71,7 +72,7 @@ class PreemptionTest {
 			}, Schedulers.immediate()), Fixtures.bind("worker.ollama", OllamaProperties.class, Map.of()),
 				new TimeoutEstimator(Fixtures.bind("worker.timeouts", TimeoutProperties.class, Map.of())),
 				Schedulers.immediate(), this.clock, this.nanos::get, new Random(1),
-				new ExecutionMetrics(new SimpleMeterRegistry()), this.preemption);
+				new ExecutionMetrics(new SimpleMeterRegistry()), this.preemption, JobTracing.NOOP);
 		this.scheduler = new LaneScheduler(this.pool, (job, lease, requeue) -> {
 			this.dispatched.add(job);
 			executor.dispatch(job, lease, queued -> {

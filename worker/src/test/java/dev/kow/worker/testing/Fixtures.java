@@ -15,6 +15,7 @@ import dev.kow.avro.Mode;
 import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.serde.MockSchemaRegistryClient;
 import dev.kow.worker.config.OllamaProperties;
+import dev.kow.worker.telemetry.JobTracing;
 import dev.kow.worker.hosts.AttemptEnd;
 import dev.kow.worker.hosts.HostPool;
 import dev.kow.worker.hosts.OllamaHost;
@@ -122,7 +123,8 @@ public final class Fixtures {
 		KafkaAvroSerializer serializer = new KafkaAvroSerializer(MockSchemaRegistryClient.forScope("fixtures"),
 				Map.of("schema.registry.url", "mock://fixtures"), false);
 		return new OutcomePublisher(producer, serializer, "results", "dead-letter", "group", "worker", completions,
-				Clock.systemUTC(), timer, new OutcomeMetrics(new SimpleMeterRegistry()));
+				Clock.systemUTC(), timer, new OutcomeMetrics(new SimpleMeterRegistry()), Duration.ofSeconds(1),
+				JobTracing.NOOP);
 	}
 
 	/**

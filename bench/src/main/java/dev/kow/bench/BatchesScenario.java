@@ -20,6 +20,7 @@ import dev.kow.avro.InferenceResult;
 import dev.kow.avro.Mode;
 import dev.kow.avro.Status;
 import dev.kow.batch.BatchCommand;
+import dev.kow.demo.ProducerDemoMain;
 import dev.kow.serde.KafkaAvroDeserializer;
 import dev.kow.serde.KafkaAvroSerializer;
 import dev.kow.worker.batches.BatchAggregation;
@@ -39,7 +40,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
@@ -304,9 +304,7 @@ final class BatchesScenario implements Callable<Integer> {
 		PrintStream original = System.out;
 		System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
 		try {
-			int code = new CommandLine(new BatchCommand())
-				.registerConverter(Duration.class, org.springframework.boot.convert.DurationStyle::detectAndParse)
-				.execute(args);
+			int code = ProducerDemoMain.commandLine(new BatchCommand()).execute(args);
 			if (code != 0) {
 				throw new IllegalStateException("batch " + String.join(" ", args) + " exited " + code);
 			}

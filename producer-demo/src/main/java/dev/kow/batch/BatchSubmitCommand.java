@@ -70,6 +70,28 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 	@Option(names = "--skip-invalid", description = "Submit the valid lines even when some are invalid.")
 	boolean skipInvalid;
 
+	@Option(names = "--trace", defaultValue = "sampled",
+			description = "W3C traceparent header on each line's record, a trace per line: sampled (the workers "
+					+ "record it), unsampled (they pass it on only) or none (default ${DEFAULT-VALUE}).")
+	Trace trace = Trace.SAMPLED;
+
+	/** What {@code --trace} puts on each record. */
+	enum Trace {
+
+		/**
+		 * A traceparent with the sampled flag: the workers' parent-based sampler records
+		 * it.
+		 */
+		SAMPLED,
+		/**
+		 * A traceparent without it: propagated, recorded only at the workers' own ratio.
+		 */
+		UNSAMPLED,
+		/** No header. */
+		NONE
+
+	}
+
 	@Option(names = "--parent", hidden = true, description = "The batch this one retries (set by batch retry).")
 	@Nullable String parent;
 
@@ -107,14 +129,18 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 			for (BatchLine line : lines) {
 				InferenceRequest request = request(line, record);
 				try {
-					producer.send(new ProducerRecord<>(lane, request.getId(), serializer.serialize(lane, request)),
-							(metadata, error) -> {
-								if (error != null) {
-									synchronized (failures) {
-										failures.add("line " + line.number() + ": " + error);
-									}
-								}
-							});
+					ProducerRecord<String, byte[]> sent = new ProducerRecord<>(lane, request.getId(),
+							serializer.serialize(lane, request));
+					if (this.trace != Trace.NONE) {
+						sent.headers().add("traceparent", traceparent(this.trace == Trace.SAMPLED));
+					}
+					producer.send(sent, (metadata, error) -> {
+						if (error != null) {
+							synchronized (failures) {
+								failures.add("line " + line.number() + ": " + error);
+							}
+						}
+					});
 				}
 				catch (RuntimeException ex) {
 					synchronized (failures) {
@@ -132,6 +158,18 @@ public final class BatchSubmitCommand implements Callable<Integer> {
 			BatchRecords.print(new BatchView(record, BatchCounts.none(id)));
 			return failures.isEmpty() ? 0 : 1;
 		}
+	}
+
+	/**
+	 * A new W3C trace context for one line: version 00, a random 16-byte trace id and
+	 * 8-byte parent id (this submit), the sampled flag or not.
+	 */
+	static byte[] traceparent(boolean sampled) {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		HexFormat hex = HexFormat.of();
+		String header = "00-" + hex.toHexDigits(random.nextLong() | 1L) + hex.toHexDigits(random.nextLong()) + "-"
+				+ hex.toHexDigits(random.nextLong() | 1L) + (sampled ? "-01" : "-00");
+		return header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 	}
 
 	private String laneTopic() {

@@ -18,10 +18,18 @@ public final class ProducerDemoMain {
 	 * @param args command line
 	 */
 	public static void main(String[] args) {
-		int code = new CommandLine(new ProducerDemoMain()).setCaseInsensitiveEnumValuesAllowed(true)
-			.registerConverter(java.time.Duration.class, org.springframework.boot.convert.DurationStyle::detectAndParse)
-			.execute(args);
-		System.exit(code);
+		System.exit(commandLine(new ProducerDemoMain()).execute(args));
+	}
+
+	/**
+	 * @param command a command object
+	 * @return its command line as {@code main} runs it: enum values in any case,
+	 * durations as Spring Boot writes them ({@code 24h}, {@code PT1H})
+	 */
+	public static CommandLine commandLine(Object command) {
+		return new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true)
+			.registerConverter(java.time.Duration.class,
+					org.springframework.boot.convert.DurationStyle::detectAndParse);
 	}
 
 }

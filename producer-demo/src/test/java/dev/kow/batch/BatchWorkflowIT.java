@@ -20,6 +20,7 @@ import dev.kow.testkit.KafkaBroker;
 import dev.kow.testkit.SharedFixtures;
 import dev.kow.worker.WorkerApplication;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import dev.kow.demo.ProducerDemoMain;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -133,9 +133,7 @@ class BatchWorkflowIT {
 		PrintStream original = System.out;
 		System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
 		try {
-			int code = new CommandLine(command)
-				.registerConverter(Duration.class, org.springframework.boot.convert.DurationStyle::detectAndParse)
-				.execute(all.toArray(String[]::new));
+			int code = ProducerDemoMain.commandLine(command).execute(all.toArray(String[]::new));
 			return new Run(code, out.toString(StandardCharsets.UTF_8));
 		}
 		finally {
@@ -250,6 +248,39 @@ class BatchWorkflowIT {
 		assertThat(batch("status", id).json().path("request_counts").path("completed").asInt()).isEqualTo(6);
 		assertThat(batch("results", id, "--output", output.toString(), "--errors", errors.toString()).code()).isZero();
 		assertThat(Files.readAllLines(output)).hasSize(6);
+
+		// a trace per line, sampled, continued by the worker onto each result
+		List<String> submittedTraces = traceIds(topic("batch"));
+		assertThat(submittedTraces).hasSize(6).doesNotHaveDuplicates().allMatch(t -> t.endsWith("-01"));
+		assertThat(traceIds(topic("results"))).as("the copy republished by hand has no headers")
+			.filteredOn(trace -> !trace.equals("none"))
+			.hasSize(6)
+			.allSatisfy(trace -> assertThat(submittedTraces)
+				.anyMatch(sent -> sent.substring(0, 35).equals(trace.substring(0, 35))));
+	}
+
+	/**
+	 * @return "00-TRACEID-..-FLAGS" of every record of a topic: version and trace id are
+	 * the first 35 characters
+	 */
+	private List<String> traceIds(String topic) {
+		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
+			List<TopicPartition> partitions = consumer.partitionsFor(topic)
+				.stream()
+				.map(info -> new TopicPartition(topic, info.partition()))
+				.toList();
+			consumer.assign(partitions);
+			consumer.seekToBeginning(partitions);
+			Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+			List<String> traces = new ArrayList<>();
+			while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+				for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+					var header = record.headers().lastHeader("traceparent");
+					traces.add(header == null ? "none" : new String(header.value(), StandardCharsets.UTF_8));
+				}
+			}
+			return traces;
+		}
 	}
 
 	private long endOffsets(String topic) {

@@ -1,5 +1,6 @@
 package dev.kow.worker;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -8,9 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.kow.avro.Status;
 import dev.kow.sim.OllamaSimulator;
 import dev.kow.sim.SimConfig;
@@ -55,6 +58,9 @@ class TelemetryIT {
 
 	private Pipeline pipeline;
 
+	private Runnable closeAfter = () -> {
+	};
+
 	@BeforeEach
 	void start(KafkaBroker broker, ApicurioRegistry registry) {
 		this.host = OllamaSimulator.start(SimConfig.defaults().withTimeScale(0.01).withNumParallel(2));
@@ -65,15 +71,31 @@ class TelemetryIT {
 	void stop() {
 		this.pipeline.close();
 		this.host.close();
+		this.closeAfter.run();
 	}
 
 	@Test
 	void aProducersTraceIsFollowedThroughTheWorkerAndOllamaAndTheMetricsSpeakGenAi() throws Exception {
+		// an OTLP/HTTP collector: counts the export calls
+		AtomicInteger exports = new AtomicInteger();
+		HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+		collector.createContext("/v1/traces", exchange -> {
+			if ("POST".equals(exchange.getRequestMethod()) && exchange.getRequestBody().readAllBytes().length > 0) {
+				exports.incrementAndGet();
+			}
+			exchange.sendResponseHeaders(200, -1);
+			exchange.close();
+		});
+		collector.start();
+		this.closeAfter = () -> collector.stop(0);
 		// sampling 0: only traces the producer sampled are recorded (parent-based
 		// sampler)
 		ConfigurableApplicationContext context = this.pipeline.startWorkerWith(2, this.host,
 				ctx -> ctx.getBeanFactory().registerSingleton("testSpanExporter", this.spans),
-				"management.tracing.sampling.probability=0.0");
+				"management.tracing.sampling.probability=0.0",
+				"management.opentelemetry.tracing.export.otlp.endpoint=http://127.0.0.1:"
+						+ collector.getAddress().getPort() + "/v1/traces",
+				"management.opentelemetry.tracing.export.schedule-delay=200ms");
 		this.pipeline.send(this.pipeline.high, 0, Pipeline.generate("traced", "Say something").build(),
 				Map.of("traceparent", "00-" + TRACE + "-" + PRODUCER_SPAN + "-01"));
 		this.pipeline.send(this.pipeline.normal, 0,
@@ -143,6 +165,10 @@ class TelemetryIT {
 		assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
 		assertThat(this.spans.getFinishedSpanItems()).as("the unsampled job exported nothing")
 			.allSatisfy(span -> assertThat(span.getTraceId()).isIn(TRACE, FAILED_TRACE));
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(30))
+			.alias("the spans also went to the OTLP endpoint")
+			.until(() -> exports.get() > 0);
 
 		// metrics
 		int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));

@@ -1,12 +1,17 @@
 {{- define "kow.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "kow.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -36,4 +41,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "kow.tls" -}}
 {{- or (eq .Values.kafka.securityProtocol "SSL") (eq .Values.kafka.securityProtocol "SASL_SSL") -}}
+{{- end -}}
+
+{{- /* TLS to Kafka with a trust store from a Secret; without one the JVM's CA certificates verify the brokers */ -}}
+{{- define "kow.tlsSecret" -}}
+{{- and (eq (include "kow.tls" .) "true") (ne .Values.kafka.tls.existingSecret "") -}}
+{{- end -}}
+
+{{- /* image.repository has no default (values.schema.json refuses it empty): deploy/README.md says how to build and push it */ -}}
+{{- define "kow.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}

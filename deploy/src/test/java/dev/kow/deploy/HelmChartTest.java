@@ -1,12 +1,15 @@
 package dev.kow.deploy;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
@@ -18,12 +21,16 @@ import dev.kow.worker.config.SchedulingProperties;
 import dev.kow.worker.config.TimeoutProperties;
 import dev.kow.worker.config.TopicsProperties;
 import dev.kow.worker.job.Lane;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
 import org.yaml.snakeyaml.Yaml;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,10 +47,112 @@ class HelmChartTest {
 
 	private static final Path PRODUCTION = Path.of("src", "test", "resources", "production-values.yaml");
 
+	private static final Path CONVENTIONS = Path.of("src", "test", "resources", "conventions-values.yaml");
+
+	private static final String IMAGE = "registry.example.com/ml/kafka-ollama-worker";
+
+	/**
+	 * Helm's linter reads the chart's own values, whose image.repository is empty on
+	 * purpose: a copy of the chart with the repository set is linted.
+	 */
 	@Test
-	void lintsStrictly() {
-		LintResult lint = new Helm(CHART).lint().strict().call();
+	void lintsStrictlyOnceTheImageIsSet(@TempDir Path dir) throws IOException {
+		Path chart = dir.resolve("kafka-ollama-worker");
+		try (Stream<Path> files = Files.walk(CHART)) {
+			for (Path file : files.toList()) {
+				Path target = chart.resolve(CHART.relativize(file).toString());
+				if (Files.isDirectory(file)) {
+					Files.createDirectories(target);
+				}
+				else {
+					Files.copy(file, target);
+				}
+			}
+		}
+		Path values = chart.resolve("values.yaml");
+		String text = Files.readString(values);
+		assertThat(text).contains("  repository: \"\"\n");
+		Files.writeString(values, text.replace("  repository: \"\"\n", "  repository: " + IMAGE + "\n"));
+		LintResult lint = new Helm(chart).lint().strict().call();
 		assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+	}
+
+	@Test
+	void withoutAnImageTheSchemaRefusesTheValues() {
+		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").call())
+			.hasMessageContaining("'/image/repository': minLength");
+	}
+
+	@Test
+	void conventionsOfWidelyUsedChartsAlertsAndTheDashboardConfigMap() throws IOException {
+		Manifests manifests = render(CONVENTIONS);
+		Map<String, Object> deployment = manifests.one("Deployment");
+		assertThat(path(deployment, "metadata", "name")).as("fullnameOverride").isEqualTo("gpu-batch");
+		assertThat(path(deployment, "metadata", "labels", "app.kubernetes.io/name")).as("nameOverride")
+			.isEqualTo("llm-worker");
+		Map<String, Object> pod = map(path(deployment, "spec", "template", "spec"));
+		assertThat(path(deployment, "spec", "template", "metadata", "labels", "team")).isEqualTo("ml-platform");
+		assertThat(pod.get("priorityClassName")).isEqualTo("batch-high");
+		assertThat(path(map(list(pod.get("topologySpreadConstraints")).get(0)), "labelSelector", "matchLabels",
+				"app.kubernetes.io/instance"))
+			.as("templated")
+			.isEqualTo("kow");
+		assertThat(path(manifests.one("ServiceAccount"), "metadata", "annotations", "eks.amazonaws.com/role-arn"))
+			.isEqualTo("arn:aws:iam::123456789012:role/kow");
+		Map<String, Object> container = map(list(pod.get("containers")).get(0));
+		List<Map<String, Object>> env = list(container.get("env")).stream().map(HelmChartTest::map).toList();
+		assertThat(env).extracting(e -> e.get("name"))
+			.contains("OTEL_RESOURCE_ATTRIBUTES", "SCHEMA_REGISTRY_BEARER_TOKEN", "SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD")
+			.as("SASL_SSL with public certificates: no trust store")
+			.doesNotContain("KAFKA_TRUSTSTORE_PASSWORD");
+		assertThat(list(container.get("volumeMounts"))).extracting(m -> map(m).get("mountPath"))
+			.contains("/etc/corp-ca", "/etc/kow/registry-tls")
+			.doesNotContain("/etc/kow/kafka-tls");
+		assertThat(list(pod.get("volumes"))).extracting(v -> map(v).get("name"))
+			.contains("corp-ca", "registry-tls")
+			.doesNotContain("kafka-tls");
+
+		Binder config = manifests.workerConfig();
+		assertThat(config.bind("spring.kafka.security.protocol", String.class).get()).isEqualTo("SASL_SSL");
+		assertThat(config.bind("spring.kafka.ssl.trust-store-location", String.class).isBound())
+			.as("the JVM's CA certificates verify the brokers")
+			.isFalse();
+		Map<String, String> registry = config
+			.bind("worker.schema-registry.properties", Bindable.mapOf(String.class, String.class))
+			.get();
+		assertThat(registry).containsEntry("bearer.auth.credentials.source", "STATIC_TOKEN")
+			.containsEntry("bearer.auth.token", "${SCHEMA_REGISTRY_BEARER_TOKEN}")
+			.containsEntry("schema.registry.ssl.truststore.location", "/etc/kow/registry-tls/truststore.p12")
+			.containsEntry("schema.registry.ssl.truststore.password", "${SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD}");
+
+		Map<String, Object> rule = manifests.one("PrometheusRule");
+		assertThat(path(rule, "metadata", "labels", "release")).isEqualTo("kube-prometheus-stack");
+		List<Map<String, Object>> alerts = list(path(map(list(path(rule, "spec", "groups")).get(0)), "rules")).stream()
+			.map(HelmChartTest::map)
+			.toList();
+		assertThat(alerts).extracting(a -> a.get("alert"))
+			.containsExactly("KowCircuitBreakerOpen", "KowBacklogGrowing", "KowDeadLetterRate", "KowWorkerWithoutSlots",
+					"KowWorkerNotReady");
+		assertThat(alerts).extracting(a -> (String) a.get("expr"))
+			.allSatisfy(expr -> assertThat(expr).contains("namespace=\"ml\""))
+			.anySatisfy(
+					expr -> assertThat(expr).contains("kow_host_circuit_open{namespace=\"ml\",service=\"gpu-batch\"}"))
+			.anySatisfy(expr -> assertThat(expr).contains("kow_lane_backlog", "deriv("))
+			.anySatisfy(expr -> assertThat(expr).contains("kow_dead_letters_total"))
+			.anySatisfy(expr -> assertThat(expr).contains("kow_host_share", "kow_lane_backlog"))
+			.anySatisfy(expr -> assertThat(expr).contains("kube_pod_status_ready", "gpu-batch-.*"));
+		assertThat(alerts).allSatisfy(
+				a -> assertThat(a.get("for")).isEqualTo("KowBacklogGrowing".equals(a.get("alert")) ? "15m" : "5m"));
+
+		Map<String, Object> dashboard = manifests.all("ConfigMap")
+			.stream()
+			.filter(c -> path(c, "metadata", "labels", "grafana_dashboard") != null)
+			.findFirst()
+			.orElseThrow();
+		assertThat(path(dashboard, "metadata", "labels", "grafana_dashboard")).isEqualTo("1");
+		JsonMapper json = JsonMapper.builder().build();
+		assertThat(json.readTree((String) path(dashboard, "data", "kafka-ollama-worker.json"))).isEqualTo(
+				json.readTree(Files.readString(CHART.resolve("dashboards").resolve("kafka-ollama-worker.json"))));
 	}
 
 	@Test
@@ -132,7 +241,7 @@ class HelmChartTest {
 			.as("unready workers (Kafka or every host down) are still scraped")
 			.isEqualTo(true);
 
-		String applicationYaml = (String) path(manifests.one("ConfigMap"), "data", "application.yaml");
+		String applicationYaml = manifests.workerConfigYaml();
 		assertThat(applicationYaml).contains("${KAFKA_SASL_PASSWORD}").doesNotContainIgnoringCase("password=\"s");
 		Binder config = manifests.workerConfig();
 		assertThat(config.bind("spring.kafka.security.protocol", String.class).get()).isEqualTo("SASL_SSL");
@@ -172,21 +281,38 @@ class HelmChartTest {
 	void invalidValuesAreRefusedByTheSchemaOrByName() {
 		assertThatThrownBy(() -> new Helm(CHART).template().withName("kow").set("ollama.hosts[0].slots", 0).call())
 			.hasMessageContaining("slots");
-		assertThatThrownBy(
-				() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL_SSL").call())
+		assertThatThrownBy(() -> template().set("kafka.securityProtocol", "SASL_SSL").call())
 			.hasMessageContaining("kafka.sasl.existingSecret is required");
-		assertThatThrownBy(
-				() -> new Helm(CHART).template().withName("kow").set("kafka.securityProtocol", "SASL").call())
+		assertThatThrownBy(() -> template().set("kafka.securityProtocol", "SASL").call())
 			.hasMessageContaining("securityProtocol");
-		assertThatThrownBy(
-				() -> new Helm(CHART).template().withName("kow").set("ollama.slotSharing.mode", "group").call())
+		assertThatThrownBy(() -> template().set("ollama.slotSharing.mode", "group").call())
 			.hasMessageContaining("slotSharing");
+		assertThatThrownBy(() -> template().set("schemaRegistry.url", "mock://kow").call())
+			.as("every pod would get a private registry")
+			.hasMessageContaining("'/schemaRegistry/url'");
+		assertThatThrownBy(
+				() -> template().set("autoscaling.hpa.enabled", true).set("autoscaling.minReplicas", 0).call())
+			.as("the HPA API refuses minReplicas 0")
+			.hasMessageContaining("minReplicas");
+		assertThat(template().set("autoscaling.keda.enabled", true).set("autoscaling.minReplicas", 0).call())
+			.as("KEDA scales to zero")
+			.contains("minReplicaCount: 0");
+		assertThatThrownBy(() -> template().set("kafka.securityProtocol", "SSL").set("kafka.tls.mutual", true).call())
+			.hasMessageContaining("kafka.tls.mutual needs kafka.tls.existingSecret");
+	}
+
+	private static com.marcnuri.helm.TemplateCommand template() {
+		return new Helm(CHART).template().withName("kow").set("image.repository", IMAGE);
 	}
 
 	private static Manifests render(boolean production) {
-		var template = new Helm(CHART).template().withName("kow").withNamespace("ml");
-		if (production) {
-			template = template.withValuesFile(PRODUCTION);
+		return production ? render(PRODUCTION) : render((Path) null);
+	}
+
+	private static Manifests render(@Nullable Path values) {
+		var template = new Helm(CHART).template().withName("kow").withNamespace("ml").set("image.repository", IMAGE);
+		if (values != null) {
+			template = template.withValuesFile(values);
 		}
 		List<Map<String, Object>> documents = new ArrayList<>();
 		for (Object document : new Yaml().loadAll(template.call())) {
@@ -199,6 +325,15 @@ class HelmChartTest {
 
 	private record Manifests(List<Map<String, Object>> documents) {
 
+		String workerConfigYaml() {
+			List<Object> yaml = all("ConfigMap").stream()
+				.map(c -> path(c, "data", "application.yaml"))
+				.filter(Objects::nonNull)
+				.toList();
+			assertThat(yaml).as("one ConfigMap with application.yaml").hasSize(1);
+			return (String) yaml.get(0);
+		}
+
 		List<Map<String, Object>> all(String kind) {
 			return this.documents.stream().filter(d -> kind.equals(d.get("kind"))).toList();
 		}
@@ -208,9 +343,9 @@ class HelmChartTest {
 			return all(kind).get(0);
 		}
 
-		/** The ConfigMap's application.yaml as Spring Boot reads it. */
+		/** The worker ConfigMap's application.yaml as Spring Boot reads it. */
 		Binder workerConfig() {
-			String yaml = (String) path(one("ConfigMap"), "data", "application.yaml");
+			String yaml = workerConfigYaml();
 			StandardEnvironment environment = new StandardEnvironment();
 			try {
 				new YamlPropertySourceLoader()

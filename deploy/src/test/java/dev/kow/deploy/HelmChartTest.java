@@ -112,6 +112,14 @@ class HelmChartTest {
 			.contains("corp-ca", "registry-tls")
 			.doesNotContain("kafka-tls");
 
+		Map<String, Object> scaled = manifests.one("ScaledObject");
+		assertThat(path(scaled, "spec", "minReplicaCount")).as("KEDA scales to zero").isEqualTo(0);
+		assertThat(list(path(scaled, "spec", "triggers"))).extracting(t -> path(map(t), "metadata", "tls"))
+			.containsOnly("enable");
+		assertThat(list(path(manifests.one("TriggerAuthentication"), "spec", "secretTargetRef")))
+			.as("KEDA too verifies the brokers with the system CA")
+			.extracting(ref -> map(ref).get("parameter"))
+			.containsExactly("username", "password");
 		Binder config = manifests.workerConfig();
 		assertThat(config.bind("spring.kafka.security.protocol", String.class).get()).isEqualTo("SASL_SSL");
 		assertThat(config.bind("spring.kafka.ssl.trust-store-location", String.class).isBound())

@@ -28,13 +28,17 @@ import org.springframework.validation.annotation.Validated;
  * heartbeat with its group coordinator for this long (a broker outage); default 30s
  * @param livenessTimeout liveness reports DOWN when the poll loop has not polled for this
  * long (a stuck loop; Kubernetes then restarts the pod); default 60s
+ * @param commitTimeout longest wait for a synchronous offset commit: the revoked
+ * partitions' commit in a rebalance, the last commit before leaving the group, and the
+ * consumer's close; default 10s
  */
 @Validated
 @ConfigurationProperties("worker.intake")
 public record IntakeProperties(@DefaultValue(DEFAULT_GROUP) @NotBlank String groupId,
 		@DefaultValue("1s") Duration commitInterval, @DefaultValue("30s") Duration drainTimeout,
 		@DefaultValue("2s") Duration registryRetry, String workerId, @DefaultValue("10s") Duration revokeGrace,
-		@DefaultValue("30s") Duration kafkaHealthTimeout, @DefaultValue("60s") Duration livenessTimeout) {
+		@DefaultValue("30s") Duration kafkaHealthTimeout, @DefaultValue("60s") Duration livenessTimeout,
+		@DefaultValue("10s") Duration commitTimeout) {
 
 	/** The default consumer group. */
 	public static final String DEFAULT_GROUP = "kafka-ollama-worker";

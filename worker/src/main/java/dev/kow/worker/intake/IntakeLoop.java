@@ -55,8 +55,6 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 
 	private static final Duration POLL = Duration.ofMillis(50);
 
-	private static final Duration LEAVE_COMMIT_TIMEOUT = Duration.ofSeconds(10);
-
 	private final Consumer<byte[], byte[]> consumer;
 
 	private final Set<String> topics;
@@ -109,7 +107,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 				outcomes, clock, nanoClock, tracing);
 		this.backpressure = new Backpressure(limits.maxBufferedPerPartition(), limits.maxBufferedPerLane());
 		this.revocation = new Revocation(consumer, this.registry, scheduler, this.backpressure, intake.revokeGrace(),
-				nanoClock);
+				intake.commitTimeout(), nanoClock);
 		this.health = new ConsumerHealth(nanoClock);
 		this.commits = new OffsetCommits(consumer, this.registry, intake.commitInterval(), nanoClock);
 	}
@@ -201,7 +199,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 			log.error("intake loop failed; leaving the group so another worker takes over", ex);
 		}
 		finally {
-			this.consumer.close(Duration.ofSeconds(10));
+			this.consumer.close(this.intake.commitTimeout());
 		}
 	}
 
@@ -264,7 +262,7 @@ public final class IntakeLoop implements Runnable, CompletionSink {
 		}
 		this.registry.applyCompletions();
 		this.registry.partitions().forEach(this.revocation::cancelJobs);
-		this.commits.commitBeforeLeaving(LEAVE_COMMIT_TIMEOUT, this::pollDiscarding);
+		this.commits.commitBeforeLeaving(this.intake.commitTimeout(), this::pollDiscarding);
 	}
 
 	/**

@@ -34,8 +34,6 @@ final class Revocation implements ConsumerRebalanceListener {
 
 	private static final Logger log = LoggerFactory.getLogger(Revocation.class);
 
-	private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
-
 	private final Consumer<?, ?> consumer;
 
 	private final PartitionRegistry registry;
@@ -45,6 +43,8 @@ final class Revocation implements ConsumerRebalanceListener {
 	private final Backpressure backpressure;
 
 	private final Duration grace;
+
+	private final Duration commitTimeout;
 
 	private final LongSupplier nanoClock;
 
@@ -63,10 +63,13 @@ final class Revocation implements ConsumerRebalanceListener {
 	 * @param scheduler the queues to drop revoked partitions' jobs from
 	 * @param backpressure forgets the pauses of revoked partitions
 	 * @param grace {@code worker.intake.revoke-grace}
+	 * @param commitTimeout {@code worker.intake.commit-timeout}: longest wait for the
+	 * commit of the revoked partitions
 	 * @param nanoClock monotonic clock, ns
 	 */
 	Revocation(Consumer<?, ?> consumer, PartitionRegistry registry, LaneScheduler scheduler, Backpressure backpressure,
-			Duration grace, LongSupplier nanoClock) {
+			Duration grace, Duration commitTimeout, LongSupplier nanoClock) {
+		this.commitTimeout = commitTimeout;
 		this.consumer = consumer;
 		this.registry = registry;
 		this.scheduler = scheduler;
@@ -81,7 +84,7 @@ final class Revocation implements ConsumerRebalanceListener {
 		Map<TopicPartition, OffsetAndMetadata> offsets = this.registry.committable(false, partitions);
 		if (!offsets.isEmpty()) {
 			try {
-				this.consumer.commitSync(offsets, COMMIT_TIMEOUT);
+				this.consumer.commitSync(offsets, this.commitTimeout);
 			}
 			catch (RuntimeException ex) {
 				log.warn("commit on revocation failed; the new owner will redo some records: {}", ex.toString());

@@ -63,7 +63,7 @@ class RevocationTest {
 
 	private Revocation revocation(Duration grace) {
 		return new Revocation(this.consumer, this.registry, this.scheduler, new Backpressure(100, 100), grace,
-				System::nanoTime);
+				Duration.ofSeconds(10), System::nanoTime);
 	}
 
 	/**

@@ -210,18 +210,20 @@ public final class ExecutionMetrics {
 	}
 
 	private HostMeters host(String host) {
-		return this.hosts.computeIfAbsent(host,
-				id -> new HostMeters(callDuration(id, "succeeded"), Timer.builder("kow.host.ttft")
-					.tag("host", id)
-					.description("Time to first token of successful calls: request sent to first streamed chunk")
-					.serviceLevelObjectives(Buckets.firstToken())
-					.register(this.registry),
-						DistributionSummary.builder("kow.host.tokens.per.second")
-							.tag("host", id)
-							.baseUnit("tokens")
-							.description("Decode speed, from Ollama's eval_count / eval_duration")
-							.register(this.registry),
-						new ConcurrentHashMap<>()));
+		return this.hosts.computeIfAbsent(host, this::hostMeters);
+	}
+
+	private HostMeters hostMeters(String id) {
+		Timer ttft = Timer.builder("kow.host.ttft")
+			.tag("host", id)
+			.description("Time to first token of successful calls: request sent to first streamed chunk")
+			.serviceLevelObjectives(Buckets.firstToken())
+			.register(this.registry);
+		DistributionSummary speed = DistributionSummary.builder("kow.host.tokens.per.second")
+			.tag("host", id)
+			.description("Decode speed, from Ollama's eval_count / eval_duration")
+			.register(this.registry);
+		return new HostMeters(callDuration(id, "succeeded"), ttft, speed, new ConcurrentHashMap<>());
 	}
 
 	private Timer callDuration(String host, String outcome) {

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exporter stands in for OTLP), and {@code /actuator/prometheus} shows the token
  * counters, the end-to-end latency, the GenAI client metrics and buckets above 30 s.
  */
-@ExtendWith(SharedFixtures.class)
+@ExtendWith({ SharedFixtures.class, OutputCaptureExtension.class })
 class TelemetryIT {
 
 	private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -75,7 +77,8 @@ class TelemetryIT {
 	}
 
 	@Test
-	void aProducersTraceIsFollowedThroughTheWorkerAndOllamaAndTheMetricsSpeakGenAi() throws Exception {
+	void aProducersTraceIsFollowedThroughTheWorkerAndOllamaAndTheMetricsSpeakGenAi(CapturedOutput output)
+			throws Exception {
 		// an OTLP/HTTP collector: counts the export calls
 		AtomicInteger exports = new AtomicInteger();
 		HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -118,6 +121,10 @@ class TelemetryIT {
 			.singleElement()
 			.satisfies(
 					header -> assertThat(header).startsWith("00-" + FAILED_TRACE + "-").doesNotContain(PRODUCER_SPAN));
+		assertThat(output.getOut().lines().filter(line -> line.contains("dead-lettering Job[")))
+			.as("the worker's log line carries the job's trace id")
+			.singleElement()
+			.satisfies(line -> assertThat(line).contains(FAILED_TRACE));
 		assertThat(this.host.requestLog().traceparents())
 			.anySatisfy(header -> assertThat(header).startsWith("00-" + TRACE + "-").doesNotContain(PRODUCER_SPAN));
 		assertThat(traceparents(this.pipeline.resultRecords("untraced").get(0))).as("unsampled, but propagated")

@@ -188,7 +188,9 @@ public final class OutcomePublisher {
 	}
 
 	private void finalFailure(Job job, Status status, ErrorCategory category, String message) {
-		log.warn("dead-lettering {} after {} attempt(s): {} {}", job, job.attempts(), category, message);
+		try (var scope = this.tracing.inScope(job.span())) {
+			log.warn("dead-lettering {} after {} attempt(s): {} {}", job, job.attempts(), category, message);
+		}
 		InferenceResult result = base(job, status).setHost(job.lastHost())
 			.setError(ErrorInfo.newBuilder().setCategory(category).setMessage(message).build())
 			.build();

@@ -178,6 +178,16 @@ public final class JobTracing {
 	}
 
 	/**
+	 * Makes a span current on this thread, so log lines written meanwhile carry its trace
+	 * and span ids (Spring Boot's log correlation, {@code logging.pattern.correlation}).
+	 * @param span a started span
+	 * @return closes the scope
+	 */
+	public Tracer.SpanInScope inScope(Span span) {
+		return this.tracer.withSpan(span);
+	}
+
+	/**
 	 * @param span a started span
 	 * @return the W3C trace context headers ({@code traceparent}, {@code tracestate})
 	 * that continue it (also when the span is not sampled: the flag says so downstream),

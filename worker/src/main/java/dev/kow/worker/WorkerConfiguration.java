@@ -160,9 +160,9 @@ public class WorkerConfiguration {
 	@Bean
 	JobExecutor jobExecutor(OllamaClient client, HostPool pool, OutcomePublisher outcomes, OllamaProperties ollama,
 			TimeoutEstimator timeoutEstimator, Scheduler workerTimer, Clock workerClock, LongSupplier nanoClock,
-			MeterRegistry meters, Preemption preemption, JobTracing jobTracing) {
+			MeterRegistry meters, Preemption preemption, JobTracing jobTracing, TimeoutProperties timeouts) {
 		return new JobExecutor(client, pool, outcomes, ollama, timeoutEstimator, workerTimer, workerClock, nanoClock,
-				new Random(), new ExecutionMetrics(meters), preemption, jobTracing);
+				new Random(), new ExecutionMetrics(meters, timeouts.totalCeiling()), preemption, jobTracing);
 	}
 
 	/** The cancelled batches; filled by {@code BatchesConfiguration}'s reader. */

@@ -98,7 +98,9 @@ class TelemetryIT {
 				"management.tracing.sampling.probability=0.0",
 				"management.opentelemetry.tracing.export.otlp.endpoint=http://127.0.0.1:"
 						+ collector.getAddress().getPort() + "/v1/traces",
-				"management.opentelemetry.tracing.export.schedule-delay=200ms");
+				"management.opentelemetry.tracing.export.schedule-delay=200ms",
+				// a raised ceiling is the call histograms' last bound
+				"worker.timeouts.total-ceiling=1h");
 		this.pipeline.send(this.pipeline.high, 0, Pipeline.generate("traced", "Say something").build(),
 				Map.of("traceparent", "00-" + TRACE + "-" + PRODUCER_SPAN + "-01"));
 		this.pipeline.send(this.pipeline.normal, 0,
@@ -186,6 +188,7 @@ class TelemetryIT {
 				"kow_end_to_end_latency_seconds_count{lane=\"normal\",status=\"failed\"} 1",
 				"kow_host_call_duration_seconds_bucket{host=\"sim0\",outcome=\"succeeded\",le=\"1800.0\"} 2",
 				"kow_host_call_duration_seconds_count{host=\"sim0\",outcome=\"model_not_found\"} 1",
+				"kow_host_call_duration_seconds_bucket{host=\"sim0\",outcome=\"succeeded\",le=\"3600.0\"} 2",
 				"kow_host_ttft_seconds_bucket{host=\"sim0\",le=\"600.0\"} 2",
 				"kow_lane_queue_wait_seconds_bucket{lane=\"batch\",le=\"86400.0\"} 1",
 				"kow_dead_letters_total{reason=\"unknown_model\"} 1.0",

@@ -33,8 +33,8 @@ import io.micrometer.core.instrument.Timer;
  * its first dispatch;</li>
  * <li>{@code kow.host.ttft{host}} (timer, 25 ms to 10 min): time to first token of
  * successful calls, as the worker saw it (request sent to first streamed chunk);</li>
- * <li>{@code kow.host.call.duration{host,outcome}} (timer, 50 ms to 30 min): every
- * attempt, {@code outcome} = {@code succeeded} or the failure class
+ * <li>{@code kow.host.call.duration{host,outcome}} (timer, 50 ms to the total ceiling, at
+ * least 30 min): every attempt, {@code outcome} = {@code succeeded} or the failure class
  * ({@code stream_stall}, {@code server_busy}, ...);</li>
  * <li>{@code kow.host.tokens.per.second{host}} (summary): decode speed of successful
  * calls, from Ollama's {@code eval_count} / {@code eval_duration};</li>
@@ -73,12 +73,17 @@ public final class ExecutionMetrics {
 
 	private final GenAiMetrics genAi;
 
+	private final Duration[] callBounds;
+
 	/**
 	 * @param registry where the meters go
+	 * @param callCeiling the longest a call may take
+	 * ({@code worker.timeouts.total-ceiling}), the last bound of the call histograms
 	 */
-	public ExecutionMetrics(MeterRegistry registry) {
+	public ExecutionMetrics(MeterRegistry registry, Duration callCeiling) {
 		this.registry = registry;
-		this.genAi = new GenAiMetrics(registry);
+		this.genAi = new GenAiMetrics(registry, callCeiling);
+		this.callBounds = Buckets.call(callCeiling);
 		for (Lane lane : Lane.values()) {
 			AtomicInteger count = new AtomicInteger();
 			this.inFlight.put(lane, count);
@@ -231,7 +236,7 @@ public final class ExecutionMetrics {
 			.tag("host", host)
 			.tag("outcome", outcome)
 			.description("Every attempt on a host, by outcome (succeeded or the failure class)")
-			.serviceLevelObjectives(Buckets.call())
+			.serviceLevelObjectives(this.callBounds)
 			.register(this.registry);
 	}
 

@@ -23,11 +23,18 @@ public final class Buckets {
 	}
 
 	/**
-	 * @return boundaries for one Ollama call, 50 ms to 30 min (the default
-	 * {@code worker.timeouts.total-ceiling}), 15 buckets
+	 * @param ceiling the longest a call may take ({@code worker.timeouts.total-ceiling})
+	 * @return boundaries for one Ollama call, 50 ms to 30 min (the default ceiling), 15
+	 * buckets, and the ceiling as a 16th when it is above 30 min
 	 */
-	public static Duration[] call() {
-		return CALL.clone();
+	public static Duration[] call(Duration ceiling) {
+		Duration last = CALL[CALL.length - 1];
+		if (ceiling.compareTo(last) <= 0) {
+			return CALL.clone();
+		}
+		Duration[] bounds = Arrays.copyOf(CALL, CALL.length + 1);
+		bounds[CALL.length] = ceiling;
+		return bounds;
 	}
 
 	/**

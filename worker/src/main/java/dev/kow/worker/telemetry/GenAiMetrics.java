@@ -30,11 +30,16 @@ public final class GenAiMetrics {
 
 	private final MeterRegistry registry;
 
+	private final Duration[] callBounds;
+
 	/**
 	 * @param registry where the meters go
+	 * @param callCeiling the longest a call may take
+	 * ({@code worker.timeouts.total-ceiling}), the last histogram bound
 	 */
-	public GenAiMetrics(MeterRegistry registry) {
+	public GenAiMetrics(MeterRegistry registry, Duration callCeiling) {
 		this.registry = registry;
+		this.callBounds = Buckets.call(callCeiling);
 	}
 
 	/**
@@ -89,7 +94,7 @@ public final class GenAiMetrics {
 		return Timer.builder(GenAi.DURATION_METRIC)
 			.tags(tags)
 			.description("GenAI inference call duration, one per Ollama call (attempt)")
-			.serviceLevelObjectives(Buckets.call())
+			.serviceLevelObjectives(this.callBounds)
 			.register(this.registry);
 	}
 

@@ -71,7 +71,8 @@ class JobExecutorTest {
 			Fixtures.bind("worker.ollama", OllamaProperties.class,
 					Map.of("worker.ollama.retry.max-attempts", "2", "worker.ollama.retry.initial-backoff", "1s")),
 			new TimeoutEstimator(Fixtures.bind("worker.timeouts", TimeoutProperties.class, Map.of())), this.timer,
-			this.clock, this.nanos::get, new Random(7), new ExecutionMetrics(new SimpleMeterRegistry()),
+			this.clock, this.nanos::get, new Random(7),
+			new ExecutionMetrics(new SimpleMeterRegistry(), Duration.ofMinutes(30)),
 			new Preemption(this.pool, Set.of(), LaneWeights.DEFAULT, Duration.ZERO, 0, this.nanos::get),
 			JobTracing.NOOP);
 

@@ -72,7 +72,8 @@ class PreemptionTest {
 			}, Schedulers.immediate()), Fixtures.bind("worker.ollama", OllamaProperties.class, Map.of()),
 				new TimeoutEstimator(Fixtures.bind("worker.timeouts", TimeoutProperties.class, Map.of())),
 				Schedulers.immediate(), this.clock, this.nanos::get, new Random(1),
-				new ExecutionMetrics(new SimpleMeterRegistry()), this.preemption, JobTracing.NOOP);
+				new ExecutionMetrics(new SimpleMeterRegistry(), Duration.ofMinutes(30)), this.preemption,
+				JobTracing.NOOP);
 		this.scheduler = new LaneScheduler(this.pool, (job, lease, requeue) -> {
 			this.dispatched.add(job);
 			executor.dispatch(job, lease, queued -> {

@@ -260,35 +260,40 @@ class BatchWorkflowIT {
 	}
 
 	/**
-	 * @return "00-TRACEID-..-FLAGS" of every record of a topic: version and trace id are
-	 * the first 35 characters
+	 * @return "00-TRACEID-..-FLAGS" of every record of a topic ("none" without one):
+	 * version and trace id are the first 35 characters
 	 */
 	private List<String> traceIds(String topic) {
+		return readAll(topic).stream().map(record -> {
+			var header = record.headers().lastHeader("traceparent");
+			return header == null ? "none" : new String(header.value(), StandardCharsets.UTF_8);
+		}).toList();
+	}
+
+	/**
+	 * @return every record of a topic, from its start to the end offsets of now
+	 */
+	private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
 		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
-			List<TopicPartition> partitions = consumer.partitionsFor(topic)
-				.stream()
-				.map(info -> new TopicPartition(topic, info.partition()))
-				.toList();
+			List<TopicPartition> partitions = partitions(consumer, topic);
+			Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
 			consumer.assign(partitions);
 			consumer.seekToBeginning(partitions);
-			Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-			List<String> traces = new ArrayList<>();
-			while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-				for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-					var header = record.headers().lastHeader("traceparent");
-					traces.add(header == null ? "none" : new String(header.value(), StandardCharsets.UTF_8));
-				}
+			List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+			while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+				consumer.poll(Duration.ofMillis(200)).forEach(records::add);
 			}
-			return traces;
+			return records;
 		}
+	}
+
+	private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+		return consumer.partitionsFor(topic).stream().map(info -> new TopicPartition(topic, info.partition())).toList();
 	}
 
 	private long endOffsets(String topic) {
 		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
-			List<TopicPartition> partitions = consumer.partitionsFor(topic)
-				.stream()
-				.map(info -> new TopicPartition(topic, info.partition()))
-				.toList();
+			List<TopicPartition> partitions = partitions(consumer, topic);
 			return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
 		}
 	}
@@ -297,10 +302,7 @@ class BatchWorkflowIT {
 		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer();
 				KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(this.broker.clientConfig(),
 						new ByteArraySerializer(), new ByteArraySerializer())) {
-			List<TopicPartition> partitions = consumer.partitionsFor(topic("results"))
-				.stream()
-				.map(info -> new TopicPartition(topic("results"), info.partition()))
-				.toList();
+			List<TopicPartition> partitions = partitions(consumer, topic("results"));
 			consumer.assign(partitions);
 			consumer.seekToBeginning(partitions);
 			ConsumerRecord<byte[], byte[]> first = null;
@@ -563,21 +565,9 @@ class BatchWorkflowIT {
 		deserializer.configure(
 				Map.of("schema.registry.url", this.registry.confluentUrl(), "specific.avro.reader", "true"), false);
 		List<dev.kow.avro.InferenceResult> results = new ArrayList<>();
-		try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
-			List<TopicPartition> partitions = consumer.partitionsFor(topic("results"))
-				.stream()
-				.map(info -> new TopicPartition(topic("results"), info.partition()))
-				.toList();
-			Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-			consumer.assign(partitions);
-			consumer.seekToBeginning(partitions);
-			while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-				for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-					if (deserializer.deserialize(record.topic(),
-							record.value()) instanceof dev.kow.avro.InferenceResult r) {
-						results.add(r);
-					}
-				}
+		for (ConsumerRecord<byte[], byte[]> record : readAll(topic("results"))) {
+			if (deserializer.deserialize(record.topic(), record.value()) instanceof dev.kow.avro.InferenceResult r) {
+				results.add(r);
 			}
 		}
 		return results;

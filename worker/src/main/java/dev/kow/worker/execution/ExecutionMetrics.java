@@ -8,7 +8,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.kow.avro.Mode;
 import dev.kow.worker.hosts.OllamaHost;
 import dev.kow.worker.job.Job;
 import dev.kow.worker.ollama.FailureKind;
@@ -180,7 +179,7 @@ public final class ExecutionMetrics {
 	}
 
 	private static String operation(Job job) {
-		return GenAi.operation(job.request().getMode() == null ? Mode.GENERATE : job.request().getMode());
+		return GenAi.operation(job.request().getMode());
 	}
 
 	/**

@@ -217,7 +217,6 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 			if (result instanceof CallResult.Errored errored) {
 				OllamaCallException failure = errored.failure();
 				JobExecutor.this.metrics.failed(this.job, this.lease.host(), took, failure.kind());
-				JobExecutor.this.tracing.attemptEnded(this.span, ExecutionMetrics.label(failure.kind()), failure);
 				this.job
 					.failed(record(failure.kind().name(), failure.getMessage(), took, failure.chunksBeforeFailure()));
 			}
@@ -226,7 +225,26 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 					new AttemptClassifier.Context(this.job.attempts(), this.job.countedAttempts(),
 							this.job.request().getDeadline(), JobExecutor.this.clock.instant(), wait,
 							JobExecutor.this.properties.retry().maxAttempts(), this.job.cancelled()));
+			endSpan(result, outcome);
 			apply(outcome, result, took);
+		}
+
+		/**
+		 * Ends the attempt's span with what the call gave, before the job's span ends.
+		 */
+		private void endSpan(CallResult result, AttemptOutcome outcome) {
+			JobTracing tracing = JobExecutor.this.tracing;
+			switch (result) {
+				case CallResult.Answered answered -> {
+					OllamaAnswer answer = answered.answer();
+					tracing.attemptAnswered(this.span, answer.promptEvalCount(), answer.evalCount(),
+							answer.doneReason(), answer.timeToFirstChunkNanos());
+				}
+				case CallResult.Errored errored -> tracing.attemptEnded(this.span,
+						ExecutionMetrics.label(errored.failure().kind()), errored.failure());
+				case CallResult.Stopped stopped -> tracing.attemptEnded(this.span,
+						outcome instanceof AttemptOutcome.Preempted ? "preempted" : "cancelled", null);
+			}
 		}
 
 		/**
@@ -251,16 +269,12 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 				case AttemptOutcome.Expired expired -> JobExecutor.this.outcomes.expired(this.job, expired.reason());
 				case AttemptOutcome.Preempted preempted -> {
 					JobExecutor.this.metrics.preempted(this.job.lane(), took);
-					JobExecutor.this.tracing.attemptEnded(this.span, "preempted", null);
 					this.job.failed(record(PREEMPTED, "slot given to a higher-priority job", took, this.lines.get()));
 					this.requeue.resubmit(this.job);
 				}
 				case AttemptOutcome.Cancelled cancelled -> {
 					if (result instanceof CallResult.Stopped) {
 						JobExecutor.this.metrics.cancelled(this.job.lane());
-					}
-					if (!(result instanceof CallResult.Errored)) {
-						JobExecutor.this.tracing.attemptEnded(this.span, "cancelled", null);
 					}
 				}
 			}
@@ -269,8 +283,6 @@ public final class JobExecutor implements JobDispatcher, UndispatchableHandler {
 		private void succeeded(OllamaAnswer answer, long took) {
 			String host = this.lease.host().id();
 			JobExecutor.this.metrics.succeeded(this.job, this.lease.host(), took, answer);
-			JobExecutor.this.tracing.attemptAnswered(this.span, answer.promptEvalCount(), answer.evalCount(),
-					answer.doneReason(), answer.timeToFirstChunkNanos());
 			JobExecutor.this.timeouts.observe(host, this.job.model(),
 					new CallSample(answer.promptEvalCount(), answer.promptEvalDurationNanos(), answer.evalCount(),
 							answer.evalDurationNanos(), answer.loadDurationNanos(), answer.meanChunkGapNanos(),

@@ -3,6 +3,7 @@ package dev.kow.worker.telemetry;
 import java.net.URI;
 
 import dev.kow.avro.Mode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names of the OpenTelemetry GenAI semantic conventions the worker follows, from <a href=
@@ -69,13 +70,13 @@ public final class GenAi {
 	}
 
 	/**
-	 * @param mode the request's mode (null is GENERATE, the schema's default)
+	 * @param mode the request's mode; null is read as GENERATE
 	 * @return the {@code gen_ai.operation.name}: {@code text_completion} for
 	 * {@code /api/generate}, {@code chat} for {@code /api/chat}, {@code embeddings} for
 	 * {@code /api/embed}
 	 */
-	public static String operation(Mode mode) {
-		return switch (mode) {
+	public static String operation(@Nullable Mode mode) {
+		return switch (mode == null ? Mode.GENERATE : mode) {
 			case CHAT -> "chat";
 			case EMBED -> "embeddings";
 			case GENERATE -> "text_completion";

@@ -124,7 +124,7 @@ public final class JobTracing {
 	 * {@link #attemptEnded}
 	 */
 	public Span attemptStarted(Span job, InferenceRequest request, String model, String host, URI url, int attempt) {
-		Mode mode = request.getMode() == null ? Mode.GENERATE : request.getMode();
+		Mode mode = request.getMode();
 		String operation = GenAi.operation(mode);
 		return this.tracer.spanBuilder()
 			.setParent(job.context())
